@@ -1,0 +1,58 @@
+"""Commands for `flask --app eventapp ...`."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+
+from .services import demo
+from .services.registration import current_event
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(fake_delegates_command)
+
+
+def _parse_date(ctx, param, value: str | None) -> date:
+    if value is None:
+        return date.today() + timedelta(days=30)
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter("use the form YYYY-MM-DD, e.g. 2026-12-26") from None
+
+
+@click.command("seed-demo")
+@click.option(
+    "--date",
+    "start",
+    callback=_parse_date,
+    metavar="YYYY-MM-DD",
+    help="The forum's date (default: 30 days from today, so registration is open).",
+)
+@with_appcontext
+def seed_demo_command(start: date) -> None:
+    """Load the demo forum once; running it again changes nothing."""
+    event, created = demo.seed_demo_forum(start)
+    if created:
+        click.echo(f"Loaded the demo forum on {event.starts_on.isoformat()}.")
+    else:
+        click.echo(f"The demo forum is already loaded (on {event.starts_on.isoformat()}); nothing changed.")
+
+
+@click.command("fake-delegates")
+@click.argument("count", type=click.IntRange(min=1, max=100_000))
+@click.option("--seed", type=int, default=None, help="Seed for repeatable names.")
+@click.option("--session", "session_slug", default="exhibition", show_default=True)
+@with_appcontext
+def fake_delegates_command(count: int, seed: int | None, session_slug: str) -> None:
+    """Add COUNT plausible delegates (Chinese and German) registered for a session."""
+    event = current_event()
+    if event is None:
+        raise click.ClickException("No event yet: run `flask --app eventapp seed-demo` first.")
+    with click.progressbar(length=count, label="Adding delegates") as bar:
+        added = demo.add_fake_delegates(event, count, seed, session_slug, progress=bar.update)
+    click.echo(f"Added {added} delegates to {session_slug}.")

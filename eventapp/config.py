@@ -1,0 +1,24 @@
+"""Configuration defaults. Environment variables override them; see README."""
+import os
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the usual postgres:// and postgresql:// URLs and use the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class Config:
+    SQLALCHEMY_DATABASE_URI: str | None = None  # set by create_app: DATABASE_URL or instance/
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    MAX_CONTENT_LENGTH = 1 * 1024 * 1024  # a registration is small; refuse huge bodies early
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    LANGUAGES = ("zh", "de", "en")
+    WTF_CSRF_TIME_LIMIT = None  # a delegate may take long over the form; the token is per session
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    # Public base URL for links that leave the request (CLI, mails); empty = from the request.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")

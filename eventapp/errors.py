@@ -1,0 +1,60 @@
+"""Error pages in the site's style, and JSON errors under /api/."""
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from .extensions import db
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_text(code: int) -> tuple[str, str]:
+    """A title and a sentence telling the user what happened and what to do."""
+    texts = {
+        400: (_("Bad request"), _("The request could not be understood. Please go back and try again.")),
+        403: (_("Access denied"), _("You do not have permission to open this page.")),
+        404: (_("Page not found"), _("This page does not exist. If you followed a private link, it may be incomplete or no longer valid.")),
+        405: (_("Method not allowed"), _("This address cannot be used that way.")),
+        413: (_("Request too large"), _("What you sent is too large.")),
+        415: (_("Unsupported media type"), _("Send the request as application/json.")),
+        429: (_("Too many requests"), _("Please wait a moment and try again.")),
+    }
+    return texts.get(code, (_("Something went wrong"), _("An unexpected error occurred. It has been logged; please try again later.")))
+
+
+def render_error(code: int):
+    title, message = error_text(code)
+    if wants_json():
+        return jsonify(error=title, message=message), code
+    try:
+        from .services.registration import current_event
+
+        event = current_event()
+    except Exception:  # the database itself may be what failed
+        db.session.rollback()
+        event = None
+    return render_template(
+        "errors/error.html", code=code, title=title, message=message, event=event
+    ), code
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if error.code is None or error.code < 400:
+            return error
+        if error.code >= 500:
+            db.session.rollback()
+        return render_error(error.code)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        if isinstance(error, HTTPException):
+            return http_error(error)
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        db.session.rollback()
+        return render_error(InternalServerError.code)

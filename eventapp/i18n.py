@@ -1,0 +1,62 @@
+"""Language choice, trilingual content and local times."""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date as babel_format_date
+from babel.dates import format_datetime as babel_format_datetime
+from babel.dates import format_time as babel_format_time
+from flask import current_app, has_request_context, request, session
+from flask_babel import get_locale
+
+# Which language fills in for a missing one: the forum's audience reads English best after
+# their own language.
+FALLBACK_ORDER = ("en", "zh", "de")
+LANGUAGE_NAMES = {"zh": "中文", "de": "Deutsch", "en": "English"}
+HTML_LANG = {"zh": "zh-CN", "de": "de", "en": "en"}
+
+
+def select_locale() -> str:
+    """The switcher's remembered choice, then the browser's Accept-Language, then English."""
+    languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI and background work: English unless told otherwise
+        return "en"
+    chosen = request.args.get("lang") or session.get("language")
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or "en"
+
+
+def current_language() -> str:
+    locale = get_locale()
+    return locale.language if locale else "en"
+
+
+def localized(text: dict | None, language: str | None = None) -> str:
+    """The text in the language asked (default: the page's), else the first one present."""
+    if not text:
+        return ""
+    language = language or current_language()
+    for candidate in (language, *FALLBACK_ORDER):
+        if text.get(candidate):
+            return text[candidate]
+    return next((v for v in text.values() if v), "")
+
+
+def to_local(moment: datetime, timezone: str) -> datetime:
+    return moment.astimezone(ZoneInfo(timezone))
+
+
+def format_local_datetime(moment: datetime, timezone: str, fmt: str = "medium") -> str:
+    return babel_format_datetime(
+        moment, fmt, tzinfo=ZoneInfo(timezone), locale=current_language()
+    )
+
+
+def format_local_date(moment: datetime, timezone: str, fmt: str = "full") -> str:
+    return babel_format_date(to_local(moment, timezone).date(), fmt, locale=current_language())
+
+
+def format_local_time(moment: datetime, timezone: str) -> str:
+    return babel_format_time(moment, "short", tzinfo=ZoneInfo(timezone), locale=current_language())

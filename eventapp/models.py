@@ -1,0 +1,330 @@
+"""Typed SQLAlchemy 2 models. Rules that the database can hold are constraints here too."""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    event,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from .extensions import db
+
+LANGUAGES = ("zh", "de", "en")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware UTC datetime on every backend (SQLite keeps no zone of its own)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; store times in UTC with a zone")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+def str_enum(enum_class: type[enum.StrEnum], name: str) -> Enum:
+    """A portable enum column: VARCHAR plus a CHECK constraint, storing the values."""
+    return Enum(
+        enum_class,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=24,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+class SessionKind(enum.StrEnum):
+    CEREMONY = "ceremony"
+    SYMPOSIUM = "symposium"
+    FORUM = "forum"
+    EXHIBITION = "exhibition"
+
+
+class RegistrationStatus(enum.StrEnum):
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+
+
+class OrganisationType(enum.StrEnum):
+    GOVERNMENT = "government"
+    CHAMBER = "chamber"
+    ASSOCIATION = "association"
+    ENTERPRISE = "enterprise"
+    PRESS = "press"
+    OTHER = "other"
+    # Given by organisers only (badge colours): not offered on the public form.
+    EXHIBITOR = "exhibitor"
+    STAFF = "staff"
+
+
+PUBLIC_ORGANISATION_TYPES = tuple(OrganisationType)[:6]
+
+
+class NameOrder(enum.StrEnum):
+    FAMILY_FIRST = "family_first"  # 王小明: family name 王, given name 小明
+    GIVEN_FIRST = "given_first"
+
+
+class ExhibitorTheme(enum.StrEnum):
+    NEW_ENERGY_VEHICLES = "new_energy_vehicles"
+    SMART_EQUIPMENT = "smart_equipment"
+    DIGITAL_ECONOMY = "digital_economy"
+
+
+# A trilingual text is stored as one JSON object {"zh": ..., "de": ..., "en": ...}.
+Trilingual = dict[str, str]
+
+
+class Event(db.Model):
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[Trilingual] = mapped_column(JSON)
+    venue: Mapped[Trilingual] = mapped_column(JSON)
+    theme: Mapped[Trilingual] = mapped_column(JSON)
+    description: Mapped[Trilingual] = mapped_column(JSON, default=dict)
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+
+    sessions: Mapped[list[Session]] = relationship(
+        back_populates="event", order_by="Session.starts_at, Session.id"
+    )
+    exhibitors: Mapped[list[Exhibitor]] = relationship(
+        back_populates="event", order_by="Exhibitor.booth"
+    )
+
+    __table_args__ = (CheckConstraint("ends_on >= starts_on", name="dates_in_order"),)
+
+
+class Session(db.Model):
+    """One activity of the event (ceremony, symposium, forum, exhibition)."""
+
+    __tablename__ = "sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    slug: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[SessionKind] = mapped_column(str_enum(SessionKind, "session_kind"))
+    title: Mapped[Trilingual] = mapped_column(JSON)
+    description: Mapped[Trilingual] = mapped_column(JSON, default=dict)
+    room: Mapped[Trilingual] = mapped_column(JSON, default=dict)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    capacity: Mapped[int | None] = mapped_column(Integer)  # None: unlimited
+    # Kept by the registration service under the seat lock; the CHECK below makes the
+    # database itself refuse one seat too many.
+    confirmed_count: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    public_registration: Mapped[bool] = mapped_column(default=False)
+    registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    event: Mapped[Event] = relationship(back_populates="sessions")
+    agenda_items: Mapped[list[AgendaItem]] = relationship(
+        back_populates="session",
+        order_by="AgendaItem.starts_at, AgendaItem.id",
+        cascade="all, delete-orphan",
+    )
+    registrations: Mapped[list[Registration]] = relationship(back_populates="session")
+
+    __table_args__ = (
+        UniqueConstraint("event_id", "slug", name="uq_sessions_event_slug"),
+        CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_not_negative"),
+        CheckConstraint("confirmed_count >= 0", name="confirmed_not_negative"),
+        CheckConstraint(
+            "capacity IS NULL OR confirmed_count <= capacity", name="confirmed_within_capacity"
+        ),
+        CheckConstraint("ends_at > starts_at", name="times_in_order"),
+    )
+
+    @property
+    def is_unlimited(self) -> bool:
+        return self.capacity is None
+
+    @property
+    def seats_left(self) -> int | None:
+        if self.capacity is None:
+            return None
+        return max(self.capacity - self.confirmed_count, 0)
+
+    def __repr__(self) -> str:
+        return f"<Session {self.slug}>"
+
+
+class AgendaItem(db.Model):
+    __tablename__ = "agenda_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    title: Mapped[Trilingual] = mapped_column(JSON)
+    presenter_name: Mapped[str] = mapped_column(String(200), default="")
+    presenter_organisation: Mapped[Trilingual | None] = mapped_column(JSON)
+
+    session: Mapped[Session] = relationship(back_populates="agenda_items")
+
+
+class Exhibitor(db.Model):
+    __tablename__ = "exhibitors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    company: Mapped[str] = mapped_column(String(200))
+    theme: Mapped[ExhibitorTheme] = mapped_column(str_enum(ExhibitorTheme, "exhibitor_theme"))
+    booth: Mapped[str] = mapped_column(String(20))
+    country: Mapped[str] = mapped_column(String(2))
+
+    event: Mapped[Event] = relationship(back_populates="exhibitors")
+
+    __table_args__ = (UniqueConstraint("event_id", "booth", name="uq_exhibitors_event_booth"),)
+
+
+class Delegate(db.Model):
+    """A person registered for the event, reached through a private manage link."""
+
+    __tablename__ = "delegates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    family_name: Mapped[str] = mapped_column(String(100))
+    given_name: Mapped[str] = mapped_column(String(100))
+    name_native: Mapped[str] = mapped_column(String(100), default="")
+    native_name_order: Mapped[NameOrder] = mapped_column(
+        str_enum(NameOrder, "name_order"), default=NameOrder.FAMILY_FIRST
+    )
+    organisation: Mapped[str] = mapped_column(String(200))
+    position: Mapped[str] = mapped_column(String(150), default="")
+    organisation_type: Mapped[OrganisationType] = mapped_column(
+        str_enum(OrganisationType, "organisation_type"), default=OrganisationType.OTHER
+    )
+    country: Mapped[str] = mapped_column(String(2))
+    email: Mapped[str] = mapped_column(String(254))
+    # Lower-cased email: the key for "one live registration per email and session".
+    email_normalized: Mapped[str] = mapped_column(String(254), index=True)
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    language: Mapped[str] = mapped_column(String(2), default="en")
+    consent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Only a hash of the private link's token is stored; the token itself is shown once.
+    manage_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Random code in the badge's QR: no name, no email.
+    checkin_code: Mapped[str] = mapped_column(String(16), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    event: Mapped[Event] = relationship()
+    registrations: Mapped[list[Registration]] = relationship(
+        back_populates="delegate", order_by="Registration.id"
+    )
+
+    __table_args__ = (
+        CheckConstraint("language IN ('zh', 'de', 'en')", name="language_known"),
+        CheckConstraint("length(country) = 2", name="country_alpha2"),
+    )
+
+    @property
+    def live_registrations(self) -> list[Registration]:
+        return [r for r in self.registrations if r.status != RegistrationStatus.CANCELLED]
+
+    def __repr__(self) -> str:
+        return f"<Delegate {self.id} {self.family_name}>"
+
+
+class Registration(db.Model):
+    """A delegate's place in one session: confirmed, on the waiting list, or cancelled."""
+
+    __tablename__ = "registrations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delegate_id: Mapped[int] = mapped_column(ForeignKey("delegates.id", ondelete="CASCADE"))
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    status: Mapped[RegistrationStatus] = mapped_column(
+        str_enum(RegistrationStatus, "registration_status")
+    )
+    # Order of arrival on the waiting list: increasing per session, never reused.
+    waitlist_rank: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    delegate: Mapped[Delegate] = relationship(back_populates="registrations")
+    session: Mapped[Session] = relationship(back_populates="registrations")
+
+    __table_args__ = (
+        # The database refuses a second live registration of one delegate for one session.
+        Index(
+            "uq_registrations_live_delegate_session",
+            "delegate_id",
+            "session_id",
+            unique=True,
+            sqlite_where=text("status != 'cancelled'"),
+            postgresql_where=text("status != 'cancelled'"),
+        ),
+        UniqueConstraint("session_id", "waitlist_rank", name="uq_registrations_session_rank"),
+        Index("ix_registrations_session_status", "session_id", "status"),
+        CheckConstraint(
+            "status != 'waitlisted' OR waitlist_rank IS NOT NULL", name="waitlisted_has_rank"
+        ),
+    )
+
+
+class AuditEntry(db.Model):
+    """Append-only record of every change of registration status (and other changes)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(60))
+    delegate_id: Mapped[int | None] = mapped_column(
+        ForeignKey("delegates.id", ondelete="SET NULL"), index=True
+    )
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id", ondelete="SET NULL"))
+    registration_id: Mapped[int | None] = mapped_column(
+        ForeignKey("registrations.id", ondelete="SET NULL")
+    )
+    from_status: Mapped[str | None] = mapped_column(String(24))
+    to_status: Mapped[str | None] = mapped_column(String(24))
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+@event.listens_for(AuditEntry, "before_update")
+@event.listens_for(AuditEntry, "before_delete")
+def _audit_log_is_append_only(mapper: Any, connection: Any, target: AuditEntry) -> None:
+    raise ValueError("the audit log is append-only")

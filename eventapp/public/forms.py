@@ -1,0 +1,137 @@
+"""Forms for delegates. The JSON API validates with the same classes (see api.routes)."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from babel import Locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, SelectField, SelectMultipleField, StringField, TelField
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp, ValidationError
+
+from ..i18n import LANGUAGE_NAMES, current_language
+from ..models import PUBLIC_ORGANISATION_TYPES, NameOrder, OrganisationType
+
+# Babel's territories include groupings and private-use codes that are not countries.
+NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"}
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def upper(value):
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+@lru_cache(maxsize=8)
+def country_choices(language: str) -> tuple[tuple[str, str], ...]:
+    """ISO 3166 alpha-2 countries named in the page's language, China and Germany first."""
+    territories = Locale.parse(language).territories
+    codes = [c for c in territories if len(c) == 2 and c.isalpha() and c not in NOT_COUNTRIES]
+    first = [c for c in ("CN", "DE") if c in codes]
+    rest = sorted((c for c in codes if c not in first), key=lambda c: territories[c])
+    return tuple((c, territories[c]) for c in first + rest)
+
+
+def organisation_type_labels() -> dict[OrganisationType, str]:
+    return {
+        OrganisationType.GOVERNMENT: _l("Government or public authority"),
+        OrganisationType.CHAMBER: _l("Chamber of commerce"),
+        OrganisationType.ASSOCIATION: _l("Association"),
+        OrganisationType.ENTERPRISE: _l("Enterprise"),
+        OrganisationType.PRESS: _l("Press"),
+        OrganisationType.OTHER: _l("Other"),
+        OrganisationType.EXHIBITOR: _l("Exhibitor"),
+        OrganisationType.STAFF: _l("Staff"),
+    }
+
+
+class DelegateDetailsForm(FlaskForm):
+    """A delegate's personal details: registration, and editing through the private link."""
+
+    family_name = StringField(
+        _l("Family name"), [InputRequired(), Length(max=100)], filters=[strip],
+        description=_l("In Latin letters, e.g. Wang or Müller."),
+    )
+    given_name = StringField(
+        _l("Given name"), [InputRequired(), Length(max=100)], filters=[strip],
+        description=_l("In Latin letters, e.g. Xiaoming or Jürgen."),
+    )
+    name_native = StringField(
+        _l("Name in native script (optional)"), [Optional(), Length(max=100)], filters=[strip],
+        description=_l("For example 王小明. Printed on your badge."),
+    )
+    native_name_order = SelectField(
+        _l("Order of the name in native script"),
+        choices=[
+            (NameOrder.FAMILY_FIRST.value, _l("Family name first (as in 王小明)")),
+            (NameOrder.GIVEN_FIRST.value, _l("Given name first")),
+        ],
+        default=NameOrder.FAMILY_FIRST.value,
+    )
+    organisation = StringField(
+        _l("Organisation"), [InputRequired(), Length(max=200)], filters=[strip]
+    )
+    position = StringField(_l("Position (optional)"), [Optional(), Length(max=150)], filters=[strip])
+    organisation_type = SelectField(
+        _l("Type of organisation"), default=OrganisationType.ENTERPRISE.value
+    )
+    country = SelectField(_l("Country or region"), [InputRequired()], filters=[upper])
+    email = EmailField(
+        _l("Email"),
+        [InputRequired(), Email(check_deliverability=False), Length(max=254)],
+        filters=[strip],
+    )
+    phone = TelField(
+        _l("Phone (optional)"),
+        [
+            Optional(),
+            Length(max=40),
+            Regexp(r"^\+?[0-9 ()./-]{5,40}$", message=_l("Enter a phone number, e.g. +86 10 1234 5678.")),
+        ],
+        filters=[strip],
+    )
+    language = SelectField(
+        _l("Preferred language"),
+        choices=list(LANGUAGE_NAMES.items()),
+        default="en",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        labels = organisation_type_labels()
+        self.organisation_type.choices = [(t.value, labels[t]) for t in PUBLIC_ORGANISATION_TYPES]
+        self.country.choices = [("", _l("Choose…"))] + list(country_choices(current_language()))
+
+    def validate_country(self, field):
+        if not field.data:
+            raise ValidationError(_l("Choose a country or region."))
+
+
+class RegistrationForm(DelegateDetailsForm):
+    sessions = SelectMultipleField(_l("Sessions"), validate_choice=False)
+    consent = BooleanField(
+        _l("I agree that the organisers process my data to run this forum."),
+        [DataRequired(message=_l("Your consent is needed to register."))],
+    )
+
+    def __init__(self, *args, session_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sessions.choices = list(session_choices)
+
+    def validate_sessions(self, field):
+        if not field.data:
+            raise ValidationError(_l("Choose at least one session."))
+        known = {value for value, _label in self.sessions.choices}
+        unknown = [slug for slug in field.data if slug not in known]
+        if unknown:
+            raise ValidationError(_l("Unknown session: %(slug)s", slug=", ".join(unknown)))
+
+
+class AddSessionForm(FlaskForm):
+    session = SelectField(_l("Session"), validate_choice=True)
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes something: only a CSRF token to check."""

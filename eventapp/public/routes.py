@@ -1,0 +1,231 @@
+"""Pages for delegates: the programme, registration, and the private manage link."""
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+
+from ..extensions import db
+from ..i18n import localized
+from ..models import Registration, RegistrationStatus
+from ..services import registration as registration_service
+from ..services.registration import DelegateDetails, RegistrationRefused
+from . import bp
+from .forms import AddSessionForm, ConfirmForm, DelegateDetailsForm, RegistrationForm, organisation_type_labels
+
+
+def event_or_404():
+    event = registration_service.current_event()
+    if event is None:
+        abort(404)
+    return event
+
+
+def delegate_or_404(token: str):
+    delegate = registration_service.find_delegate_by_token(token)
+    if delegate is None:
+        abort(404)
+    return delegate
+
+
+def registration_form(event, **kwargs) -> RegistrationForm:
+    return RegistrationForm(
+        session_choices=[(s.slug, localized(s.title)) for s in event.sessions], **kwargs
+    )
+
+
+def manage_url(token: str, **kwargs) -> str:
+    return url_for("public.manage", token=token, _external=True, **kwargs)
+
+
+@bp.after_request
+def keep_private_links_private(response):
+    # The private link's token is in the path: never leak it in a Referer or a shared cache.
+    if request.view_args and "token" in request.view_args:
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/")
+def programme():
+    event = event_or_404()
+    fills = registration_service.session_fill(event)
+    return render_template(
+        "public/programme.html", event=event, fills=fills, theme_labels=exhibitor_theme_labels()
+    )
+
+
+@bp.get("/sessions/<slug>")
+def session_page(slug: str):
+    event = event_or_404()
+    fill = next((f for f in registration_service.session_fill(event) if f.session.slug == slug), None)
+    if fill is None:
+        abort(404)
+    return render_template(
+        "public/session.html", event=event, fill=fill, theme_labels=exhibitor_theme_labels()
+    )
+
+
+def exhibitor_theme_labels():
+    from ..demo_data import EXHIBITOR_THEMES
+
+    return {key: localized(label) for key, label in EXHIBITOR_THEMES.items()}
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    event = event_or_404()
+    form = registration_form(event)
+    if request.method == "GET":
+        preselected = request.args.getlist("session")
+        if preselected:
+            form.sessions.data = preselected
+        form.language.data = request.args.get("lang") or session.get("language") or form.language.data
+    if form.validate_on_submit():
+        details = DelegateDetails.from_mapping(form.data)
+        try:
+            result = registration_service.register(
+                event, details, form.sessions.data, actor="delegate:web"
+            )
+        except RegistrationRefused as refusal:
+            form.sessions.errors.append(refusal.message)
+        else:
+            return redirect(url_for("public.confirmation", token=result.manage_token))
+    public_sessions = [s for s in event.sessions if s.public_registration]
+    return render_template(
+        "public/register.html", event=event, form=form, public_sessions=public_sessions
+    ), (422 if form.errors else 200)
+
+
+def registration_rows(delegate):
+    """The delegate's registrations with their waiting-list positions, programme order."""
+    rows = sorted(delegate.registrations, key=lambda r: (r.session.starts_at, r.id))
+    return [(r, registration_service.waitlist_position(r)) for r in rows]
+
+
+@bp.get("/r/<token>/confirmation")
+def confirmation(token: str):
+    delegate = delegate_or_404(token)
+    return render_template(
+        "public/confirmation.html",
+        event=delegate.event,
+        delegate=delegate,
+        rows=[row for row in registration_rows(delegate) if row[0].status != RegistrationStatus.CANCELLED],
+        private_link=manage_url(token),
+        token=token,
+    )
+
+
+@bp.get("/r/<token>")
+def manage(token: str):
+    delegate = delegate_or_404(token)
+    event = delegate.event
+    held = {r.session_id for r in delegate.live_registrations}
+    add_form = AddSessionForm()
+    add_form.session.choices = [
+        (s.slug, localized(s.title)) for s in event.sessions if s.public_registration and s.id not in held
+    ]
+    return render_template(
+        "public/manage.html",
+        event=event,
+        delegate=delegate,
+        rows=registration_rows(delegate),
+        add_form=add_form,
+        confirm_form=ConfirmForm(),
+        token=token,
+        private_link=manage_url(token),
+        organisation_types=organisation_type_labels(),
+    )
+
+
+@bp.route("/r/<token>/edit", methods=["GET", "POST"])
+def edit_details(token: str):
+    delegate = delegate_or_404(token)
+    event = delegate.event
+    form = DelegateDetailsForm(obj=delegate if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            registration_service.update_details(
+                delegate, DelegateDetails.from_mapping(form.data), actor=f"delegate:{delegate.id}"
+            )
+        except RegistrationRefused as refusal:
+            form.email.errors.append(refusal.message)
+        else:
+            flash(_("Your details have been saved."), "success")
+            return redirect(url_for("public.manage", token=token))
+    return render_template(
+        "public/edit.html", event=event, delegate=delegate, form=form, token=token
+    ), (422 if form.errors else 200)
+
+
+@bp.post("/r/<token>/sessions")
+def add_session(token: str):
+    delegate = delegate_or_404(token)
+    form = AddSessionForm()
+    event = delegate.event
+    form.session.choices = [(s.slug, localized(s.title)) for s in event.sessions]
+    if not form.validate_on_submit():
+        flash(_("Please choose a session and try again."), "error")
+        return redirect(url_for("public.manage", token=token))
+    try:
+        (added,) = registration_service.add_sessions(
+            delegate, [form.session.data], actor=f"delegate:{delegate.id}"
+        )
+    except RegistrationRefused as refusal:
+        flash(refusal.message, "error")
+    else:
+        flash(status_sentence(added), "success")
+    return redirect(url_for("public.manage", token=token))
+
+
+def status_sentence(registration: Registration) -> str:
+    title = localized(registration.session.title)
+    if registration.status == RegistrationStatus.CONFIRMED:
+        return _("%(session)s: your seat is confirmed.", session=title)
+    if registration.status == RegistrationStatus.WAITLISTED:
+        return _(
+            "%(session)s is full: you are on the waiting list, position %(position)d.",
+            session=title,
+            position=registration_service.waitlist_position(registration),
+        )
+    return _("%(session)s: cancelled.", session=title)
+
+
+@bp.post("/r/<token>/registrations/<int:registration_id>/cancel")
+def cancel_one(token: str, registration_id: int):
+    delegate = delegate_or_404(token)
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or registration.delegate_id != delegate.id:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        flash(_("The form had expired. Please try again."), "error")
+        return redirect(url_for("public.manage", token=token))
+    registration_service.cancel_registration(registration, actor=f"delegate:{delegate.id}")
+    flash(
+        _("Your registration for %(session)s has been cancelled.", session=localized(registration.session.title)),
+        "success",
+    )
+    return redirect(url_for("public.manage", token=token))
+
+
+@bp.route("/r/<token>/cancel", methods=["GET", "POST"])
+def cancel_all(token: str):
+    delegate = delegate_or_404(token)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        registration_service.cancel_delegate(delegate, actor=f"delegate:{delegate.id}")
+        flash(_("All your registrations have been cancelled."), "success")
+        return redirect(url_for("public.manage", token=token))
+    return render_template(
+        "public/cancel_all.html", event=delegate.event, delegate=delegate, form=form, token=token
+    )
+
+
+@bp.get("/language/<code>")
+def set_language(code: str):
+    if code in current_app.config["LANGUAGES"]:
+        session["language"] = code
+    target = request.args.get("next") or url_for("public.programme")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("public.programme")  # no open redirect
+    return redirect(target)

@@ -1,0 +1,544 @@
+"""Registration rules: seats, waiting list, cancellation, private links.
+
+The HTML forms, the JSON API and the CLI all call these functions; no Flask request object
+is used here. Every function that changes seats runs inside `seat_transaction`, which takes
+the seat lock of the sessions involved, re-reads their counters, and commits at the end:
+PostgreSQL locks the session rows (`SELECT ... FOR UPDATE`, in id order to avoid deadlocks),
+SQLite takes the database's write lock up front (`BEGIN IMMEDIATE`). The CHECK constraint
+`confirmed_count <= capacity` makes the database refuse an overbooking even if a rule here
+were wrong.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..i18n import format_local_datetime, localized
+from ..models import (
+    AuditEntry,
+    Delegate,
+    Event,
+    NameOrder,
+    OrganisationType,
+    Registration,
+    RegistrationStatus,
+    Session,
+    utcnow,
+)
+
+CHECKIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no O/0, I/1/L: read aloud at the door
+CHECKIN_CODE_LENGTH = 12
+
+
+class RegistrationRefused(Exception):
+    """A rule refused the request; `message` is for the user, `field` names the form field."""
+
+    field = "sessions"
+
+    def __init__(self, message: str, session: Session | None = None):
+        super().__init__(message)
+        self.message = message
+        self.session = session
+
+
+class UnknownSession(RegistrationRefused):
+    pass
+
+
+class RegistrationNotOpen(RegistrationRefused):
+    """Outside the registration window, or by invitation only."""
+
+
+class AlreadyRegistered(RegistrationRefused):
+    """The email already holds a live registration for the session."""
+
+
+class CapacityTooLow(RegistrationRefused):
+    field = "capacity"
+
+
+@dataclass
+class DelegateDetails:
+    """What a delegate tells about themself; the same for the form, the API and the CLI."""
+
+    family_name: str
+    given_name: str
+    email: str
+    organisation: str
+    country: str
+    language: str = "en"
+    name_native: str = ""
+    native_name_order: NameOrder = NameOrder.FAMILY_FIRST
+    position: str = ""
+    organisation_type: OrganisationType = OrganisationType.OTHER
+    phone: str = ""
+
+    @classmethod
+    def from_mapping(cls, values: dict) -> DelegateDetails:
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in names and v is not None})
+
+    @classmethod
+    def of(cls, delegate: Delegate) -> DelegateDetails:
+        return cls(**{f.name: getattr(delegate, f.name) for f in fields(cls)})
+
+
+@dataclass
+class RegistrationResult:
+    delegate: Delegate
+    registrations: list[Registration]
+    manage_token: str | None  # shown once; only its hash is stored
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_manage_token() -> tuple[str, str]:
+    """A 256-bit random token for the private link, and the hash that is stored."""
+    token = secrets.token_urlsafe(32)
+    return token, hash_token(token)
+
+
+def new_checkin_code() -> str:
+    return "".join(secrets.choice(CHECKIN_CODE_ALPHABET) for _ in range(CHECKIN_CODE_LENGTH))
+
+
+def find_delegate_by_token(token: str) -> Delegate | None:
+    if not token or len(token) > 100:
+        return None
+    return db.session.execute(
+        select(Delegate).where(Delegate.manage_token_hash == hash_token(token))
+    ).scalar_one_or_none()
+
+
+def current_event() -> Event | None:
+    """The event this installation serves: the one that starts last."""
+    return db.session.execute(
+        select(Event).order_by(Event.starts_on.desc(), Event.id.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def sessions_by_slug(event: Event, slugs: Iterable[str]) -> list[Session]:
+    """The sessions with these slugs, in the order asked; UnknownSession for a wrong slug."""
+    wanted = list(dict.fromkeys(slugs))
+    found = {
+        s.slug: s
+        for s in db.session.execute(
+            select(Session).where(Session.event_id == event.id, Session.slug.in_(wanted))
+        ).scalars()
+    }
+    for slug in wanted:
+        if slug not in found:
+            raise UnknownSession(_("Unknown session: %(slug)s", slug=slug))
+    return [found[slug] for slug in wanted]
+
+
+# --- the seat lock -----------------------------------------------------------------------
+
+
+@contextmanager
+def seat_transaction(sessions: Sequence[Session]) -> Iterator[list[Session]]:
+    """Run the block in one transaction holding the seat lock of `sessions`; commit at the end.
+
+    Yields the sessions re-read under the lock, so counters are current. On an exception
+    the transaction is rolled back and nothing of the block remains.
+    """
+    ids = sorted({s.id for s in sessions})
+    dbs = db.session()  # the Session itself: scoped_session hides in_transaction()
+    if dbs.get_bind().dialect.name == "sqlite":
+        # A transaction that has already read cannot safely become a writer under WAL
+        # (SQLITE_BUSY_SNAPSHOT); end it and begin again with the write lock taken first.
+        if dbs.in_transaction():
+            dbs.commit()
+        dbs.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+    try:
+        locked = (
+            dbs.execute(
+                select(Session)
+                .where(Session.id.in_(ids))
+                .order_by(Session.id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+            .scalars()
+            .all()
+        )
+        by_id = {s.id: s for s in locked}
+        yield [by_id[s.id] for s in sessions]
+        dbs.commit()
+    except BaseException:
+        dbs.rollback()
+        raise
+
+
+# --- rules ------------------------------------------------------------------------------
+
+
+def check_registration_open(session: Session, now: datetime | None = None) -> None:
+    """Public registration only for sessions that take it, and only inside the window."""
+    now = now or utcnow()
+    title = localized(session.title)
+    timezone = session.event.timezone
+    if not session.public_registration:
+        raise RegistrationNotOpen(
+            _("%(session)s is by invitation only.", session=title), session
+        )
+    if session.registration_opens_at and now < session.registration_opens_at:
+        raise RegistrationNotOpen(
+            _(
+                "Registration for %(session)s opens on %(when)s.",
+                session=title,
+                when=format_local_datetime(session.registration_opens_at, timezone),
+            ),
+            session,
+        )
+    closes_at = session.registration_closes_at or session.starts_at
+    if now >= closes_at:
+        raise RegistrationNotOpen(
+            _("Registration for %(session)s has closed.", session=title), session
+        )
+
+
+def _audit(
+    action: str,
+    actor: str,
+    *,
+    delegate: Delegate | None = None,
+    registration: Registration | None = None,
+    session: Session | None = None,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    **details: object,
+) -> None:
+    if registration is not None:
+        delegate = delegate or registration.delegate
+        session = session or registration.session
+    db.session.add(
+        AuditEntry(
+            actor=actor,
+            action=action,
+            delegate_id=delegate.id if delegate else None,
+            session_id=session.id if session else None,
+            registration_id=registration.id if registration else None,
+            from_status=from_status,
+            to_status=to_status,
+            details={k: v for k, v in details.items() if v is not None},
+        )
+    )
+
+
+def _set_status(
+    registration: Registration, status: RegistrationStatus, actor: str, action: str, **details
+) -> None:
+    """The one place a registration's status changes: times, counters and the audit log."""
+    previous = registration.status
+    now = utcnow()
+    session = registration.session
+    with db.session.no_autoflush:  # the new row has no status yet: do not flush it early
+        rank = _next_waitlist_rank(session) if status == RegistrationStatus.WAITLISTED else None
+    if previous == RegistrationStatus.CONFIRMED:
+        session.confirmed_count -= 1
+    if status == RegistrationStatus.CONFIRMED:
+        session.confirmed_count += 1
+        registration.confirmed_at = now
+    elif status == RegistrationStatus.WAITLISTED:
+        registration.waitlisted_at = now
+        registration.waitlist_rank = rank
+    elif status == RegistrationStatus.CANCELLED:
+        registration.cancelled_at = now
+    registration.status = status
+    registration.status_changed_at = now
+    db.session.flush()
+    _audit(
+        action,
+        actor,
+        registration=registration,
+        from_status=previous.value if previous else None,
+        to_status=status.value,
+        **details,
+    )
+
+
+def _next_waitlist_rank(session: Session) -> int:
+    highest = db.session.execute(
+        select(func.max(Registration.waitlist_rank)).where(Registration.session_id == session.id)
+    ).scalar()
+    return (highest or 0) + 1
+
+
+def _has_free_seat(session: Session) -> bool:
+    return session.capacity is None or session.confirmed_count < session.capacity
+
+
+def _ensure_email_free(email_normalized: str, sessions: Iterable[Session]) -> None:
+    for session in sessions:
+        taken = db.session.execute(
+            select(Registration.id)
+            .join(Delegate)
+            .where(
+                Registration.session_id == session.id,
+                Registration.status != RegistrationStatus.CANCELLED,
+                Delegate.email_normalized == email_normalized,
+            )
+            .limit(1)
+        ).first()
+        if taken:
+            raise AlreadyRegistered(
+                _(
+                    "This email address is already registered for %(session)s.",
+                    session=localized(session.title),
+                ),
+                session,
+            )
+
+
+def _take_seats(delegate: Delegate, sessions: Iterable[Session], actor: str) -> list[Registration]:
+    """Confirm or waitlist the delegate in each session; the caller holds the seat lock."""
+    taken = []
+    for session in sessions:
+        registration = Registration(delegate=delegate, session=session, status=None)
+        db.session.add(registration)
+        if _has_free_seat(session):
+            _set_status(registration, RegistrationStatus.CONFIRMED, actor, "registered")
+        else:
+            _set_status(registration, RegistrationStatus.WAITLISTED, actor, "waitlisted")
+        taken.append(registration)
+    return taken
+
+
+def _fill_from_waiting_list(session: Session, actor: str, reason: str) -> list[Registration]:
+    """Confirm waiting delegates, first come first served, while seats are free."""
+    promoted = []
+    while _has_free_seat(session):
+        first = db.session.execute(
+            select(Registration)
+            .where(
+                Registration.session_id == session.id,
+                Registration.status == RegistrationStatus.WAITLISTED,
+            )
+            .order_by(Registration.waitlist_rank)
+            .limit(1)
+        ).scalar_one_or_none()
+        if first is None:
+            break
+        _set_status(first, RegistrationStatus.CONFIRMED, actor, "promoted", reason=reason)
+        promoted.append(first)
+    return promoted
+
+
+def _apply_details(delegate: Delegate, details: DelegateDetails) -> None:
+    for f in fields(DelegateDetails):
+        value = getattr(details, f.name)
+        setattr(delegate, f.name, value.strip() if isinstance(value, str) else value)
+    delegate.country = delegate.country.upper()
+    delegate.email_normalized = normalise_email(details.email)
+
+
+# --- public service functions --------------------------------------------------------------
+
+
+def _create_delegate(event: Event, details: DelegateDetails, actor: str) -> tuple[Delegate, str]:
+    token, token_hash = new_manage_token()
+    delegate = Delegate(
+        event=event,
+        consent_at=utcnow(),
+        manage_token_hash=token_hash,
+        checkin_code=new_checkin_code(),
+    )
+    _apply_details(delegate, details)
+    db.session.add(delegate)
+    db.session.flush()
+    _audit("delegate_created", actor, delegate=delegate)
+    return delegate, token
+
+
+def register(
+    event: Event,
+    details: DelegateDetails,
+    session_slugs: Sequence[str],
+    *,
+    actor: str,
+    by_staff: bool = False,
+) -> RegistrationResult:
+    """Register a new delegate for sessions: a confirmed seat while one is free, otherwise
+    the next place on that session's waiting list. Public registration (by_staff False)
+    must be inside each session's window. Refuses an email that already holds one of the
+    sessions. Commits."""
+    (result,) = register_many(event, [details], session_slugs, actor=actor, by_staff=by_staff)
+    return result
+
+
+def register_many(
+    event: Event,
+    people: Sequence[DelegateDetails],
+    session_slugs: Sequence[str],
+    *,
+    actor: str,
+    by_staff: bool = False,
+) -> list[RegistrationResult]:
+    """`register` for several people in one transaction (imports, demo data): all or none."""
+    if not session_slugs:
+        raise RegistrationRefused(_("Choose at least one session."))
+    sessions = sessions_by_slug(event, session_slugs)
+    if not by_staff:
+        for session in sessions:
+            check_registration_open(session)
+    results = []
+    with seat_transaction(sessions) as locked:
+        for details in people:
+            _ensure_email_free(normalise_email(details.email), locked)
+            delegate, token = _create_delegate(event, details, actor)
+            results.append(RegistrationResult(delegate, _take_seats(delegate, locked, actor), token))
+    return results
+
+
+def add_sessions(
+    delegate: Delegate, session_slugs: Sequence[str], *, actor: str, by_staff: bool = False
+) -> list[Registration]:
+    """Register an existing delegate for more sessions, with the same rules as `register`."""
+    if not session_slugs:
+        raise RegistrationRefused(_("Choose at least one session."))
+    event = db.session.get(Event, delegate.event_id)
+    sessions = sessions_by_slug(event, session_slugs)
+    if not by_staff:
+        for session in sessions:
+            check_registration_open(session)
+    with seat_transaction(sessions) as locked:
+        delegate = db.session.get(Delegate, delegate.id)
+        _ensure_email_free(delegate.email_normalized, locked)
+        return _take_seats(delegate, locked, actor)
+
+
+def cancel_registration(registration: Registration, *, actor: str) -> list[Registration]:
+    """Cancel one registration. A freed seat goes to the first on the waiting list in the
+    same transaction; returns the registrations promoted. Cancelling twice changes nothing."""
+    with seat_transaction([registration.session]) as (session,):
+        registration = db.session.get(Registration, registration.id, populate_existing=True)
+        if registration.status == RegistrationStatus.CANCELLED:
+            return []
+        was_confirmed = registration.status == RegistrationStatus.CONFIRMED
+        _set_status(registration, RegistrationStatus.CANCELLED, actor, "cancelled")
+        if not was_confirmed:
+            return []
+        return _fill_from_waiting_list(session, "system", reason=f"seat freed by {actor}")
+
+
+def cancel_delegate(delegate: Delegate, *, actor: str) -> list[Registration]:
+    """Cancel every live registration of a delegate; returns the registrations promoted."""
+    live = [r for r in delegate.registrations if r.status != RegistrationStatus.CANCELLED]
+    promoted: list[Registration] = []
+    if not live:
+        return promoted
+    with seat_transaction([r.session for r in live]) as locked:
+        for session in locked:
+            registration = db.session.execute(
+                select(Registration).where(
+                    Registration.delegate_id == delegate.id,
+                    Registration.session_id == session.id,
+                    Registration.status != RegistrationStatus.CANCELLED,
+                )
+            ).scalar_one_or_none()
+            if registration is None:
+                continue
+            was_confirmed = registration.status == RegistrationStatus.CONFIRMED
+            _set_status(registration, RegistrationStatus.CANCELLED, actor, "cancelled")
+            if was_confirmed:
+                promoted += _fill_from_waiting_list(
+                    session, "system", reason=f"seat freed by {actor}"
+                )
+    return promoted
+
+
+def update_details(delegate: Delegate, details: DelegateDetails, *, actor: str) -> Delegate:
+    """Change a delegate's personal details. A new email must not already hold one of the
+    delegate's sessions under another registration. Commits."""
+    sessions = [r.session for r in delegate.live_registrations]
+    with seat_transaction(sessions) as locked:
+        delegate = db.session.get(Delegate, delegate.id)
+        new_key = normalise_email(details.email)
+        if new_key != delegate.email_normalized:
+            _ensure_email_free(new_key, locked)
+        before = DelegateDetails.of(delegate)
+        _apply_details(delegate, details)
+        after = DelegateDetails.of(delegate)
+        changed = [f.name for f in fields(DelegateDetails) if getattr(before, f.name) != getattr(after, f.name)]
+        if changed:
+            _audit("details_changed", actor, delegate=delegate, fields=changed)
+    return delegate
+
+
+def set_capacity(session: Session, capacity: int | None, *, actor: str) -> list[Registration]:
+    """Change a session's capacity (None: unlimited). It cannot fall below the confirmed
+    seats; a raise confirms as many waiting delegates as now fit. Returns those promoted."""
+    with seat_transaction([session]) as (session,):
+        if capacity is not None and capacity < session.confirmed_count:
+            raise CapacityTooLow(
+                _(
+                    "%(count)d seats are confirmed; the capacity cannot be lower.",
+                    count=session.confirmed_count,
+                )
+            )
+        previous = session.capacity
+        session.capacity = capacity
+        db.session.flush()
+        _audit(
+            "capacity_changed", actor, session=session, previous=previous, capacity=capacity
+        )
+        return _fill_from_waiting_list(session, "system", reason=f"capacity raised by {actor}")
+
+
+def waitlist_position(registration: Registration) -> int | None:
+    """1 for the first in line; None unless the registration is on the waiting list."""
+    if registration.status != RegistrationStatus.WAITLISTED:
+        return None
+    ahead = db.session.execute(
+        select(func.count(Registration.id)).where(
+            Registration.session_id == registration.session_id,
+            Registration.status == RegistrationStatus.WAITLISTED,
+            Registration.waitlist_rank < registration.waitlist_rank,
+        )
+    ).scalar_one()
+    return ahead + 1
+
+
+@dataclass
+class SessionFill:
+    session: Session
+    confirmed: int
+    waitlisted: int
+
+    @property
+    def seats_left(self) -> int | None:
+        return self.session.seats_left
+
+
+def session_fill(event: Event) -> list[SessionFill]:
+    """Every session of the event with its confirmed and waiting counts, in programme order."""
+    waiting = dict(
+        db.session.execute(
+            select(Registration.session_id, func.count(Registration.id))
+            .join(Session)
+            .where(
+                Session.event_id == event.id,
+                Registration.status == RegistrationStatus.WAITLISTED,
+            )
+            .group_by(Registration.session_id)
+        ).all()
+    )
+    sessions = db.session.execute(
+        select(Session).where(Session.event_id == event.id).order_by(Session.starts_at, Session.id)
+    ).scalars()
+    return [SessionFill(s, s.confirmed_count, waiting.get(s.id, 0)) for s in sessions]

@@ -1,0 +1,42 @@
+"""Jinja filters and globals shared by every template."""
+from __future__ import annotations
+
+from flask import Flask, request, url_for
+
+from . import i18n
+from .models import OrganisationType, RegistrationStatus
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.filters["localized"] = i18n.localized
+    app.jinja_env.globals.update(
+        LANGUAGE_NAMES=i18n.LANGUAGE_NAMES,
+        RegistrationStatus=RegistrationStatus,
+        OrganisationType=OrganisationType,
+    )
+
+    @app.template_filter("local_time")
+    def local_time(moment, event):
+        return i18n.format_local_time(moment, event.timezone)
+
+    @app.template_filter("local_date")
+    def local_date(moment, event, fmt="full"):
+        return i18n.format_local_date(moment, event.timezone, fmt)
+
+    @app.template_filter("local_datetime")
+    def local_datetime(moment, event, fmt="medium"):
+        return i18n.format_local_datetime(moment, event.timezone, fmt)
+
+    @app.context_processor
+    def page_language():
+        language = i18n.current_language()
+
+        def switch_language_url(code: str) -> str:
+            return url_for("public.set_language", code=code, next=request.full_path.rstrip("?"))
+
+        return {
+            "page_language": language,
+            "html_lang": i18n.HTML_LANG.get(language, language),
+            "switch_language_url": switch_language_url,
+        }

@@ -1,0 +1,205 @@
+"""The registration rules, through the service functions the form, API and CLI share."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from eventapp.extensions import db
+from eventapp.models import AuditEntry, Delegate, Registration, RegistrationStatus, Session, utcnow
+from eventapp.services import registration as service
+from eventapp.services.registration import DelegateDetails
+
+from .factories import CHINESE, GERMAN, person, seats, set_session
+
+SYMPOSIUM = "german-enterprise-symposium"
+
+
+def details(base=GERMAN, **overrides) -> DelegateDetails:
+    payload = person(base, **overrides)
+    payload.pop("consent")
+    return DelegateDetails.from_mapping(payload)
+
+
+def register(app, slugs=(SYMPOSIUM,), base=GERMAN, **overrides):
+    with app.app_context():
+        event = service.current_event()
+        result = service.register(event, details(base, **overrides), list(slugs), actor="test")
+        return result.manage_token, [(r.session.slug, r.status, service.waitlist_position(r)) for r in result.registrations]
+
+
+def test_full_symposium_puts_next_delegates_on_waiting_list_in_order(app, forum):
+    for _ in range(27):
+        _token, [(_slug, status, _pos)] = register(app)
+        assert status == RegistrationStatus.CONFIRMED
+    outcomes = [register(app)[1][0] for _ in range(3)]
+    assert [(status, pos) for _slug, status, pos in outcomes] == [
+        (RegistrationStatus.WAITLISTED, 1),
+        (RegistrationStatus.WAITLISTED, 2),
+        (RegistrationStatus.WAITLISTED, 3),
+    ]
+    state = seats(app, SYMPOSIUM)
+    assert state["confirmed"] == state["confirmed_count"] == 27
+    assert state["waitlisted"] == 3
+
+
+def test_cancelling_a_confirmed_seat_promotes_the_first_waiting_delegate(app, forum):
+    set_session(app, SYMPOSIUM, capacity=2)
+    first_token, _ = register(app)
+    register(app)
+    waiting_token, [(_s, status, position)] = register(app, email="waiting@example.cn")
+    later_token, _ = register(app)
+    assert (status, position) == (RegistrationStatus.WAITLISTED, 1)
+
+    with app.app_context():
+        delegate = service.find_delegate_by_token(first_token)
+        promoted = service.cancel_registration(delegate.registrations[0], actor="test")
+        assert [r.delegate.email for r in promoted] == ["waiting@example.cn"]
+    with app.app_context():
+        waiting = service.find_delegate_by_token(waiting_token)
+        assert waiting.registrations[0].status == RegistrationStatus.CONFIRMED
+        later = service.find_delegate_by_token(later_token)
+        assert service.waitlist_position(later.registrations[0]) == 1
+        actions = db.session.execute(select(AuditEntry.action, AuditEntry.actor)).all()
+        assert ("promoted", "system") in actions and ("cancelled", "test") in actions
+    assert seats(app, SYMPOSIUM)["confirmed"] == 2
+
+
+def test_cancelling_a_waiting_place_promotes_nobody_and_twice_changes_nothing(app, forum):
+    set_session(app, SYMPOSIUM, capacity=1)
+    register(app)
+    waiting_token, _ = register(app)
+    with app.app_context():
+        registration = service.find_delegate_by_token(waiting_token).registrations[0]
+        assert service.cancel_registration(registration, actor="test") == []
+        assert service.cancel_registration(registration, actor="test") == []
+    assert seats(app, SYMPOSIUM) | {"ranks": None} == {
+        "capacity": 1, "confirmed_count": 1, "confirmed": 1, "waitlisted": 0, "cancelled": 1, "ranks": None,
+    }
+
+
+def test_raising_the_capacity_promotes_as_many_as_fit(app, forum):
+    set_session(app, SYMPOSIUM, capacity=1)
+    for _ in range(4):
+        register(app)
+    with app.app_context():
+        session = db.session.execute(select(Session).where(Session.slug == SYMPOSIUM)).scalar_one()
+        promoted = service.set_capacity(session, 3, actor="organiser@example.org")
+        assert len(promoted) == 2
+    state = seats(app, SYMPOSIUM)
+    assert (state["confirmed"], state["waitlisted"]) == (3, 1)
+
+
+def test_capacity_cannot_fall_below_confirmed_seats(app, forum):
+    register(app)
+    register(app)
+    with app.app_context():
+        session = db.session.execute(select(Session).where(Session.slug == SYMPOSIUM)).scalar_one()
+        with pytest.raises(service.CapacityTooLow):
+            service.set_capacity(session, 1, actor="test")
+    assert seats(app, SYMPOSIUM)["capacity"] == 27
+
+
+def test_same_email_cannot_hold_a_session_twice_whatever_its_case(app, forum):
+    register(app, email="jurgen@example.de")
+    with pytest.raises(service.AlreadyRegistered) as refusal:
+        register(app, email=" Jurgen@Example.DE ")
+    assert "already registered" in refusal.value.message
+    # Another session with the same email is fine, and so is the symposium after cancelling.
+    register(app, slugs=["exhibition"], email="jurgen@example.de")
+    assert seats(app, SYMPOSIUM)["confirmed"] == 1
+
+
+def test_registration_outside_the_window_says_when_it_opens_or_that_it_closed(app, forum):
+    set_session(app, SYMPOSIUM, registration_opens_at=utcnow() + timedelta(days=2))
+    with pytest.raises(service.RegistrationNotOpen) as refusal:
+        register(app)
+    assert "opens on" in refusal.value.message
+    set_session(app, SYMPOSIUM, registration_opens_at=None, registration_closes_at=utcnow() - timedelta(minutes=1))
+    with pytest.raises(service.RegistrationNotOpen) as refusal:
+        register(app)
+    assert "has closed" in refusal.value.message
+    with pytest.raises(service.RegistrationNotOpen) as refusal:
+        register(app, slugs=["opening-ceremony"])
+    assert "by invitation only" in refusal.value.message
+
+
+def test_staff_may_register_for_invitation_only_sessions(app, forum):
+    with app.app_context():
+        result = service.register(service.current_event(), details(), ["opening-ceremony"], actor="staff", by_staff=True)
+        assert result.registrations[0].status == RegistrationStatus.CONFIRMED
+
+
+def test_private_link_token_is_long_random_and_only_its_hash_is_stored(app, forum):
+    token, _ = register(app)
+    assert len(token) >= 43  # 256 bits in URL-safe base64
+    with app.app_context():
+        stored = db.session.execute(select(Delegate.manage_token_hash)).scalar_one()
+        assert token not in stored and stored == service.hash_token(token)
+        assert service.find_delegate_by_token(token + "x") is None
+        assert service.find_delegate_by_token("") is None
+
+
+def test_names_are_kept_exactly(app, forum):
+    token, _ = register(app, base=CHINESE)
+    token2, _ = register(app, family_name="O'Brien-Ström", given_name="José Ñandú ß")
+    with app.app_context():
+        chinese = service.find_delegate_by_token(token)
+        assert (chinese.name_native, chinese.organisation) == ("王小明", "北京精工智能装备有限公司")
+        other = service.find_delegate_by_token(token2)
+        assert (other.family_name, other.given_name) == ("O'Brien-Ström", "José Ñandú ß")
+
+
+def test_database_refuses_a_second_live_registration_of_one_delegate(app, forum):
+    token, _ = register(app)
+    with app.app_context():
+        delegate = service.find_delegate_by_token(token)
+        session = delegate.registrations[0].session
+        db.session.add(Registration(delegate=delegate, session=session, status=RegistrationStatus.WAITLISTED, waitlist_rank=99))
+        with pytest.raises(IntegrityError):
+            db.session.commit()
+
+
+def test_database_refuses_more_confirmed_seats_than_capacity(app, forum):
+    set_session(app, SYMPOSIUM, capacity=1)
+    register(app)
+    with app.app_context():
+        session = db.session.execute(select(Session).where(Session.slug == SYMPOSIUM)).scalar_one()
+        session.confirmed_count = 2
+        with pytest.raises(IntegrityError):
+            db.session.commit()
+
+
+def test_every_status_change_is_in_the_audit_log_and_the_log_is_append_only(app, forum):
+    token, _ = register(app)
+    with app.app_context():
+        delegate = service.find_delegate_by_token(token)
+        service.cancel_delegate(delegate, actor="delegate")
+    with app.app_context():
+        entries = db.session.execute(select(AuditEntry).order_by(AuditEntry.id)).scalars().all()
+        assert [(e.action, e.from_status, e.to_status) for e in entries] == [
+            ("delegate_created", None, None),
+            ("registered", None, "confirmed"),
+            ("cancelled", "confirmed", "cancelled"),
+        ]
+        entries[0].action = "tampered"
+        with pytest.raises(ValueError):
+            db.session.commit()
+        db.session.rollback()
+        with pytest.raises(ValueError):
+            db.session.delete(entries[0])
+            db.session.flush()
+
+
+def test_changing_email_to_one_that_holds_the_session_is_refused(app, forum):
+    register(app, email="taken@example.de")
+    token, _ = register(app, email="mine@example.de")
+    with app.app_context():
+        delegate = service.find_delegate_by_token(token)
+        with pytest.raises(service.AlreadyRegistered):
+            service.update_details(delegate, details(email="TAKEN@example.de"), actor="delegate")
+    with app.app_context():
+        assert service.find_delegate_by_token(token).email == "mine@example.de"
+        assert db.session.execute(select(func.count(AuditEntry.id)).where(AuditEntry.action == "details_changed")).scalar() == 0
