@@ -17,6 +17,9 @@ class Config:
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
     LANGUAGES = ("zh", "de", "en")
+    # Every POST view validates a FlaskForm, which checks the token; a failed check then
+    # re-renders the form with the user's entries instead of a bare 400.
+    WTF_CSRF_CHECK_DEFAULT = False
     WTF_CSRF_TIME_LIMIT = None  # a delegate may take long over the form; the token is per session
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -4,9 +4,10 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
-from babel.dates import format_time as babel_format_time
+from babel.dates import format_skeleton, get_timezone_name
 from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
 
@@ -59,4 +60,18 @@ def format_local_date(moment: datetime, timezone: str, fmt: str = "full") -> str
 
 
 def format_local_time(moment: datetime, timezone: str) -> str:
-    return babel_format_time(moment, "short", tzinfo=ZoneInfo(timezone), locale=current_language())
+    """24-hour time in the event's zone: what an international programme prints."""
+    return format_skeleton("Hm", to_local(moment, timezone), locale=current_language())
+
+
+def format_local_when(moment: datetime, timezone: str) -> str:
+    """Weekday, date and time in the event's zone, e.g. "Sat, Dec 26, 2026, 10:30"."""
+    language = current_language()
+    local = to_local(moment, timezone)
+    day = format_skeleton("yMMMEd", local, locale=language)
+    pattern = Locale.parse(language).datetime_formats["medium"]
+    return pattern.format(format_local_time(moment, timezone), day)
+
+
+def timezone_name(timezone: str) -> str:
+    return get_timezone_name(ZoneInfo(timezone), locale=current_language())

@@ -28,6 +28,14 @@ def register(app: Flask) -> None:
     def local_datetime(moment, event, fmt="medium"):
         return i18n.format_local_datetime(moment, event.timezone, fmt)
 
+    @app.template_filter("local_when")
+    def local_when(moment, event):
+        return i18n.format_local_when(moment, event.timezone)
+
+    @app.template_filter("timezone_name")
+    def timezone_name(event):
+        return i18n.timezone_name(event.timezone)
+
     @app.context_processor
     def page_language():
         language = i18n.current_language()

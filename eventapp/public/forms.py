@@ -77,7 +77,11 @@ class DelegateDetailsForm(FlaskForm):
     organisation_type = SelectField(
         _l("Type of organisation"), default=OrganisationType.ENTERPRISE.value
     )
-    country = SelectField(_l("Country or region"), [InputRequired()], filters=[upper])
+    country = SelectField(
+        _l("Country or region"),
+        [InputRequired(message=_l("Choose a country or region."))],
+        filters=[upper],
+    )
     email = EmailField(
         _l("Email"),
         [InputRequired(), Email(check_deliverability=False), Length(max=254)],
@@ -103,10 +107,6 @@ class DelegateDetailsForm(FlaskForm):
         labels = organisation_type_labels()
         self.organisation_type.choices = [(t.value, labels[t]) for t in PUBLIC_ORGANISATION_TYPES]
         self.country.choices = [("", _l("Choose…"))] + list(country_choices(current_language()))
-
-    def validate_country(self, field):
-        if not field.data:
-            raise ValidationError(_l("Choose a country or region."))
 
 
 class RegistrationForm(DelegateDetailsForm):

@@ -5,12 +5,19 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 
 from ..extensions import db
-from ..i18n import localized
+from ..i18n import current_language, localized
 from ..models import Registration, RegistrationStatus
 from ..services import registration as registration_service
 from ..services.registration import DelegateDetails, RegistrationRefused
 from . import bp
-from .forms import AddSessionForm, ConfirmForm, DelegateDetailsForm, RegistrationForm, organisation_type_labels
+from .forms import (
+    AddSessionForm,
+    ConfirmForm,
+    DelegateDetailsForm,
+    RegistrationForm,
+    country_choices,
+    organisation_type_labels,
+)
 
 
 def event_or_404():
@@ -135,6 +142,7 @@ def manage(token: str):
         token=token,
         private_link=manage_url(token),
         organisation_types=organisation_type_labels(),
+        country_names=dict(country_choices(current_language())),
     )
 
 

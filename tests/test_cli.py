@@ -1,0 +1,62 @@
+"""The CLI: flask --app eventapp seed-demo / fake-delegates."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from eventapp.extensions import db
+from eventapp.models import AgendaItem, Delegate, Event, Exhibitor, Registration, Session
+
+
+def counts(app) -> tuple[int, ...]:
+    with app.app_context():
+        return tuple(
+            db.session.execute(select(func.count()).select_from(model)).scalar()
+            for model in (Event, Session, AgendaItem, Exhibitor, Delegate, Registration)
+        )
+
+
+def test_seed_demo_loads_the_forum_once(app, runner):
+    first = runner.invoke(args=["seed-demo", "--date", "2026-12-26"])
+    assert first.exit_code == 0 and "Loaded the demo forum on 2026-12-26" in first.output
+    loaded = counts(app)
+    second = runner.invoke(args=["seed-demo"])
+    assert second.exit_code == 0 and "nothing changed" in second.output
+    assert counts(app) == loaded
+    with app.app_context():
+        sessions = {s.slug: s for s in db.session.execute(select(Session)).scalars()}
+        assert set(sessions) == {"opening-ceremony", "german-enterprise-symposium", "thematic-forum", "exhibition"}
+        assert sessions["german-enterprise-symposium"].capacity == 27
+        assert sessions["exhibition"].capacity is None
+        assert [s.public_registration for s in (sessions["german-enterprise-symposium"], sessions["exhibition"])] == [True, True]
+        assert not sessions["opening-ceremony"].public_registration and not sessions["thematic-forum"].public_registration
+        symposium_agenda = " ".join(a.title["en"] + str(a.presenter_organisation) for a in sessions["german-enterprise-symposium"].agenda_items)
+        for body in ("Bureau of Economy and Information Technology", "Commerce Bureau", "Shunyi"):
+            assert body in symposium_agenda
+        event = db.session.execute(select(Event)).scalar_one()
+        assert event.timezone == "Asia/Shanghai"
+        # 10:30 in Beijing is 02:30 UTC.
+        assert sessions["german-enterprise-symposium"].starts_at.strftime("%Y-%m-%d %H:%M") == "2026-12-26 02:30"
+
+
+def test_seed_demo_refuses_a_malformed_date(runner):
+    result = runner.invoke(args=["seed-demo", "--date", "26.12.2026"])
+    assert result.exit_code != 0 and "YYYY-MM-DD" in result.output
+
+
+def test_fake_delegates_adds_chinese_and_german_people_to_the_exhibition(app, runner, forum):
+    result = runner.invoke(args=["fake-delegates", "40", "--seed", "7"])
+    assert result.exit_code == 0 and "Added 40 delegates" in result.output
+    with app.app_context():
+        delegates = db.session.execute(select(Delegate)).scalars().all()
+        assert len(delegates) == 40
+        chinese = [d for d in delegates if d.country == "CN"]
+        german = [d for d in delegates if d.country == "DE"]
+        assert chinese and german
+        assert all(d.name_native and "\u4e00" <= d.name_native[0] <= "\u9fff" for d in chinese)
+        assert all(d.family_name.isascii() for d in chinese)  # pinyin
+        assert all(r.session.slug == "exhibition" for d in delegates for r in d.registrations)
+
+
+def test_fake_delegates_without_a_forum_says_what_to_do(runner):
+    result = runner.invoke(args=["fake-delegates", "3"])
+    assert result.exit_code != 0 and "seed-demo" in result.output

@@ -1,0 +1,111 @@
+"""A full session never gets one seat too many, whatever the concurrency.
+
+Threads inside one process, then several gunicorn worker processes behind real HTTP, on
+SQLite and on PostgreSQL.
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from eventapp.extensions import db
+from eventapp.services import registration as service
+from eventapp.services.registration import DelegateDetails
+
+from .factories import person, seats
+
+SYMPOSIUM = "german-enterprise-symposium"
+
+
+def test_sixty_threads_racing_for_27_seats(app, forum):
+    racers = 60
+    barrier = threading.Barrier(racers)
+    outcomes, failures = [], []
+
+    def race(number: int) -> None:
+        payload = person(email=f"racer{number}@example.de")
+        payload.pop("consent")
+        with app.app_context():
+            event = service.current_event()
+            db.session.commit()  # give the connection back to the pool while waiting
+            barrier.wait()
+            try:
+                result = service.register(event, DelegateDetails.from_mapping(payload), [SYMPOSIUM], actor="test")
+                outcomes.append(result.registrations[0].status.value)
+            except Exception as error:  # noqa: BLE001 - any failure fails the test below
+                failures.append(repr(error))
+
+    threads = [threading.Thread(target=race, args=(n,)) for n in range(racers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert outcomes.count("confirmed") == 27 and outcomes.count("waitlisted") == 33
+    state = seats(app, SYMPOSIUM)
+    assert (state["confirmed"], state["confirmed_count"], state["waitlisted"]) == (27, 27, 33)
+    assert len(set(state["ranks"])) == 33
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _post(url: str, body: dict) -> tuple[int, dict]:
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
+def test_four_gunicorn_workers_never_overbook(app, forum, database_url, tmp_path):
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": database_url, "EVENTAPP_INSTANCE": str(tmp_path)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", "4", "-b", f"127.0.0.1:{port}", "eventapp:create_app()"],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(base + "/api/v1/sessions", timeout=2).read()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise AssertionError("gunicorn did not start: " + server.stderr.read1().decode(errors="replace"))
+                time.sleep(0.2)
+        clients = 100
+        bodies = [{**person(email=f"burst{n}@example.de"), "sessions": [SYMPOSIUM]} for n in range(clients)]
+        with ThreadPoolExecutor(max_workers=50) as pool:
+            answers = list(pool.map(lambda body: _post(base + "/api/v1/registrations", body), bodies))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert [status for status, _ in answers] == [201] * clients
+    statuses = [body["registrations"][0]["status"] for _, body in answers]
+    assert statuses.count("confirmed") == 27
+    positions = sorted(body["registrations"][0]["waitlist_position"] for _, body in answers if body["registrations"][0]["status"] == "waitlisted")
+    assert len(positions) == 73 and len(set(positions)) >= 1
+    state = seats(app, SYMPOSIUM)
+    assert (state["confirmed"], state["confirmed_count"], state["waitlisted"]) == (27, 27, 73)
+    assert state["ranks"] == sorted(set(state["ranks"]))

@@ -1,0 +1,210 @@
+"""What a delegate sees: the programme, the registration form, the private link."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from eventapp.extensions import db
+from eventapp.models import Delegate
+
+from .factories import CHINESE, GERMAN, form_data, person, register_by_api, seats, set_session
+
+SYMPOSIUM = "german-enterprise-symposium"
+
+
+def text_of(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def manage_path(response) -> str:
+    """The private link from an API answer, as a path."""
+    return "/" + response.json["manage_url"].split("/", 3)[3]
+
+
+def test_programme_shows_the_forum_its_sessions_and_seats_left(client, forum):
+    page = text_of(client.get("/?lang=en"))
+    assert "Beijing China-Germany Forum for Industrial Cooperation and Development" in page
+    assert "Beijing China-Germany International Conference and Exhibition Center" in page
+    assert "Joint Innovation, Integrated Development" in page
+    for title in ("Opening Ceremony", "German Enterprise Symposium", "Thematic Forum", "Hidden Champions"):
+        assert title in page
+    assert "Beijing Municipal Bureau of Economy and Information Technology" in page
+    assert "Beijing Municipal Commerce Bureau" in page
+    assert "Development Report" in page
+    assert "10:30" in page  # the symposium starts at 10:30 Beijing time
+    assert re.search(r"Seats left:\s*<strong data-seats-left>27</strong>\s*/\s*27", page)
+    assert page.count("By invitation") == 2
+
+
+def test_seats_left_falls_as_delegates_register(client, forum):
+    for _ in range(3):
+        assert register_by_api(client, [SYMPOSIUM]).status_code == 201
+    page = text_of(client.get("/?lang=en"))
+    assert re.search(r"<strong data-seats-left>24</strong>\s*/\s*27", page)
+
+
+def test_exhibition_page_lists_exhibitors_by_theme(client, forum):
+    page = text_of(client.get("/sessions/exhibition?lang=en"))
+    assert "New Energy Intelligent Vehicles" in page or "new energy" in page.lower()
+    assert "Booth A01" in page
+
+
+def test_registration_form_confirms_and_gives_a_private_link(client, forum):
+    payload = person(GERMAN)
+    response = client.post("/register", data=form_data(payload, [SYMPOSIUM, "exhibition"]))
+    assert response.status_code == 302
+    confirmation = client.get(response.headers["Location"] + "?lang=en")
+    page = text_of(confirmation)
+    assert "Confirmed" in page and "German Enterprise Symposium" in page
+    link = re.search(r'value="(http://forum.test/r/[A-Za-z0-9_-]{43,})"', page).group(1)
+    manage = text_of(client.get(link.replace("http://forum.test", "") + "?lang=en"))
+    assert "Müller-Lüdenscheidt" in manage and "Weiß &amp; Söhne Präzisionstechnik GmbH" in manage
+
+
+def test_form_with_errors_keeps_what_the_delegate_typed(client, forum):
+    data = form_data(person(CHINESE, email="not-an-email"), [])
+    del data["consent"]
+    response = client.post("/register?lang=en", data=data)
+    page = text_of(response)
+    assert response.status_code == 422
+    assert "Please correct the following" in page
+    assert "Choose at least one session." in page
+    assert "Invalid email address." in page
+    assert "Your consent is needed to register." in page
+    assert 'value="王小明"' in page and 'value="北京精工智能装备有限公司"' in page
+    assert 'value="not-an-email"' in page
+
+
+def test_full_session_puts_the_form_registrant_on_the_waiting_list_with_position(client, app, forum):
+    set_session(app, SYMPOSIUM, capacity=1)
+    register_by_api(client, [SYMPOSIUM])
+    response = client.post("/register", data=form_data(person(), [SYMPOSIUM]))
+    page = text_of(client.get(response.headers["Location"] + "?lang=en"))
+    assert "On the waiting list, position 1" in page
+
+
+def test_duplicate_email_on_the_form_gives_a_clear_message(client, forum):
+    payload = person()
+    client.post("/register", data=form_data(payload, [SYMPOSIUM]))
+    again = client.post("/register?lang=en", data=form_data(payload, [SYMPOSIUM]))
+    assert again.status_code == 422
+    assert "already registered for German Enterprise Symposium" in text_of(again)
+
+
+def test_registration_closed_is_explained_on_the_form(client, app, forum):
+    from datetime import timedelta
+
+    from eventapp.models import utcnow
+
+    set_session(app, SYMPOSIUM, registration_closes_at=utcnow() - timedelta(hours=1))
+    response = client.post("/register?lang=en", data=form_data(person(), [SYMPOSIUM]))
+    assert response.status_code == 422
+    assert "Registration for German Enterprise Symposium has closed." in text_of(response)
+
+
+def test_wrong_or_old_private_link_gives_a_404_page(client, forum):
+    response = client.get("/r/not-a-real-token")
+    assert response.status_code == 404
+    assert "Page not found" in text_of(response) and "<html" in text_of(response)
+
+
+def test_delegate_edits_details_through_the_private_link(client, app, forum):
+    path = manage_path(register_by_api(client, [SYMPOSIUM]))
+    form = client.get(path + "/edit?lang=en")
+    assert 'value="Müller-Lüdenscheidt"' in text_of(form)
+    data = form_data(person(CHINESE, email="new@example.cn"), [])
+    del data["sessions"]
+    response = client.post(path + "/edit", data=data)
+    assert response.status_code == 302
+    page = text_of(client.get(path + "?lang=en"))
+    assert "王小明" in page and "new@example.cn" in page and "Your details have been saved." in page
+
+
+def test_edit_with_errors_re_renders_with_entries(client, forum):
+    path = manage_path(register_by_api(client, [SYMPOSIUM]))
+    data = form_data(person(GERMAN, email="broken"), [])
+    data["family_name"] = ""
+    response = client.post(path + "/edit?lang=en", data=data)
+    assert response.status_code == 422
+    assert "This field is required." in text_of(response) and 'value="broken"' in text_of(response)
+
+
+def test_delegate_adds_a_session_then_cancels_one_then_everything(client, app, forum):
+    path = manage_path(register_by_api(client, [SYMPOSIUM]))
+    client.post(path + "/sessions", data={"session": "exhibition"})
+    page = text_of(client.get(path + "?lang=en"))
+    assert "Special Exhibition of Hidden Champions: your seat is confirmed." in page
+    with app.app_context():
+        delegate = db.session.execute(select(Delegate)).scalar_one()
+        symposium_id = next(r.id for r in delegate.registrations if r.session.slug == SYMPOSIUM)
+    client.post(f"{path}/registrations/{symposium_id}/cancel")
+    assert seats(app, SYMPOSIUM)["cancelled"] == 1
+    assert "Cancel everything" in text_of(client.get(path + "/cancel?lang=en"))
+    client.post(path + "/cancel")
+    assert seats(app, "exhibition")["cancelled"] == 1
+    page = text_of(client.get(path + "?lang=en"))
+    assert page.count("Cancelled") >= 2
+
+
+def test_cancel_on_the_private_link_promotes_the_waiting_delegate(client, app, forum):
+    set_session(app, SYMPOSIUM, capacity=1)
+    first = manage_path(register_by_api(client, [SYMPOSIUM]))
+    second = manage_path(register_by_api(client, [SYMPOSIUM]))
+    assert "On the waiting list, position 1" in text_of(client.get(second + "?lang=en"))
+    client.post(first + "/cancel")
+    assert "Confirmed" in text_of(client.get(second + "?lang=en"))
+
+
+def test_someone_elses_registration_cannot_be_cancelled(client, app, forum):
+    mine = manage_path(register_by_api(client, [SYMPOSIUM]))
+    register_by_api(client, [SYMPOSIUM])
+    with app.app_context():
+        other_id = max(d.registrations[0].id for d in db.session.execute(select(Delegate)).scalars())
+    assert client.post(f"{mine}/registrations/{other_id}/cancel").status_code == 404
+    assert seats(app, SYMPOSIUM)["confirmed"] == 2
+
+
+def test_private_pages_are_not_cached_or_leaked_in_referers(client, forum):
+    path = manage_path(register_by_api(client, [SYMPOSIUM]))
+    response = client.get(path)
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_language_switcher_is_remembered_and_sets_html_lang(client, forum):
+    assert '<html lang="en">' in text_of(client.get("/"))
+    client.get("/language/de?next=/")
+    assert '<html lang="de">' in text_of(client.get("/"))
+    client.get("/language/zh?next=/")
+    page = text_of(client.get("/"))
+    assert '<html lang="zh-CN">' in page and "北京中德产业合作发展论坛" in page
+    assert client.get("/language/en?next=https://evil.example").headers["Location"] == "/"
+
+
+def test_browser_language_is_used_when_nothing_was_chosen(client, forum):
+    page = text_of(client.get("/", headers={"Accept-Language": "de-DE,de;q=0.9"}))
+    assert '<html lang="de">' in page
+
+
+def test_unexpected_error_gives_a_styled_500_page(client, app, forum, monkeypatch):
+    from eventapp.services import registration
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr(registration, "session_fill", broken)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    response = client.get("/?lang=en")
+    assert response.status_code == 500
+    assert "Something went wrong" in text_of(response) and "database on fire" not in text_of(response)
+
+
+def test_form_survives_an_expired_csrf_token_without_losing_entries(app, forum):
+    app.config["WTF_CSRF_ENABLED"] = True
+    client = app.test_client()
+    data = form_data(person(CHINESE), [SYMPOSIUM])
+    response = client.post("/register?lang=en", data={**data, "csrf_token": "stale"})
+    assert response.status_code == 422
+    page = text_of(response)
+    assert "The form had expired" in page and 'value="王小明"' in page
