@@ -42,6 +42,8 @@ database: python-packages
 	$(FLASK) seed-demo
 
 run: install
+	@echo "==> Demo staff logins (sign in at http://$(HOST):$(PORT)/staff/login):"
+	@$(FLASK) demo-accounts
 	@echo "==> eventapp is serving at http://$(HOST):$(PORT)/"
 	$(BIN)/gunicorn -w $(WORKERS) -b $(HOST):$(PORT) --access-logfile - 'eventapp:create_app()'
 

@@ -7,13 +7,18 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
+from .models import StaffRole
 from .services import demo
+from .services import staff as staff_service
 from .services.registration import current_event
 
 
 def register(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(fake_delegates_command)
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(create_api_token_command)
+    app.cli.add_command(demo_accounts_command)
 
 
 def _parse_date(ctx, param, value: str | None) -> date:
@@ -56,3 +61,41 @@ def fake_delegates_command(count: int, seed: int | None, session_slug: str) -> N
     with click.progressbar(length=count, label="Adding delegates") as bar:
         added = demo.add_fake_delegates(event, count, seed, session_slug, progress=bar.update)
     click.echo(f"Added {added} delegates to {session_slug}.")
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--role", type=click.Choice([r.value for r in StaffRole]), required=True)
+@click.option("--name", default="", help="The person's name, shown to other staff.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def create_user_command(email: str, role: str, name: str, password_stdin: bool) -> None:
+    """Create a staff account (admin, organiser or door); the password is asked for."""
+    if password_stdin:
+        password = click.get_text_stream("stdin").readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = staff_service.create_user(email, StaffRole(role), password, name=name)
+    except staff_service.StaffError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Created {user.role.value} account {user.email}.")
+
+
+@click.command("create-api-token")
+@click.argument("email")
+@with_appcontext
+def create_api_token_command(email: str) -> None:
+    """Make a bearer token for a staff account (shown once; send as Authorization: Bearer)."""
+    user = staff_service.find_user(email)
+    if user is None:
+        raise click.ClickException(f"No staff account for {email}.")
+    click.echo(staff_service.create_api_token(user))
+
+
+@click.command("demo-accounts")
+@with_appcontext
+def demo_accounts_command() -> None:
+    """Create the demo admin, organiser and door accounts once, and print their logins."""
+    for email, role, password in staff_service.ensure_demo_accounts():
+        click.echo(f"  {role:<10} {email:<28} password: {password}")

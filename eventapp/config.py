@@ -23,5 +23,11 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # a delegate may take long over the form; the token is per session
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    REDIS_URL = os.environ.get("REDIS_URL", "")
+    RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = "10 per minute"
+    REGISTRATION_RATE_LIMIT = "30 per minute"
     # Public base URL for links that leave the request (CLI, mails); empty = from the request.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")

@@ -1,5 +1,8 @@
 """Extension objects, created unbound; create_app() binds them to an app."""
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -24,3 +27,8 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+# Limits live in Redis when REDIS_URL is set (shared by all workers), in memory otherwise;
+# if Redis goes away the limits fall back to memory rather than failing requests.
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -15,10 +15,12 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
     UniqueConstraint,
     event,
     text,
 )
+from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -242,6 +244,11 @@ class Delegate(db.Model):
     manage_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     # Random code in the badge's QR: no name, no email.
     checkin_code: Mapped[str] = mapped_column(String(16), unique=True)
+    # Lower-cased names (Latin, native script, pinyin with and without tones), organisation
+    # and email in one column, so one LIKE finds a delegate by any of them.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    # Family name first, Chinese names by pinyin: the order of lists and print batches.
+    sort_name: Mapped[str] = mapped_column(String(250), default="", index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -254,6 +261,18 @@ class Delegate(db.Model):
         CheckConstraint("language IN ('zh', 'de', 'en')", name="language_known"),
         CheckConstraint("length(country) = 2", name="country_alpha2"),
     )
+
+    @property
+    def display_name(self) -> str:
+        from .names import display_name
+
+        return display_name(self.family_name, self.given_name, self.name_native)
+
+    @property
+    def latin_name(self) -> str:
+        from .names import latin_name
+
+        return latin_name(self.family_name, self.given_name, self.name_native)
 
     @property
     def live_registrations(self) -> list[Registration]:
@@ -301,6 +320,124 @@ class Registration(db.Model):
             "status != 'waitlisted' OR waitlist_rank IS NOT NULL", name="waitlisted_has_rank"
         ),
     )
+
+
+class StaffRole(enum.StrEnum):
+    ADMIN = "admin"  # everything, including staff accounts and the audit log
+    ORGANISER = "organiser"  # delegates, registrations, sessions, exports, printing
+    DOOR = "door"  # check-in only
+
+
+class StaffUser(UserMixin, db.Model):
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-cased
+    name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[StaffRole] = mapped_column(str_enum(StaffRole, "staff_role"))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    api_tokens: Mapped[list[ApiToken]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return self.active
+
+    def can(self, role: StaffRole) -> bool:
+        """Admins may do everything; organisers also what door staff may do."""
+        order = [StaffRole.DOOR, StaffRole.ORGANISER, StaffRole.ADMIN]
+        return order.index(self.role) >= order.index(role)
+
+    def __repr__(self) -> str:
+        return f"<StaffUser {self.email} {self.role}>"
+
+
+class ApiToken(db.Model):
+    """A bearer token for door apps and scripts; only its hash is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[StaffUser] = relationship(back_populates="api_tokens")
+
+
+ENTRANCE = "entrance"  # the door of the venue itself; other doors are session slugs
+
+
+class CheckIn(db.Model):
+    """A delegate let in at a door. Undone check-ins stay, marked with who undid them."""
+
+    __tablename__ = "checkins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delegate_id: Mapped[int] = mapped_column(ForeignKey("delegates.id", ondelete="CASCADE"))
+    door: Mapped[str] = mapped_column(String(80))  # "entrance" or a session slug
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    checked_in_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    checked_in_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="SET NULL")
+    )
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    undone_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="SET NULL")
+    )
+
+    delegate: Mapped[Delegate] = relationship()
+    session: Mapped[Session | None] = relationship()
+    checked_in_by: Mapped[StaffUser | None] = relationship(foreign_keys=[checked_in_by_id])
+
+    __table_args__ = (
+        # One standing check-in per delegate and door: a second scan records nothing new.
+        Index(
+            "uq_checkins_live_delegate_door",
+            "delegate_id",
+            "door",
+            unique=True,
+            sqlite_where=text("undone_at IS NULL"),
+            postgresql_where=text("undone_at IS NULL"),
+        ),
+        Index("ix_checkins_door", "door"),
+    )
+
+
+class ScanStatus(enum.StrEnum):
+    OK = "ok"
+    ALREADY_CHECKED_IN = "already_checked_in"
+    NOT_REGISTERED = "not_registered"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+    INVALID = "invalid"
+
+
+class Scan(db.Model):
+    """Every scan received, keyed by the client's id, so a replayed scan answers the same."""
+
+    __tablename__ = "scans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scan_id: Mapped[str] = mapped_column(String(64), unique=True)
+    door: Mapped[str] = mapped_column(String(80))
+    code: Mapped[str] = mapped_column(String(100))
+    status: Mapped[ScanStatus] = mapped_column(str_enum(ScanStatus, "scan_status"))
+    delegate_id: Mapped[int | None] = mapped_column(
+        ForeignKey("delegates.id", ondelete="SET NULL")
+    )
+    checkin_id: Mapped[int | None] = mapped_column(ForeignKey("checkins.id", ondelete="SET NULL"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    scanned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the client's clock
+
+    checkin: Mapped[CheckIn | None] = relationship()
 
 
 class AuditEntry(db.Model):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Flask, request, url_for
 
 from . import i18n
-from .models import OrganisationType, RegistrationStatus
+from .models import OrganisationType, RegistrationStatus, StaffRole
 
 
 def register(app: Flask) -> None:
@@ -14,6 +14,7 @@ def register(app: Flask) -> None:
         LANGUAGE_NAMES=i18n.LANGUAGE_NAMES,
         RegistrationStatus=RegistrationStatus,
         OrganisationType=OrganisationType,
+        StaffRole=StaffRole,
     )
 
     @app.template_filter("local_time")

@@ -86,6 +86,7 @@ def app(database_url):
             "TESTING": True,
             "SQLALCHEMY_DATABASE_URI": database_url,
             "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
             "SERVER_NAME": "forum.test",
         }
     )

@@ -13,3 +13,27 @@ def test_migrated_database_matches_the_models(app):
             context = MigrationContext.configure(connection, opts={"compare_type": True})
             differences = compare_metadata(context, db.metadata)
     assert differences == []
+
+
+def test_upgrading_a_sqlite_database_with_delegates_keeps_their_registrations(tmp_path):
+    """SQLite rebuilds tables in batch migrations; that must not cascade-delete anything."""
+    from datetime import date
+
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import func, select
+
+    from eventapp import create_app
+    from eventapp.models import Delegate, Registration
+    from eventapp.services.demo import add_fake_delegates, seed_demo_forum
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/old.sqlite3", "TESTING": True})
+    with app.app_context():
+        upgrade()
+        event, _ = seed_demo_forum(date(2026, 12, 26))
+        add_fake_delegates(event, 5, seed=1)
+        downgrade(revision="9d3a1ecd2884")  # back to the first schema, data kept
+        upgrade()
+        assert db.session.execute(select(func.count(Registration.id))).scalar() == 5
+        sort_names = db.session.execute(select(Delegate.sort_name)).scalars().all()
+        assert all(sort_names)  # the new columns were filled for existing delegates
+        db.engine.dispose()

@@ -20,8 +20,10 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from .. import names
 from ..extensions import db
 from ..i18n import format_local_datetime, localized
+from .transactions import write_transaction
 from ..models import (
     AuditEntry,
     Delegate,
@@ -157,14 +159,7 @@ def seat_transaction(sessions: Sequence[Session]) -> Iterator[list[Session]]:
     the transaction is rolled back and nothing of the block remains.
     """
     ids = sorted({s.id for s in sessions})
-    dbs = db.session()  # the Session itself: scoped_session hides in_transaction()
-    if dbs.get_bind().dialect.name == "sqlite":
-        # A transaction that has already read cannot safely become a writer under WAL
-        # (SQLITE_BUSY_SNAPSHOT); end it and begin again with the write lock taken first.
-        if dbs.in_transaction():
-            dbs.commit()
-        dbs.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-    try:
+    with write_transaction() as dbs:
         locked = (
             dbs.execute(
                 select(Session)
@@ -178,10 +173,6 @@ def seat_transaction(sessions: Sequence[Session]) -> Iterator[list[Session]]:
         )
         by_id = {s.id: s for s in locked}
         yield [by_id[s.id] for s in sessions]
-        dbs.commit()
-    except BaseException:
-        dbs.rollback()
-        raise
 
 
 # --- rules ------------------------------------------------------------------------------
@@ -212,7 +203,7 @@ def check_registration_open(session: Session, now: datetime | None = None) -> No
         )
 
 
-def _audit(
+def record_audit(
     action: str,
     actor: str,
     *,
@@ -262,7 +253,7 @@ def _set_status(
     registration.status = status
     registration.status_changed_at = now
     db.session.flush()
-    _audit(
+    record_audit(
         action,
         actor,
         registration=registration,
@@ -345,6 +336,16 @@ def _apply_details(delegate: Delegate, details: DelegateDetails) -> None:
         setattr(delegate, f.name, value.strip() if isinstance(value, str) else value)
     delegate.country = delegate.country.upper()
     delegate.email_normalized = normalise_email(details.email)
+    refresh_name_keys(delegate)
+
+
+def refresh_name_keys(delegate: Delegate) -> None:
+    """Keep the search and sort columns in step with the names."""
+    delegate.search_text = names.search_text(
+        delegate.family_name, delegate.given_name, delegate.name_native,
+        delegate.organisation, delegate.email,
+    )
+    delegate.sort_name = names.sort_name(delegate.family_name, delegate.given_name, delegate.name_native)
 
 
 # --- public service functions --------------------------------------------------------------
@@ -361,7 +362,7 @@ def _create_delegate(event: Event, details: DelegateDetails, actor: str) -> tupl
     _apply_details(delegate, details)
     db.session.add(delegate)
     db.session.flush()
-    _audit("delegate_created", actor, delegate=delegate)
+    record_audit("delegate_created", actor, delegate=delegate)
     return delegate, token
 
 
@@ -476,7 +477,7 @@ def update_details(delegate: Delegate, details: DelegateDetails, *, actor: str) 
         after = DelegateDetails.of(delegate)
         changed = [f.name for f in fields(DelegateDetails) if getattr(before, f.name) != getattr(after, f.name)]
         if changed:
-            _audit("details_changed", actor, delegate=delegate, fields=changed)
+            record_audit("details_changed", actor, delegate=delegate, fields=changed)
     return delegate
 
 
@@ -494,7 +495,7 @@ def set_capacity(session: Session, capacity: int | None, *, actor: str) -> list[
         previous = session.capacity
         session.capacity = capacity
         db.session.flush()
-        _audit(
+        record_audit(
             "capacity_changed", actor, session=session, previous=previous, capacity=capacity
         )
         return _fill_from_waiting_list(session, "system", reason=f"capacity raised by {actor}")

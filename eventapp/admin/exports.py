@@ -1,0 +1,9 @@
+"""(being written)"""
+from flask import render_template
+
+from . import bp
+
+
+@bp.get("/exports")
+def exports():
+    return render_template("admin/placeholder.html")

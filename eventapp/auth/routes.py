@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField
+from wtforms.validators import InputRequired, Length
+
+from ..extensions import limiter
+from ..models import StaffRole
+from ..services import staff as staff_service
+from . import bp
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), [InputRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), [InputRequired(), Length(max=200)])
+
+
+def home_for(user) -> str:
+    return url_for("admin.dashboard") if user.can(StaffRole.ORGANISER) else url_for("door.choose_door")
+
+
+def safe_next(target: str | None) -> str | None:
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return None
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = staff_service.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            login_user(user)
+            return redirect(safe_next(request.args.get("next")) or home_for(user))
+        # The same words whether the email is unknown or the password wrong.
+        form.password.errors.append(_("Email or password is not right."))
+    return render_template("auth/login.html", form=form), (401 if form.errors else 200)
+
+
+@bp.post("/logout")
+def logout():
+    if FlaskForm().validate_on_submit():
+        logout_user()
+        flash(_("You have signed out."), "success")
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,55 @@
+"""How a scan's answer is shown: the JSON the door page and door apps read."""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from ..i18n import format_local_time
+from ..models import Delegate, Event, ScanStatus
+from ..public.forms import organisation_type_labels
+from ..services.checkin import ScanResult
+
+
+def delegate_summary(delegate: Delegate) -> dict:
+    return {
+        "id": delegate.id,
+        "family_name": delegate.family_name,
+        "given_name": delegate.given_name,
+        "name_native": delegate.name_native,
+        "display_name": delegate.display_name,
+        "latin_name": delegate.latin_name,
+        "organisation": delegate.organisation,
+        "organisation_type": delegate.organisation_type.value,
+        "organisation_type_label": str(organisation_type_labels()[delegate.organisation_type]),
+        "country": delegate.country,
+    }
+
+
+def scan_message(result: ScanResult, event: Event) -> str:
+    """One sentence for the person at the door."""
+    if result.status == ScanStatus.OK:
+        return _("Welcome: checked in.")
+    if result.status == ScanStatus.ALREADY_CHECKED_IN:
+        return _(
+            "Already checked in at %(time)s (%(door)s).",
+            time=format_local_time(result.checked_in_at, event.timezone),
+            door=result.checkin.door,
+        )
+    return {
+        ScanStatus.NOT_REGISTERED: _("Not registered for this session."),
+        ScanStatus.WAITLISTED: _("On the waiting list: no confirmed seat."),
+        ScanStatus.CANCELLED: _("Registration cancelled."),
+        ScanStatus.INVALID: _("Unknown code."),
+    }[result.status]
+
+
+def scan_answer(result: ScanResult, event: Event) -> dict:
+    return {
+        "status": result.status.value,
+        "delegate": delegate_summary(result.delegate) if result.delegate else None,
+        "checked_in_at": result.checked_in_at.isoformat() if result.checked_in_at else None,
+        "checkin_id": result.checkin.id if result.checkin else None,
+        "door": result.door,
+        "checked_in_door": result.checkin.door if result.checkin else None,
+        "replayed": result.replayed,
+        "message": scan_message(result, event),
+    }

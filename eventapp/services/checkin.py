@@ -1,0 +1,187 @@
+"""Check-in at the door: a scan gives one clear status, and scanning twice records one check-in.
+
+A door is the venue's entrance or a session (by its slug). Every scan is kept under the id
+the door's browser gave it, so a scan replayed after a network drop gets the same answer
+and records nothing twice.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import (
+    ENTRANCE,
+    CheckIn,
+    Delegate,
+    Event,
+    Registration,
+    RegistrationStatus,
+    Scan,
+    ScanStatus,
+    Session,
+    StaffUser,
+    utcnow,
+)
+from .registration import record_audit
+from .transactions import write_transaction
+
+MAX_CODE_LENGTH = 100
+
+
+class UnknownDoor(Exception):
+    pass
+
+
+@dataclass
+class ScanResult:
+    status: ScanStatus
+    delegate: Delegate | None
+    checkin: CheckIn | None  # the standing check-in: new (ok) or earlier (already)
+    door: str
+    replayed: bool = False
+
+    @property
+    def checked_in_at(self) -> datetime | None:
+        return self.checkin.checked_in_at if self.checkin else None
+
+
+def door_session(event: Event, door: str) -> Session | None:
+    """The session a door admits to (None for the entrance); UnknownDoor otherwise."""
+    if door == ENTRANCE:
+        return None
+    session = db.session.execute(
+        select(Session).where(Session.event_id == event.id, Session.slug == door)
+    ).scalar_one_or_none()
+    if session is None:
+        raise UnknownDoor(door)
+    return session
+
+
+def normalise_code(code: str) -> str:
+    """What a USB scanner or a person typed: spaces and case do not matter."""
+    return "".join(code.split()).upper()[:MAX_CODE_LENGTH]
+
+
+def _admission(delegate: Delegate, session: Session | None) -> ScanStatus:
+    """Whether the delegate's registrations admit them through this door."""
+    registrations = [r for r in delegate.registrations if session is None or r.session_id == session.id]
+    statuses = {r.status for r in registrations}
+    if RegistrationStatus.CONFIRMED in statuses:
+        return ScanStatus.OK
+    if RegistrationStatus.WAITLISTED in statuses:
+        return ScanStatus.WAITLISTED
+    if RegistrationStatus.CANCELLED in statuses:
+        return ScanStatus.CANCELLED
+    return ScanStatus.NOT_REGISTERED
+
+
+def standing_checkin(delegate_id: int, door: str) -> CheckIn | None:
+    return db.session.execute(
+        select(CheckIn).where(
+            CheckIn.delegate_id == delegate_id, CheckIn.door == door, CheckIn.undone_at.is_(None)
+        )
+    ).scalar_one_or_none()
+
+
+def _replay(scan_id: str) -> ScanResult | None:
+    earlier = db.session.execute(select(Scan).where(Scan.scan_id == scan_id)).scalar_one_or_none()
+    if earlier is None:
+        return None
+    delegate = db.session.get(Delegate, earlier.delegate_id) if earlier.delegate_id else None
+    checkin = earlier.checkin or (standing_checkin(delegate.id, earlier.door) if delegate else None)
+    return ScanResult(earlier.status, delegate, checkin, earlier.door, replayed=True)
+
+
+def scan(
+    event: Event,
+    code: str,
+    door: str,
+    scan_id: str,
+    user: StaffUser | None,
+    scanned_at: datetime | None = None,
+) -> ScanResult:
+    """Answer one scan at a door and record it. A scan id seen before gets its first answer
+    again; a delegate already let in through this door gets already_checked_in with the
+    time of the first check-in. Commits."""
+    try:
+        with write_transaction():
+            return _replay(scan_id) or _record_scan(event, code, door, scan_id, user, scanned_at)
+    except IntegrityError:
+        # Another worker took the same scan id, or let the same delegate in, this very
+        # moment; the database kept one. Answer as that one did.
+        replay = _replay(scan_id)
+        if replay is not None:
+            return replay
+        with write_transaction():
+            return _record_scan(event, code, door, scan_id, user, scanned_at)
+
+
+def _record_scan(event, code, door, scan_id, user, scanned_at) -> ScanResult:
+    session = door_session(event, door)
+    code = normalise_code(code)
+    delegate = db.session.execute(
+        select(Delegate).where(Delegate.event_id == event.id, Delegate.checkin_code == code)
+    ).scalar_one_or_none()
+    checkin = None
+    if delegate is None:
+        status = ScanStatus.INVALID
+    else:
+        status = _admission(delegate, session)
+        if status == ScanStatus.OK:
+            checkin = standing_checkin(delegate.id, door)
+            if checkin is not None:
+                status = ScanStatus.ALREADY_CHECKED_IN
+            else:
+                checkin = CheckIn(delegate=delegate, door=door, session=session, checked_in_by=user)
+                db.session.add(checkin)
+    db.session.add(
+        Scan(
+            scan_id=scan_id,
+            door=door,
+            code=code,
+            status=status,
+            delegate_id=delegate.id if delegate else None,
+            checkin=checkin,
+            user_id=user.id if user else None,
+            scanned_at=scanned_at,
+        )
+    )
+    db.session.flush()
+    if status == ScanStatus.OK:
+        record_audit("checked_in", actor_of(user), delegate=delegate, session=session, door=door)
+    return ScanResult(status, delegate, checkin, door)
+
+
+def undo_checkin(checkin: CheckIn, user: StaffUser | None) -> CheckIn:
+    """Take back a mistaken check-in; the record stays, marked as undone."""
+    with write_transaction():
+        checkin = db.session.get(CheckIn, checkin.id, populate_existing=True)
+        if checkin.undone_at is None:
+            checkin.undone_at = utcnow()
+            checkin.undone_by_id = user.id if user else None
+            record_audit(
+                "checkin_undone", actor_of(user), delegate=checkin.delegate,
+                session=checkin.session, door=checkin.door,
+            )
+    return checkin
+
+
+def actor_of(user: StaffUser | None) -> str:
+    return f"staff:{user.email}" if user else "system"
+
+
+def checked_in_counts(event: Event) -> dict[str, int]:
+    """Standing check-ins per door."""
+    from sqlalchemy import func
+
+    rows = db.session.execute(
+        select(CheckIn.door, func.count(CheckIn.id))
+        .join(Delegate)
+        .where(Delegate.event_id == event.id, CheckIn.undone_at.is_(None))
+        .group_by(CheckIn.door)
+    ).all()
+    return dict(rows)

@@ -1,0 +1,100 @@
+"""Staff accounts, passwords and API tokens."""
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from ..models import ApiToken, StaffRole, StaffUser, utcnow
+from .registration import hash_token
+
+PASSWORD_METHOD = "scrypt"
+MIN_PASSWORD_LENGTH = 10
+# Checked against when the email is unknown, so a failed login takes as long either way.
+_DUMMY_HASH = generate_password_hash("not a real password", method=PASSWORD_METHOD)
+
+
+class StaffError(Exception):
+    pass
+
+
+def find_user(email: str) -> StaffUser | None:
+    return db.session.execute(
+        select(StaffUser).where(StaffUser.email == email.strip().lower())
+    ).scalar_one_or_none()
+
+
+def create_user(email: str, role: StaffRole, password: str, name: str = "") -> StaffUser:
+    """A new staff account; the email must be new and the password long enough."""
+    email = email.strip().lower()
+    if "@" not in email:
+        raise StaffError("Give an email address.")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise StaffError(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.")
+    if find_user(email) is not None:
+        raise StaffError(f"There is already an account for {email}.")
+    user = StaffUser(
+        email=email,
+        name=name,
+        role=StaffRole(role),
+        password_hash=generate_password_hash(password, method=PASSWORD_METHOD),
+    )
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def set_password(user: StaffUser, password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise StaffError(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.")
+    user.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
+    db.session.commit()
+
+
+def authenticate(email: str, password: str) -> StaffUser | None:
+    """The active account with this email and password, else None (never says which failed)."""
+    user = find_user(email)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.active:
+        return None
+    user.last_login_at = utcnow()
+    db.session.commit()
+    return user
+
+
+def create_api_token(user: StaffUser) -> str:
+    """A new bearer token for the user; shown once, only its hash is kept."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user=user, token_hash=hash_token(token)))
+    db.session.commit()
+    return token
+
+
+def user_for_api_token(token: str) -> StaffUser | None:
+    if not token or len(token) > 200:
+        return None
+    api_token = db.session.execute(
+        select(ApiToken).where(ApiToken.token_hash == hash_token(token))
+    ).scalar_one_or_none()
+    if api_token is None or not api_token.user.active:
+        return None
+    return api_token.user
+
+
+DEMO_ACCOUNTS = (
+    ("admin@forum.example", StaffRole.ADMIN, "demo-admin-2026"),
+    ("organiser@forum.example", StaffRole.ORGANISER, "demo-organiser-2026"),
+    ("door@forum.example", StaffRole.DOOR, "demo-door-2026"),
+)
+
+
+def ensure_demo_accounts() -> list[tuple[str, str, str]]:
+    """The demo admin, organiser and door accounts (created once); their logins."""
+    for email, role, password in DEMO_ACCOUNTS:
+        if find_user(email) is None:
+            create_user(email, role, password, name=f"Demo {role.value}")
+    return [(email, role.value, password) for email, role, password in DEMO_ACCOUNTS]

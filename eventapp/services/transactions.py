@@ -1,0 +1,30 @@
+"""Write transactions that behave the same on SQLite and PostgreSQL."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.orm import Session as OrmSession
+
+from ..extensions import db
+
+
+@contextmanager
+def write_transaction() -> Iterator[OrmSession]:
+    """Run the block in one transaction that commits at the end and rolls back on error.
+
+    On SQLite the transaction begins IMMEDIATE, taking the database's write lock before the
+    first read: a transaction that has read and then writes can fail under WAL when another
+    writer came between (SQLITE_BUSY_SNAPSHOT), which no busy timeout cures.
+    """
+    dbs = db.session()  # the Session itself: scoped_session hides in_transaction()
+    if dbs.get_bind().dialect.name == "sqlite":
+        if dbs.in_transaction():
+            dbs.commit()
+        dbs.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+    try:
+        yield dbs
+        dbs.commit()
+    except BaseException:
+        dbs.rollback()
+        raise
