@@ -12,9 +12,11 @@ WORKERS ?= 2
 # Chromium for the browser tests, poppler for looking at PDFs.
 APT_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 chromium poppler-utils
 
-.PHONY: install run test system-packages python-packages database clean
+JS_STAMP := eventapp/static/vendor/.installed
 
-install: system-packages python-packages database
+.PHONY: install run test system-packages python-packages js-packages database clean
+
+install: system-packages python-packages js-packages database
 
 system-packages:
 	@missing=""; \
@@ -34,6 +36,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)
 
+# The door page's QR reader comes from the npm registry and is served from static/vendor/.
+js-packages: $(JS_STAMP)
+
+$(JS_STAMP): $(wildcard package.json package-lock.json)
+	@[ -f package.json ] || exit 0; \
+	command -v npm >/dev/null || { echo "==> Installing Node.js and npm"; \
+	  sudo=""; [ "$$(id -u)" -ne 0 ] && sudo=sudo; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq nodejs npm; }; \
+	npm ci --no-audit --no-fund --loglevel=error && npm run --silent vendor && \
+	mkdir -p $(dir $(JS_STAMP)) && touch $(JS_STAMP)
+
 # Creates instance/ (database, secret key) and migrates the database named by DATABASE_URL
 # (default: SQLite in instance/); loads the demo forum once (seed-demo is idempotent).
 database: python-packages
@@ -51,4 +64,4 @@ test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) instance/*.sqlite3
+	rm -rf $(VENV) node_modules eventapp/static/vendor instance/*.sqlite3

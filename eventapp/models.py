@@ -460,6 +460,8 @@ class AuditEntry(db.Model):
     to_status: Mapped[str | None] = mapped_column(String(24))
     details: Mapped[dict] = mapped_column(JSON, default=dict)
 
+    session: Mapped[Session | None] = relationship(viewonly=True)
+
 
 @event.listens_for(AuditEntry, "before_update")
 @event.listens_for(AuditEntry, "before_delete")

@@ -60,3 +60,39 @@ def test_fake_delegates_adds_chinese_and_german_people_to_the_exhibition(app, ru
 def test_fake_delegates_without_a_forum_says_what_to_do(runner):
     result = runner.invoke(args=["fake-delegates", "3"])
     assert result.exit_code != 0 and "seed-demo" in result.output
+
+
+def test_create_user_with_password_from_stdin_then_sign_in(app, runner, client, forum):
+    result = runner.invoke(args=["create-user", "Door.Two@Forum.test", "--role", "door", "--password-stdin"], input="a long door password\n")
+    assert result.exit_code == 0 and "Created door account door.two@forum.test" in result.output
+    response = client.post("/staff/login", data={"email": "door.two@forum.test", "password": "a long door password"})
+    assert response.status_code == 302
+
+
+def test_create_user_refuses_short_passwords_duplicates_and_unknown_roles(runner, app):
+    assert "at least 10 characters" in runner.invoke(args=["create-user", "a@forum.test", "--role", "admin", "--password-stdin"], input="short\n").output
+    runner.invoke(args=["create-user", "a@forum.test", "--role", "admin", "--password-stdin"], input="long enough password\n")
+    again = runner.invoke(args=["create-user", "a@forum.test", "--role", "admin", "--password-stdin"], input="long enough password\n")
+    assert again.exit_code != 0 and "already an account" in again.output
+    assert runner.invoke(args=["create-user", "b@forum.test", "--role", "king", "--password-stdin"], input="long enough password\n").exit_code != 0
+
+
+def test_api_token_authenticates_door_scans(app, runner, client, forum):
+    runner.invoke(args=["create-user", "scanner@forum.test", "--role", "door", "--password-stdin"], input="long enough password\n")
+    token = runner.invoke(args=["create-api-token", "scanner@forum.test"]).output.strip()
+    assert len(token) >= 40
+    body = {"code": "NOPE", "session": "entrance", "scan_id": "cli-1"}
+    app_client = app.test_client(use_cookies=False)
+    assert app_client.post("/api/v1/checkins", json=body).status_code == 401
+    answer = app_client.post("/api/v1/checkins", json=body, headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200 and answer.json["status"] == "invalid"
+    assert app_client.post("/api/v1/checkins", json=body, headers={"Authorization": "Bearer wrong"}).status_code == 401
+    assert runner.invoke(args=["create-api-token", "nobody@forum.test"]).exit_code != 0
+
+
+def test_demo_accounts_are_created_once_and_printed(runner, client, app, forum):
+    first = runner.invoke(args=["demo-accounts"])
+    second = runner.invoke(args=["demo-accounts"])
+    assert first.output == second.output and "organiser@forum.example" in first.output and "door@forum.example" in first.output
+    password = next(line.split("password: ")[1] for line in first.output.splitlines() if "organiser@" in line)
+    assert client.post("/staff/login", data={"email": "organiser@forum.example", "password": password}).headers["Location"].endswith("/admin/")

@@ -1,14 +1,98 @@
-"""(being written)"""
-from flask import render_template
+"""Staff accounts and the audit log: admins only."""
+from __future__ import annotations
 
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from ..auth import role_required, staff_actor
+from ..extensions import db
+from ..models import AuditEntry, StaffRole, StaffUser
+from ..public.routes import event_or_404
+from ..services import staff as staff_service
+from ..services.registration import record_audit
+from ..services.transactions import write_transaction
 from . import bp
+from .forms import StaffAccountChangeForm, StaffAccountForm
+
+AUDIT_PER_PAGE = 100
 
 
-@bp.get("/staff")
+def staff_page(form: StaffAccountForm):
+    users = db.session.execute(select(StaffUser).order_by(StaffUser.role, StaffUser.email)).scalars().all()
+    change_forms = {
+        user.id: StaffAccountChangeForm(prefix=f"user{user.id}", data={"role": user.role.value, "active": user.active})
+        for user in users
+    }
+    return render_template("admin/staff.html", users=users, form=form, change_forms=change_forms)
+
+
+@bp.route("/staff", methods=["GET", "POST"])
+@role_required(StaffRole.ADMIN)
 def staff():
-    return render_template("admin/placeholder.html")
+    form = StaffAccountForm()
+    if form.validate_on_submit():
+        try:
+            user = staff_service.create_user(
+                form.email.data, StaffRole(form.role.data), form.password.data, name=form.name.data or ""
+            )
+        except staff_service.StaffError as error:
+            form.email.errors.append(str(error))
+        else:
+            with write_transaction():
+                record_audit("staff_created", staff_actor(), email=user.email, role=user.role.value)
+            flash(_("Account created for %(email)s.", email=user.email), "success")
+            return redirect(url_for("admin.staff"))
+    return staff_page(form), (422 if form.errors else 200)
+
+
+@bp.post("/staff/<int:user_id>")
+@role_required(StaffRole.ADMIN)
+def staff_change(user_id: int):
+    user = db.session.get(StaffUser, user_id)
+    if user is None:
+        abort(404)
+    form = StaffAccountChangeForm(prefix=f"user{user.id}")
+    if form.validate_on_submit():
+        if user.id == current_user_id() and (form.role.data != StaffRole.ADMIN or not form.active.data):
+            flash(_("You cannot take away your own admin rights."), "error")
+            return redirect(url_for("admin.staff"))
+        with write_transaction():
+            user = db.session.get(StaffUser, user_id)
+            before = (user.role.value, user.active)
+            user.role = StaffRole(form.role.data)
+            user.active = form.active.data
+            record_audit(
+                "staff_changed", staff_actor(), email=user.email,
+                before={"role": before[0], "active": before[1]},
+                after={"role": user.role.value, "active": user.active},
+            )
+        flash(_("Account %(email)s saved.", email=user.email), "success")
+    return redirect(url_for("admin.staff"))
+
+
+def current_user_id() -> int:
+    from flask_login import current_user
+
+    return current_user.id
 
 
 @bp.get("/audit")
+@role_required(StaffRole.ADMIN)
 def audit_log():
-    return render_template("admin/placeholder.html")
+    event = event_or_404()
+    page = request.args.get("page", "1")
+    page = int(page) if page.isdigit() and int(page) > 0 else 1
+    actor = request.args.get("actor", "")[:200]
+    statement = select(AuditEntry)
+    if actor:
+        statement = statement.where(AuditEntry.actor.contains(actor, autoescape=True))
+    total = db.session.execute(select(func.count()).select_from(statement.subquery())).scalar_one()
+    entries = db.session.execute(
+        statement.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .limit(AUDIT_PER_PAGE).offset((page - 1) * AUDIT_PER_PAGE)
+    ).scalars().all()
+    pages = max(1, -(-total // AUDIT_PER_PAGE))
+    return render_template(
+        "admin/audit.html", event=event, entries=entries, page=page, pages=pages, total=total, actor=actor,
+    )

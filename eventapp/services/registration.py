@@ -543,3 +543,39 @@ def session_fill(event: Event) -> list[SessionFill]:
         select(Session).where(Session.event_id == event.id).order_by(Session.starts_at, Session.id)
     ).scalars()
     return [SessionFill(s, s.confirmed_count, waiting.get(s.id, 0)) for s in sessions]
+
+
+def promote(registration: Registration, *, actor: str) -> Registration:
+    """An organiser confirms a waiting delegate out of turn. Capacity still holds: with no
+    free seat this is refused (raise the capacity instead, which promotes in order)."""
+    with seat_transaction([registration.session]) as (session,):
+        registration = db.session.get(Registration, registration.id, populate_existing=True)
+        if registration.status != RegistrationStatus.WAITLISTED:
+            raise RegistrationRefused(_("Only a delegate on the waiting list can be promoted."), session)
+        if not _has_free_seat(session):
+            raise RegistrationRefused(
+                _("%(session)s has no free seat. Raise its capacity to admit more delegates.",
+                  session=localized(session.title)),
+                session,
+            )
+        _set_status(registration, RegistrationStatus.CONFIRMED, actor, "promoted", reason="by organiser")
+    return registration
+
+
+def renew_private_link(delegate: Delegate, *, actor: str) -> str:
+    """A new private link for the delegate; the old one stops working. Returns the token."""
+    token, token_hash = new_manage_token()
+    with write_transaction():
+        delegate = db.session.get(Delegate, delegate.id, populate_existing=True)
+        delegate.manage_token_hash = token_hash
+        record_audit("private_link_renewed", actor, delegate=delegate)
+    return token
+
+
+def delegate_history(delegate: Delegate) -> list[AuditEntry]:
+    """Everything the audit log holds about a delegate, oldest first."""
+    return list(
+        db.session.execute(
+            select(AuditEntry).where(AuditEntry.delegate_id == delegate.id).order_by(AuditEntry.at, AuditEntry.id)
+        ).scalars()
+    )
