@@ -1,6 +1,7 @@
 """Commands for `flask --app eventapp ...`."""
 from __future__ import annotations
 
+import sys
 from datetime import date, timedelta
 
 import click
@@ -72,7 +73,7 @@ def fake_delegates_command(count: int, seed: int | None, session_slug: str) -> N
 def create_user_command(email: str, role: str, name: str, password_stdin: bool) -> None:
     """Create a staff account (admin, organiser or door); the password is asked for."""
     if password_stdin:
-        password = click.get_text_stream("stdin").readline().rstrip("\n")
+        password = sys.stdin.readline().rstrip("\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:

@@ -107,7 +107,7 @@ def test_cancel_promote_and_capacity_still_holds(app, client, forum):
     assert "was promoted from the waiting list" in text_of(cancelled)
     assert seats(app, SYMPOSIUM)["confirmed"] == 1
     history = text_of(client.get(f"/admin/delegates/{waiting_id}?lang=en"))
-    assert "promoted" in history and "waitlisted → confirmed" in history
+    assert "Promoted from the waiting list" in history and "waitlisted → confirmed" in history
 
 
 def test_organiser_edits_details_and_history_shows_who(app, client, forum):
@@ -119,7 +119,7 @@ def test_organiser_edits_details_and_history_shows_who(app, client, forum):
     data.update(organisation="Neue Straße AG", organisation_type="exhibitor")
     assert client.post(f"/admin/delegates/{did}", data=data).status_code == 302
     page = text_of(client.get(f"/admin/delegates/{did}?lang=en"))
-    assert "Neue Straße AG" in page and "details_changed" in page and "staff:organiser@forum.test" in page
+    assert "Neue Straße AG" in page and "Details changed" in page and "staff:organiser@forum.test" in page
     broken = client.post(f"/admin/delegates/{did}?lang=en", data={**data, "email": "nope"})
     assert broken.status_code == 422 and 'value="nope"' in text_of(broken)
 
@@ -173,7 +173,7 @@ def test_admin_creates_staff_accounts_and_reads_the_audit_log(app, client, forum
     duplicate = client.post("/admin/staff?lang=en", data={"email": "new.door@example.org", "role": "door", "password": "long enough pass"})
     assert "already an account" in text_of(duplicate)
     audit = text_of(client.get("/admin/audit?lang=en"))
-    assert "staff_created" in audit and "staff:admin@forum.test" in audit
+    assert "Staff account created" in audit and "staff:admin@forum.test" in audit
 
 
 def test_pages_are_valid_html(app, client, forum):
