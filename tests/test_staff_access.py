@@ -14,12 +14,23 @@ ADMIN_ONLY = {"admin.staff", "admin.staff_change", "admin.audit_log"}
 
 def staff_urls(app):
     """Every URL of the admin and door blueprints, with sample values for their parts."""
+    from werkzeug.routing import AnyConverter, IntegerConverter
+
+    adapter = app.url_map.bind("forum.test")
     urls = []
     for rule in app.url_map.iter_rules():
         if not rule.endpoint.startswith(("admin.", "door.")):
             continue
-        values = {name: (1 if isinstance(rule._converters.get(name), type(app.url_map.converters["int"](app.url_map))) else "exhibition") for name in rule.arguments}
-        path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)
+        values = {}
+        for name in rule.arguments:
+            converter = rule._converters[name]
+            if isinstance(converter, IntegerConverter):
+                values[name] = 1
+            elif isinstance(converter, AnyConverter):
+                values[name] = "csv"
+            else:
+                values[name] = "exhibition"
+        path = adapter.build(rule.endpoint, values, method=next(iter(rule.methods - {"HEAD", "OPTIONS"})))
         method = "GET" if "GET" in rule.methods else "POST"
         urls.append((rule.endpoint, method, path))
     assert len(urls) > 10
