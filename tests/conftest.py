@@ -11,7 +11,6 @@ import os
 import secrets
 import tempfile
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 

@@ -6,22 +6,17 @@ SQLite and on PostgreSQL.
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
 import threading
-import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 from eventapp.extensions import db
 from eventapp.services import registration as service
 from eventapp.services.registration import DelegateDetails
 
 from .factories import person, seats
+from .servers import gunicorn_server
 
 SYMPOSIUM = "german-enterprise-symposium"
 
@@ -56,12 +51,6 @@ def test_sixty_threads_racing_for_27_seats(app, forum):
     assert len(set(state["ranks"])) == 33
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _post(url: str, body: dict) -> tuple[int, dict]:
     request = urllib.request.Request(
         url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
@@ -74,33 +63,11 @@ def _post(url: str, body: dict) -> tuple[int, dict]:
 
 
 def test_four_gunicorn_workers_never_overbook(app, forum, database_url, tmp_path):
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": database_url, "EVENTAPP_INSTANCE": str(tmp_path)}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", "4", "-b", f"127.0.0.1:{port}", "eventapp:create_app()"],
-        cwd=Path(__file__).resolve().parent.parent,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(base + "/api/v1/sessions", timeout=2).read()
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise AssertionError("gunicorn did not start: " + server.stderr.read1().decode(errors="replace"))
-                time.sleep(0.2)
-        clients = 100
-        bodies = [{**person(email=f"burst{n}@example.de"), "sessions": [SYMPOSIUM]} for n in range(clients)]
+    clients = 100
+    bodies = [{**person(email=f"burst{n}@example.de"), "sessions": [SYMPOSIUM]} for n in range(clients)]
+    with gunicorn_server(database_url, tmp_path, workers=4) as base:
         with ThreadPoolExecutor(max_workers=50) as pool:
             answers = list(pool.map(lambda body: _post(base + "/api/v1/registrations", body), bodies))
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     assert [status for status, _ in answers] == [201] * clients
     statuses = [body["registrations"][0]["status"] for _, body in answers]
     assert statuses.count("confirmed") == 27

@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from ..auth import staff_actor
 from ..extensions import db
 from ..i18n import current_language, localized
-from ..models import CheckIn, Delegate, OrganisationType, Registration, RegistrationStatus
+from ..models import CheckIn, Delegate, Registration, RegistrationStatus
 from ..public.forms import ConfirmForm, country_choices, organisation_type_labels
 from ..public.routes import event_or_404, manage_url
 from ..services import checkin as checkin_service

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from ..i18n import format_local_time
-from ..models import Delegate, Event, ScanStatus
+from ..i18n import format_local_time, localized
+from ..models import ENTRANCE, Delegate, Event, ScanStatus, Session
 from ..public.forms import organisation_type_labels
 from ..services.checkin import ScanResult
 
@@ -24,6 +24,11 @@ def delegate_summary(delegate: Delegate) -> dict:
     }
 
 
+def door_name(session: Session | None) -> str:
+    """What door staff call a door: the session's title, or the venue entrance."""
+    return localized(session.title) if session is not None else _("Venue entrance")
+
+
 def scan_message(result: ScanResult, event: Event) -> str:
     """One sentence for the person at the door."""
     if result.status == ScanStatus.OK:
@@ -32,13 +37,17 @@ def scan_message(result: ScanResult, event: Event) -> str:
         return _(
             "Already checked in at %(time)s (%(door)s).",
             time=format_local_time(result.checked_in_at, event.timezone),
-            door=result.checkin.door,
+            door=door_name(result.checkin.session),
         )
+    if result.status == ScanStatus.NOT_REGISTERED and result.door == ENTRANCE:
+        return _("No registration for this event.")
     return {
         ScanStatus.NOT_REGISTERED: _("Not registered for this session."),
         ScanStatus.WAITLISTED: _("On the waiting list: no confirmed seat."),
         ScanStatus.CANCELLED: _("Registration cancelled."),
-        ScanStatus.INVALID: _("Unknown code."),
+        ScanStatus.INVALID: _(
+            "No delegate of this event has this code: check it, or find them by name."
+        ),
     }[result.status]
 
 
@@ -52,4 +61,37 @@ def scan_answer(result: ScanResult, event: Event) -> dict:
         "checked_in_door": result.checkin.door if result.checkin else None,
         "replayed": result.replayed,
         "message": scan_message(result, event),
+    }
+
+
+# A door's admission as a registration status: what the name search shows door staff.
+REGISTRATION_AT_DOOR = {
+    ScanStatus.OK: "confirmed",
+    ScanStatus.WAITLISTED: "waitlisted",
+    ScanStatus.CANCELLED: "cancelled",
+    ScanStatus.NOT_REGISTERED: "not_registered",
+}
+
+
+def registration_label(admission: ScanStatus) -> str:
+    return {
+        ScanStatus.OK: _("Registered"),
+        ScanStatus.WAITLISTED: _("On the waiting list"),
+        ScanStatus.CANCELLED: _("Registration cancelled"),
+        ScanStatus.NOT_REGISTERED: _("Not registered"),
+    }[admission]
+
+
+def search_entry(delegate: Delegate, admission: ScanStatus, checked_in: bool) -> dict:
+    """One delegate found by the door's name search, with their standing at this door."""
+    return {
+        "id": delegate.id,
+        "display_name": delegate.display_name,
+        "name_native": delegate.name_native,
+        "latin_name": delegate.latin_name,
+        "organisation": delegate.organisation,
+        "checkin_code": delegate.checkin_code,
+        "registration": REGISTRATION_AT_DOOR[admission],
+        "registration_label": registration_label(admission),
+        "checked_in": checked_in,
     }

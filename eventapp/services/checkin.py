@@ -18,7 +18,6 @@ from ..models import (
     CheckIn,
     Delegate,
     Event,
-    Registration,
     RegistrationStatus,
     Scan,
     ScanStatus,
@@ -66,7 +65,7 @@ def normalise_code(code: str) -> str:
     return "".join(code.split()).upper()[:MAX_CODE_LENGTH]
 
 
-def _admission(delegate: Delegate, session: Session | None) -> ScanStatus:
+def admission(delegate: Delegate, session: Session | None) -> ScanStatus:
     """Whether the delegate's registrations admit them through this door."""
     registrations = [r for r in delegate.registrations if session is None or r.session_id == session.id]
     statuses = {r.status for r in registrations}
@@ -130,7 +129,7 @@ def _record_scan(event, code, door, scan_id, user, scanned_at) -> ScanResult:
     if delegate is None:
         status = ScanStatus.INVALID
     else:
-        status = _admission(delegate, session)
+        status = admission(delegate, session)
         if status == ScanStatus.OK:
             checkin = standing_checkin(delegate.id, door)
             if checkin is not None:

@@ -1,0 +1,284 @@
+"""What the benchmarks share: a fresh database, the app migrated and seeded in it, gunicorn
+on loopback, an HTTP client that times each request, and the figures printed the same way.
+
+Everything a benchmark starts is stopped again on the way out, also on Ctrl-C or an error:
+gunicorn is terminated and a PostgreSQL database is dropped WITH (FORCE).
+"""
+from __future__ import annotations
+
+import http.client
+import json
+import math
+import os
+import secrets
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = PROJECT_ROOT / ".venv" / "bin"
+OUT_DIR = PROJECT_ROOT / "bench" / "out"
+HOST = "127.0.0.1"
+POSTGRES_ADMIN_URL = f"postgresql://postgres@{HOST}:5432/test"
+POSTGRES_BASE_URL = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
+BACKENDS = ("postgresql", "sqlite")
+
+
+def exit_cleanly_on_sigterm() -> None:
+    """SIGTERM unwinds like Ctrl-C does, so every `finally` stops what it started."""
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+
+
+# --- Databases -------------------------------------------------------------------------
+
+
+@contextmanager
+def postgres_database(prefix: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database for one run; dropped at the end whatever happens."""
+    name = f"bench_{prefix}_{secrets.token_hex(4)}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=5) as admin:
+        admin.execute(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0")
+    try:
+        yield f"{POSTGRES_BASE_URL}/{name}"
+    finally:
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=5) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def sqlite_database(workdir: Path) -> Iterator[str]:
+    """A SQLite file in the run's temporary directory (removed with it)."""
+    yield "sqlite:///" + str(workdir / "bench.sqlite3")
+
+
+def query(database_url: str, sql: str, params: Sequence = ()) -> list[tuple]:
+    """Read the database directly, not through the app: the figures the app cannot fake.
+    Parameters are written %s on both backends."""
+    if database_url.startswith("sqlite:///"):
+        with sqlite3.connect(database_url[len("sqlite:///"):], timeout=30) as connection:
+            return connection.execute(sql.replace("%s", "?"), params).fetchall()
+    with psycopg.connect(database_url, connect_timeout=5) as connection:
+        return connection.execute(sql, params).fetchall()
+
+
+# --- The app ---------------------------------------------------------------------------
+
+
+@dataclass
+class App:
+    """The app configured for one database, with its own instance folder."""
+
+    backend: str
+    database_url: str
+    instance: Path
+
+    @property
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(DATABASE_URL=self.database_url, EVENTAPP_INSTANCE=str(self.instance))
+        env.pop("REDIS_URL", None)  # rate-limit counters stay in each worker's memory
+        return env
+
+    def flask(self, *args: str, stdin: str | None = None) -> str:
+        """Run `flask --app eventapp ARGS`; its output, or the command's error on failure."""
+        completed = subprocess.run(
+            [str(VENV_BIN / "flask"), "--app", "eventapp", *args],
+            cwd=PROJECT_ROOT, env=self.env, input=stdin, capture_output=True, text=True,
+            timeout=600,
+        )
+        if completed.returncode != 0:
+            raise RuntimeError(
+                f"flask {' '.join(args)} failed ({completed.returncode}):\n"
+                f"{completed.stdout}{completed.stderr}"
+            )
+        return completed.stdout
+
+    def query(self, sql: str, params: Sequence = ()) -> list[tuple]:
+        return query(self.database_url, sql, params)
+
+
+@contextmanager
+def demo_app(backend: str, prefix: str) -> Iterator[App]:
+    """A fresh database of `backend` ("postgresql" or "sqlite"), migrated, with the demo
+    forum loaded (registration open: the forum is 30 days ahead)."""
+    with tempfile.TemporaryDirectory(prefix=f"eventapp-bench-{prefix}-") as workdir:
+        workdir = Path(workdir)
+        database = postgres_database(prefix) if backend == "postgresql" else sqlite_database(workdir)
+        with database as database_url:
+            app = App(backend, database_url, workdir / "instance")
+            step(f"{backend}: migrating and loading the demo forum")
+            app.flask("db", "upgrade")
+            app.flask("seed-demo")
+            yield app
+
+
+# --- gunicorn ---------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Server:
+    port: int
+    process: subprocess.Popen
+    log: Path
+
+    def connection(self, timeout: float = 30) -> http.client.HTTPConnection:
+        return http.client.HTTPConnection(HOST, self.port, timeout=timeout)
+
+
+@contextmanager
+def gunicorn(app: App, workers: int = 4, start_timeout: float = 60) -> Iterator[Server]:
+    """gunicorn with `workers` sync workers on a free loopback port, stopped on the way out.
+    It runs in its own process group, so stopping it stops its workers too."""
+    port = free_port()
+    log = app.instance.parent / "gunicorn.log"
+    with open(log, "wb") as log_file:
+        process = subprocess.Popen(
+            [str(VENV_BIN / "gunicorn"), "-w", str(workers), "-b", f"{HOST}:{port}",
+             "eventapp:create_app()"],
+            cwd=PROJECT_ROOT, env=app.env, stdout=log_file, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    server = Server(port, process, log)
+    try:
+        wait_until_serving(server, workers, start_timeout)
+        yield server
+    finally:
+        stop(process)
+
+
+def wait_until_serving(server: Server, workers: int, timeout: float) -> None:
+    """Until every worker has booted and the static CSS answers 200."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited early; see its log:\n{server.log.read_text()}")
+        booted = server.log.read_text(errors="replace").count("Booting worker")
+        if booted >= workers:
+            try:
+                status, _, _ = timed_request(server.connection(timeout=5), "GET", STATIC_PATH)
+            except OSError:
+                status = None
+            if status == 200:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"gunicorn did not answer within {timeout:.0f} s; log:\n{server.log.read_text()}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=15)
+
+
+# --- Requests ---------------------------------------------------------------------------
+
+STATIC_PATH = "/static/css/site.css"
+
+
+def timed_request(
+    connection: http.client.HTTPConnection,
+    method: str,
+    path: str,
+    body: dict | None = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, bytes, float]:
+    """One request on `connection`: (status, body, seconds from sending to the last byte).
+    gunicorn's sync workers close the connection after each answer, so the time includes
+    the loopback connect, as it does for a door app."""
+    headers = dict(headers or {})
+    payload = None
+    if body is not None:
+        payload = json.dumps(body).encode()
+        headers["Content-Type"] = "application/json"
+    started = time.perf_counter()
+    connection.request(method, path, body=payload, headers=headers)
+    response = connection.getresponse()
+    content = response.read()
+    elapsed = time.perf_counter() - started
+    if response.will_close:
+        connection.close()
+    return response.status, content, elapsed
+
+
+# --- Figures ----------------------------------------------------------------------------
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    """Nearest-rank percentile: the smallest value with at least p % of the values at or below."""
+    ordered = sorted(values)
+    if not ordered:
+        return math.nan
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+@dataclass
+class Latencies:
+    """Seconds per request; shown in milliseconds."""
+
+    seconds: list[float] = field(default_factory=list)
+
+    def p(self, p: float) -> float:
+        return percentile(self.seconds, p) * 1000
+
+    def summary(self) -> dict[str, float]:
+        return {
+            "n": len(self.seconds),
+            "p50_ms": round(self.p(50), 2),
+            "p95_ms": round(self.p(95), 2),
+            "p99_ms": round(self.p(99), 2),
+            "max_ms": round(max(self.seconds) * 1000, 2) if self.seconds else math.nan,
+        }
+
+    def line(self) -> str:
+        return summary_line(self.summary())
+
+
+def summary_line(s: dict) -> str:
+    """A `Latencies.summary()` on one line."""
+    return (f"n={s['n']:<5} p50 {s['p50_ms']:7.2f} ms  p95 {s['p95_ms']:7.2f} ms  "
+            f"p99 {s['p99_ms']:7.2f} ms  max {s['max_ms']:7.2f} ms")
+
+
+def ratio(measured: float, baseline: float) -> float:
+    return measured / baseline if baseline > 0 else math.inf
+
+
+_STARTED = time.monotonic()
+
+
+def step(message: str) -> None:
+    print(f"-- {time.monotonic() - _STARTED:5.1f} s  {message}", flush=True)
+
+
+def machine() -> str:
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return f"{os.cpu_count()} CPUs, load average {load} before the run"
+
+
+def save(name: str, figures: dict) -> Path:
+    """Keep the figures as JSON in bench/out/ (ignored by git)."""
+    OUT_DIR.mkdir(exist_ok=True)
+    path = OUT_DIR / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    path.write_text(json.dumps(figures, indent=2) + "\n")
+    return path

@@ -1,0 +1,279 @@
+"""Check-in under load: 10,000 delegates, 4 doors scanning at once through the API.
+
+Starts its own PostgreSQL database and gunicorn (-w 4) on 127.0.0.1, registers the
+delegates for the exhibition, and lets 4 door clients (one process and one connection each)
+POST /api/v1/checkins: each door scans its own share of the badges, a few of them twice
+(already_checked_in) and a few codes nobody has (invalid). Prints the round-trip latency a
+door sees (goal: p99 <= 50 ms) and scans per second, and the same clients' figures for the
+static stylesheet of the same gunicorn, measured in the same run, as the baseline ratio.
+
+    .venv/bin/python bench/checkin.py [--scans 4000] [--max-seconds 180]
+
+Exits 1 when a scan got a wrong answer or a delegate was checked in twice.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import random
+import signal
+import sys
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from multiprocessing.pool import Pool
+
+from _server import (
+    HOST,
+    STATIC_PATH,
+    Latencies,
+    demo_app,
+    exit_cleanly_on_sigterm,
+    gunicorn,
+    machine,
+    ratio,
+    save,
+    step,
+    timed_request,
+)
+
+DOOR = "exhibition"
+DOOR_USER = "door@bench.example"
+GOAL_P99_MS = 50.0
+WARM_UP_PER_DOOR = 10
+
+
+@dataclass(frozen=True)
+class Scan:
+    code: str
+    expected: str  # ok, already_checked_in or invalid
+
+
+@dataclass(frozen=True)
+class Answer:
+    expected: str | None  # None for the baseline
+    http_status: int
+    status: str | None  # the scan status the API gave
+    seconds: float
+
+
+def door_plans(codes: list[str], doors: int, scans: int, repeats: float, unknown: float,
+               rng: random.Random) -> list[list[Scan]]:
+    """Each door scans badges from its own slice of `codes`, some of them again later, and
+    some codes that belong to nobody, in a shuffled order."""
+    unknown_code = UnknownCodes(codes, rng)
+    plans = []
+    for door in range(doors):
+        share = codes[door::doors]
+        n = scans // doors + (1 if door < scans % doors else 0)
+        n_repeat, n_unknown = round(n * repeats), round(n * unknown)
+        n_first = n - n_repeat - n_unknown
+        if n_first > len(share):
+            raise SystemExit(f"--scans {scans} needs more delegates than the {len(codes)} registered")
+        fresh = iter(rng.sample(share, n_first))
+        kinds = ["ok"] * n_first + ["already_checked_in"] * n_repeat + ["invalid"] * n_unknown
+        rng.shuffle(kinds)
+        kinds.insert(0, kinds.pop(kinds.index("ok")))  # a repeat needs a first scan before it
+        scanned, plan = [], []
+        for kind in kinds:
+            if kind == "ok":
+                scanned.append(next(fresh))
+                plan.append(Scan(scanned[-1], kind))
+            elif kind == "already_checked_in":
+                plan.append(Scan(rng.choice(scanned), kind))
+            else:
+                plan.append(Scan(unknown_code(), kind))
+        plans.append(plan)
+    return plans
+
+
+class UnknownCodes:
+    """Codes that look like badge codes (same letters, same length) but belong to nobody."""
+
+    def __init__(self, codes: list[str], rng: random.Random):
+        self.known, self.rng = set(codes), rng
+        self.alphabet, self.length = sorted(set("".join(codes))), len(codes[0])
+
+    def __call__(self) -> str:
+        while True:
+            code = "".join(self.rng.choices(self.alphabet, k=self.length))
+            if code not in self.known:
+                return code
+
+
+def run_door(port: int, token: str, plan: list[Scan] | None, requests: int, start_at: float,
+             deadline: float) -> tuple[list[Answer], float]:
+    """One door client: its scans (or, with plan None, `requests` GETs of the stylesheet) on
+    one connection, from `start_at`, stopping at `deadline`. Its answers and when it ended."""
+    connection = http.client.HTTPConnection(HOST, port, timeout=30)
+    headers = {"Authorization": f"Bearer {token}"}
+    answers = []
+    time.sleep(max(0.0, start_at - time.time()))
+    for i in range(len(plan) if plan is not None else requests):
+        if time.time() > deadline:
+            break
+        if plan is None:
+            status, _, seconds = timed_request(connection, "GET", STATIC_PATH)
+            answers.append(Answer(None, status, None, seconds))
+            continue
+        scan = plan[i]
+        body = {"code": scan.code, "session": DOOR, "scan_id": str(uuid.uuid4())}
+        status, content, seconds = timed_request(connection, "POST", "/api/v1/checkins", body, headers)
+        answer = json.loads(content).get("status") if status == 200 else None
+        answers.append(Answer(scan.expected, status, answer, seconds))
+    connection.close()
+    return answers, time.time()
+
+
+@dataclass
+class Phase:
+    answers: list[Answer]
+    seconds: float
+
+    @property
+    def latencies(self) -> Latencies:
+        return Latencies([a.seconds for a in self.answers])
+
+    @property
+    def per_second(self) -> float:
+        return len(self.answers) / self.seconds if self.seconds else 0.0
+
+
+def quiet_door() -> None:
+    """Door processes leave Ctrl-C to the benchmark, which stops them (Pool.terminate)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def run_phase(pool: Pool, port: int, token: str, plans: list[list[Scan] | None],
+              requests: int, deadline: float) -> Phase:
+    """All doors at once; the phase lasts from the common start to the last door's end."""
+    start_at = time.time() + 0.3
+    pending = [
+        pool.apply_async(run_door, (port, token, plan, requests // len(plans) + (i < requests % len(plans)),
+                                    start_at, deadline))
+        for i, plan in enumerate(plans)
+    ]
+    results = [door.get() for door in pending]
+    answers = [answer for door_answers, _ in results for answer in door_answers]
+    return Phase(answers, max(end for _, end in results) - start_at)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--delegates", type=int, default=10_000)
+    parser.add_argument("--doors", type=int, default=4)
+    parser.add_argument("--scans", type=int, default=4000, help="scans in all, shared by the doors")
+    parser.add_argument("--repeats", type=float, default=0.1, help="share of scans of a badge seen before")
+    parser.add_argument("--unknown", type=float, default=0.1, help="share of scans of unknown codes")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--max-seconds", type=float, default=180, help="time bound of each phase")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    exit_cleanly_on_sigterm()
+    print(f"Check-in benchmark: {args.delegates} delegates, {args.doors} doors, {args.scans} scans, "
+          f"gunicorn -w {args.workers} on PostgreSQL; {machine()}")
+    rng = random.Random(args.seed)
+
+    with demo_app("postgresql", "checkin") as app:
+        step(f"adding {args.delegates} delegates to the {DOOR}")
+        app.flask("fake-delegates", str(args.delegates), "--seed", str(args.seed))
+        app.flask("create-user", DOOR_USER, "--role", "door", "--password-stdin",
+                  stdin="bench-door-password-" + uuid.uuid4().hex + "\n")
+        token = app.flask("create-api-token", DOOR_USER).strip().splitlines()[-1]
+        codes = [code for (code,) in app.query("SELECT checkin_code FROM delegates ORDER BY id")]
+        plans = door_plans(codes, args.doors, args.scans, args.repeats, args.unknown, rng)
+        unknown_code = UnknownCodes(codes, rng)
+        warm_up = [[Scan(unknown_code(), "invalid") for _ in range(WARM_UP_PER_DOOR)]
+                   for _ in range(args.doors)]
+        baseline_doors = [None] * args.doors
+
+        with gunicorn(app, args.workers) as server, Pool(args.doors, quiet_door) as pool:
+            def phase(plans, requests=0):
+                return run_phase(pool, server.port, token, plans, requests,
+                                 time.time() + args.max_seconds)
+
+            step("warming up (unknown codes and the stylesheet, not counted)")
+            phase(warm_up)
+            phase(baseline_doors, WARM_UP_PER_DOOR * args.doors)
+            step(f"baseline, first half: GET {STATIC_PATH}")
+            before = phase(baseline_doors, args.scans // 2)
+            step(f"scanning: POST /api/v1/checkins at the {DOOR} door")
+            scans = phase(plans)
+            step(f"baseline, second half: GET {STATIC_PATH}")
+            after = phase(baseline_doors, args.scans - args.scans // 2)
+
+        checkins, delegates_in = app.query(
+            "SELECT count(*), count(DISTINCT delegate_id) FROM checkins WHERE door = %s AND undone_at IS NULL",
+            (DOOR,),
+        )[0]
+        (recorded_scans,) = app.query("SELECT count(*) FROM scans")[0]
+
+    baseline = Phase(before.answers + after.answers, before.seconds + after.seconds)
+    return report(args, scans, baseline, plans, checkins, delegates_in, recorded_scans)
+
+
+def report(args, scans: Phase, baseline: Phase, plans, checkins: int, delegates_in: int,
+           recorded_scans: int) -> int:
+    sent = len(scans.answers)
+    planned = sum(len(plan) for plan in plans)
+    http_statuses = Counter(a.http_status for a in scans.answers)
+    statuses = Counter(a.status for a in scans.answers)
+    wrong = [a for a in scans.answers if a.status != a.expected]
+    first_scans = sum(1 for a in scans.answers if a.expected == "ok")
+    baseline_http = Counter(a.http_status for a in baseline.answers)
+    lat, base = scans.latencies, baseline.latencies
+    p99_ratio, p50_ratio = ratio(lat.p(99), base.p(99)), ratio(lat.p(50), base.p(50))
+    goal_met = lat.p(99) <= GOAL_P99_MS
+
+    print()
+    print(f"Scans      {lat.line()}  {scans.per_second:7.1f} scans/s")
+    for kind in ("ok", "already_checked_in", "invalid"):
+        part = Latencies([a.seconds for a in scans.answers if a.expected == kind])
+        print(f"  {kind:<19}{part.line()}")
+    print(f"Baseline   {base.line()}  {baseline.per_second:7.1f} req/s  (GET {STATIC_PATH})")
+    print(f"Ratio scan/baseline: p50 {p50_ratio:.2f}x, p99 {p99_ratio:.2f}x, "
+          f"throughput {ratio(scans.per_second, baseline.per_second):.2f}x")
+    print(f"Goal p99 <= {GOAL_P99_MS:.0f} ms: {'met' if goal_met else 'NOT met'} ({lat.p(99):.1f} ms)")
+    print()
+    print(f"Sent {sent} of {planned} planned scans"
+          + ("" if sent == planned else f" (stopped at the {args.max_seconds:.0f} s bound)"))
+    print(f"HTTP statuses: {dict(http_statuses)}; baseline: {dict(baseline_http)}")
+    print(f"Answers: {dict(statuses)}; {len(wrong)} differ from the expected answer")
+    print(f"Database: {checkins} standing check-ins for {delegates_in} delegates "
+          f"({first_scans} first scans sent); {recorded_scans} scans recorded "
+          f"({sent + WARM_UP_PER_DOOR * args.doors} sent with the warm-up)")
+
+    problems = []
+    if set(http_statuses) != {200} or set(baseline_http) != {200}:
+        problems.append("a request did not get 200")
+    if wrong:
+        problems.append(f"{len(wrong)} scans got a wrong answer, e.g. expected "
+                        f"{wrong[0].expected}, got {wrong[0].status}")
+    if checkins != delegates_in:
+        problems.append("a delegate was checked in twice")
+    if checkins != first_scans:
+        problems.append("check-ins do not match the first scans")
+    if recorded_scans != sent + WARM_UP_PER_DOOR * args.doors:
+        problems.append("scans recorded do not match the scans sent")
+    for problem in problems:
+        print(f"FAILED: {problem}")
+    path = save("checkin", {
+        "args": vars(args),
+        "scans": {**lat.summary(), "per_second": round(scans.per_second, 1),
+                  "http": dict(http_statuses), "answers": dict(statuses), "wrong": len(wrong)},
+        "baseline": {**base.summary(), "per_second": round(baseline.per_second, 1),
+                     "path": STATIC_PATH},
+        "ratio": {"p50": round(p50_ratio, 2), "p99": round(p99_ratio, 2)},
+        "goal_p99_ms": GOAL_P99_MS, "goal_met": goal_met,
+        "database": {"checkins": checkins, "delegates": delegates_in, "scans": recorded_scans},
+        "problems": problems,
+    })
+    print(f"Figures saved to {path.relative_to(path.parents[2])}")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

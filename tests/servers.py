@@ -1,0 +1,51 @@
+"""The app under gunicorn on a free loopback port, for tests that go through real HTTP."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def gunicorn_server(database_url: str, instance_path: Path, workers: int = 4) -> Iterator[str]:
+    """Serve `eventapp:create_app()` on the database; yields the base URL, stops at the end."""
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": database_url, "EVENTAPP_INSTANCE": str(instance_path)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "eventapp:create_app()"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(base + "/api/v1/sessions", timeout=2).read()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise AssertionError(
+                        "gunicorn did not start: " + server.stderr.read1().decode(errors="replace")
+                    ) from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
