@@ -37,6 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_error_pages(app)
     register_template_helpers(app)
     register_cli(app)
+    register_tasks(app)
     return app
 
 
@@ -120,6 +121,12 @@ def register_template_helpers(app: Flask) -> None:
     from . import templating
 
     templating.register(app)
+
+
+def register_tasks(app: Flask) -> None:
+    from .tasks import register
+
+    register(app)
 
 
 def register_cli(app: Flask) -> None:

@@ -30,5 +30,8 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute"
     REGISTRATION_RATE_LIMIT = "30 per minute"
+    # Render badges and agendas in the background as soon as what is on them changes.
+    PRERENDER_DOCUMENTS = os.environ.get("PRERENDER_DOCUMENTS", "1") != "0"
+    HUEY_IMMEDIATE = False  # tests: run background tasks inline
     # Public base URL for links that leave the request (CLI, mails); empty = from the request.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")

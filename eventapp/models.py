@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -438,6 +439,47 @@ class Scan(db.Model):
     scanned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the client's clock
 
     checkin: Mapped[CheckIn | None] = relationship()
+
+
+class RenderedDocument(db.Model):
+    """A rendered file kept for reuse (a delegate's badge, the agenda in one language), with
+    the fingerprint of what it was made from: a different fingerprint means it is stale."""
+
+    __tablename__ = "rendered_documents"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)  # e.g. "badge:12", "agenda:de"
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    rendered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PrintJobStatus(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class PrintJob(db.Model):
+    """A batch of badges for the print shop, made in the background with its progress."""
+
+    __tablename__ = "print_jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    status: Mapped[PrintJobStatus] = mapped_column(
+        str_enum(PrintJobStatus, "print_job_status"), default=PrintJobStatus.QUEUED
+    )
+    sheet: Mapped[str] = mapped_column(String(16))  # "a6" or "a4-4up"
+    filters: Mapped[dict] = mapped_column(JSON, default=dict)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str] = mapped_column(Text, default="")
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    created_by: Mapped[StaffUser | None] = relationship()
 
 
 class AuditEntry(db.Model):

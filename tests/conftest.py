@@ -86,6 +86,8 @@ def app(database_url):
             "SQLALCHEMY_DATABASE_URI": database_url,
             "WTF_CSRF_ENABLED": False,
             "RATELIMIT_ENABLED": False,
+            "PRERENDER_DOCUMENTS": False,  # badge tests turn it on where they need it
+            "HUEY_IMMEDIATE": True,
             "SERVER_NAME": "forum.test",
         }
     )

@@ -227,7 +227,10 @@ def test_signin_sheet_prints_chinese_and_german_names_with_an_embedded_cjk_font(
 
 
 def test_without_the_cjk_font_the_sheet_is_refused_with_a_clear_message(client, forum_with_delegates, monkeypatch):
-    monkeypatch.setattr(export_service, "CJK_FONT_FAMILY", "Noto Sans CJK Missing")
+    from eventapp.services import pdf
+
+    monkeypatch.setattr(pdf, "CJK_FONT_FAMILY", "Noto Sans CJK Missing")
+    pdf._cjk_font_installed.cache_clear()
     response = client.get(f"/admin/exports/sessions/{SYMPOSIUM}/signin-sheet.pdf")
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/admin/exports?session={SYMPOSIUM}")

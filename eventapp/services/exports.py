@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import subprocess
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -25,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
 from .. import names
+from .pdf import CJK_FONT_FAMILY, FontMissing, html_to_pdf  # noqa: F401 (FontMissing: for callers)
 from ..extensions import db
 from ..i18n import format_local_date, format_local_time, localized
 from ..models import (
@@ -37,8 +37,6 @@ from ..models import (
     utcnow,
 )
 
-CJK_FONT_FAMILY = "Noto Sans CJK SC"
-CJK_FONT_PACKAGE = "fonts-noto-cjk"
 # OWASP's list: what Excel, LibreOffice and Google Sheets take as the start of a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Control characters that the XLSX format cannot hold (openpyxl refuses them).
@@ -48,10 +46,6 @@ TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 XLSX_TIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 
 Cell = str | int | datetime | None
-
-
-class FontMissing(RuntimeError):
-    """The CJK font is not installed: Chinese names would print as empty boxes."""
 
 
 @dataclass
@@ -379,26 +373,6 @@ def export_filename(event: Event, kind: str, extension: str, session: Session | 
 # --- the sign-in sheet ----------------------------------------------------------------------
 
 
-def ensure_cjk_font() -> None:
-    """FontMissing unless fontconfig knows the CJK font that the print templates name."""
-    try:
-        listed = subprocess.run(
-            ["fc-list", f":family={CJK_FONT_FAMILY}", "family"],
-            capture_output=True, text=True, timeout=30, check=False,
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        listed = ""
-    if CJK_FONT_FAMILY not in listed:
-        raise FontMissing(
-            _(
-                "The font %(font)s is not installed, so Chinese names cannot be printed. "
-                "Install the Debian package %(package)s (apt-get install %(package)s) and try again.",
-                font=CJK_FONT_FAMILY,
-                package=CJK_FONT_PACKAGE,
-            )
-        )
-
-
 def _css_string(text: str) -> str:
     """Text as a quoted CSS string, safe inside a <style> element."""
     escaped = "".join(
@@ -460,10 +434,7 @@ def signin_sheet_html(event: Event, session: Session) -> str:
 def signin_sheet_pdf(event: Event, session: Session) -> bytes:
     """An A4 sign-in sheet: one numbered line per confirmed delegate with a wide signature
     column; the table header repeats on every page. FontMissing without the CJK font."""
-    from weasyprint import HTML
-
-    ensure_cjk_font()
-    return HTML(string=signin_sheet_html(event, session)).write_pdf()
+    return html_to_pdf(signin_sheet_html(event, session))
 
 
 def session_choices(event: Event) -> Sequence[tuple[str, str]]:

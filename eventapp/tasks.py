@@ -1,0 +1,128 @@
+"""Background work on huey: badges rendered ahead of printing, agendas, print-shop batches.
+
+The queue lives in SQLite in instance/ by default, in Redis when REDIS_URL is set (then
+several app servers share it). `make run` starts a consumer beside the web server:
+
+    huey_consumer eventapp.tasks.huey
+
+Nothing depends on the consumer running: a badge or agenda that is not ready yet is
+rendered when it is asked for.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask, current_app, has_app_context
+from huey import RedisHuey, SqliteHuey
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session as OrmSession
+
+log = logging.getLogger(__name__)
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def make_huey():
+    redis_url = os.environ.get("REDIS_URL")
+    if redis_url:
+        return RedisHuey("eventapp", url=redis_url)
+    instance = Path(os.environ.get("EVENTAPP_INSTANCE", PROJECT_ROOT / "instance"))
+    instance.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey("eventapp", filename=str(instance / "huey.sqlite3"))
+
+
+huey = make_huey()
+_consumer_app: Flask | None = None
+
+
+def task_app() -> Flask:
+    """The app a task runs in: the caller's (immediate mode), else one made for the consumer."""
+    global _consumer_app
+    if has_app_context():
+        return current_app._get_current_object()
+    if _consumer_app is None:
+        from . import create_app
+
+        _consumer_app = create_app()
+    return _consumer_app
+
+
+@huey.task(retries=2, retry_delay=10)
+def render_badge(delegate_id: int) -> None:
+    from .services import printing
+
+    with task_app().app_context():  # a fresh context: its own database session
+        printing.refresh_badge(delegate_id)
+
+
+@huey.task(retries=2, retry_delay=10)
+def render_agenda(language: str) -> None:
+    from .services import agendas
+
+    with task_app().app_context():
+        agendas.refresh_agenda(language)
+
+
+@huey.task()
+def run_print_job(job_id: int) -> None:
+    from .services import printing
+
+    with task_app().app_context():
+        printing.run_print_job(job_id)
+
+
+def enqueue(task, *args) -> bool:
+    """Queue a task; if the queue itself is unreachable, say so in the log and go on."""
+    try:
+        task(*args)
+        return True
+    except Exception:  # noqa: BLE001 - a missing queue must never break the change
+        log.warning("could not queue %s%r; it will be done on demand", task.name, args, exc_info=True)
+        return False
+
+
+# --- render what a committed change made stale ----------------------------------------------
+
+_PENDING = "eventapp_pending_renders"
+
+
+def _collect_changes(session: OrmSession, flush_context) -> None:
+    from .models import AgendaItem, Delegate, Event, Exhibitor, Registration, Session
+
+    pending = session.info.setdefault(_PENDING, {"delegates": set(), "programme": False})
+    for obj in list(session.new) + list(session.dirty):
+        if isinstance(obj, Delegate) and obj.id is not None:
+            pending["delegates"].add(obj.id)
+        elif isinstance(obj, Registration) and obj.delegate_id is not None:
+            pending["delegates"].add(obj.delegate_id)
+        elif isinstance(obj, (Event, Session, AgendaItem, Exhibitor)):
+            pending["programme"] = True
+    for obj in session.deleted:
+        if isinstance(obj, (AgendaItem, Exhibitor, Session)):
+            pending["programme"] = True
+
+
+def _after_commit(session: OrmSession) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if not pending or not has_app_context() or not current_app.config.get("PRERENDER_DOCUMENTS"):
+        return
+    for delegate_id in sorted(pending["delegates"]):
+        enqueue(render_badge, delegate_id)
+    if pending["programme"]:
+        for language in current_app.config["LANGUAGES"]:
+            enqueue(render_agenda, language)
+
+
+def _after_rollback(session: OrmSession) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def register(app: Flask) -> None:
+    """Queue renders after commits (PRERENDER_DOCUMENTS); run tasks inline if HUEY_IMMEDIATE."""
+    if app.config.get("HUEY_IMMEDIATE"):
+        huey.immediate = True
+    if not sa_event.contains(OrmSession, "after_flush", _collect_changes):
+        sa_event.listen(OrmSession, "after_flush", _collect_changes)
+        sa_event.listen(OrmSession, "after_commit", _after_commit)
+        sa_event.listen(OrmSession, "after_soft_rollback", lambda s, t: _after_rollback(s))
