@@ -18,10 +18,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn
 
 import psycopg
 
@@ -34,9 +35,17 @@ POSTGRES_BASE_URL = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
 BACKENDS = ("postgresql", "sqlite")
 
 
-def exit_cleanly_on_sigterm() -> None:
-    """SIGTERM unwinds like Ctrl-C does, so every `finally` stops what it started."""
+def run(main: Callable[[], int]) -> NoReturn:
+    """Run a benchmark's main() and exit with its status. Ctrl-C and SIGTERM unwind it, so
+    every `finally` stops what it started (gunicorn, the database) before the exit."""
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    try:
+        status = main()
+    except KeyboardInterrupt:
+        print("\nInterrupted; what the benchmark started is stopped, its database dropped.",
+              file=sys.stderr)
+        status = 130
+    sys.exit(status)
 
 
 # --- Databases -------------------------------------------------------------------------
@@ -46,7 +55,11 @@ def exit_cleanly_on_sigterm() -> None:
 def postgres_database(prefix: str) -> Iterator[str]:
     """A new, empty PostgreSQL database for one run; dropped at the end whatever happens."""
     name = f"bench_{prefix}_{secrets.token_hex(4)}"
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=5) as admin:
+    try:
+        admin = psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as error:
+        raise SystemExit(f"PostgreSQL at {POSTGRES_ADMIN_URL} cannot be reached: {error}") from None
+    with admin:
         admin.execute(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0")
     try:
         yield f"{POSTGRES_BASE_URL}/{name}"
@@ -181,11 +194,13 @@ def wait_until_serving(server: Server, workers: int, timeout: float) -> None:
 
 
 def stop(process: subprocess.Popen) -> None:
+    """gunicorn's quick shutdown (SIGQUIT): a graceful one would first answer every request
+    still queued, which after Ctrl-C in a burst takes long and helps nobody."""
     if process.poll() is not None:
         return
-    os.killpg(process.pid, signal.SIGTERM)
+    os.killpg(process.pid, signal.SIGQUIT)
     try:
-        process.wait(timeout=15)
+        process.wait(timeout=10)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=15)
@@ -277,8 +292,8 @@ def machine() -> str:
 
 
 def save(name: str, figures: dict) -> Path:
-    """Keep the figures as JSON in bench/out/ (ignored by git)."""
+    """Keep the figures as JSON in bench/out/ (ignored by git); the path from the project."""
     OUT_DIR.mkdir(exist_ok=True)
     path = OUT_DIR / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}.json"
     path.write_text(json.dumps(figures, indent=2) + "\n")
-    return path
+    return path.relative_to(PROJECT_ROOT)

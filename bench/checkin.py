@@ -18,7 +18,6 @@ import http.client
 import json
 import random
 import signal
-import sys
 import time
 import uuid
 from collections import Counter
@@ -30,10 +29,10 @@ from _server import (
     STATIC_PATH,
     Latencies,
     demo_app,
-    exit_cleanly_on_sigterm,
     gunicorn,
     machine,
     ratio,
+    run,
     save,
     step,
     timed_request,
@@ -72,6 +71,8 @@ def door_plans(codes: list[str], doors: int, scans: int, repeats: float, unknown
         n_first = n - n_repeat - n_unknown
         if n_first > len(share):
             raise SystemExit(f"--scans {scans} needs more delegates than the {len(codes)} registered")
+        if n_first < 1:
+            raise SystemExit(f"--scans {scans} leaves a door without a first scan")
         fresh = iter(rng.sample(share, n_first))
         kinds = ["ok"] * n_first + ["already_checked_in"] * n_repeat + ["invalid"] * n_unknown
         rng.shuffle(kinds)
@@ -104,14 +105,15 @@ class UnknownCodes:
 
 
 def run_door(port: int, token: str, plan: list[Scan] | None, requests: int, start_at: float,
-             deadline: float) -> tuple[list[Answer], float]:
+             deadline: float, pace: float) -> tuple[list[Answer], float]:
     """One door client: its scans (or, with plan None, `requests` GETs of the stylesheet) on
-    one connection, from `start_at`, stopping at `deadline`. Its answers and when it ended."""
+    one connection, from `start_at`, stopping at `deadline`; back to back, or `pace` a
+    second when pace > 0. Its answers and when it ended."""
     connection = http.client.HTTPConnection(HOST, port, timeout=30)
     headers = {"Authorization": f"Bearer {token}"}
     answers = []
-    time.sleep(max(0.0, start_at - time.time()))
     for i in range(len(plan) if plan is not None else requests):
+        time.sleep(max(0.0, start_at + (i / pace if pace else 0) - time.time()))
         if time.time() > deadline:
             break
         if plan is None:
@@ -148,13 +150,17 @@ def quiet_door() -> None:
 
 
 def run_phase(pool: Pool, port: int, token: str, plans: list[list[Scan] | None],
-              requests: int, deadline: float) -> Phase:
-    """All doors at once; the phase lasts from the common start to the last door's end."""
+              requests: int, deadline: float, pace: float) -> Phase:
+    """All doors at once; the phase lasts from the common start to the last door's end.
+    Paced doors are staggered, as real ones are not in step."""
     start_at = time.time() + 0.3
+    doors = len(plans)
     pending = [
-        pool.apply_async(run_door, (port, token, plan, requests // len(plans) + (i < requests % len(plans)),
-                                    start_at, deadline))
-        for i, plan in enumerate(plans)
+        pool.apply_async(run_door, (
+            port, token, plan, requests // doors + (door < requests % doors),
+            start_at + (door / (pace * doors) if pace else 0), deadline, pace,
+        ))
+        for door, plan in enumerate(plans)
     ]
     results = [door.get() for door in pending]
     answers = [answer for door_answers, _ in results for answer in door_answers]
@@ -168,13 +174,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scans", type=int, default=4000, help="scans in all, shared by the doors")
     parser.add_argument("--repeats", type=float, default=0.1, help="share of scans of a badge seen before")
     parser.add_argument("--unknown", type=float, default=0.1, help="share of scans of unknown codes")
+    parser.add_argument("--pace", type=float, default=0,
+                        help="scans a second at each door (default 0: back to back, the peak)")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--max-seconds", type=float, default=180, help="time bound of each phase")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
-    exit_cleanly_on_sigterm()
-    print(f"Check-in benchmark: {args.delegates} delegates, {args.doors} doors, {args.scans} scans, "
-          f"gunicorn -w {args.workers} on PostgreSQL; {machine()}")
+    pace = f"{args.pace:g} scans/s each" if args.pace else "back to back"
+    print(f"Check-in benchmark: {args.delegates} delegates, {args.doors} doors ({pace}), "
+          f"{args.scans} scans, gunicorn -w {args.workers} on PostgreSQL; {machine()}")
     rng = random.Random(args.seed)
 
     with demo_app("postgresql", "checkin") as app:
@@ -191,13 +199,13 @@ def main(argv: list[str] | None = None) -> int:
         baseline_doors = [None] * args.doors
 
         with gunicorn(app, args.workers) as server, Pool(args.doors, quiet_door) as pool:
-            def phase(plans, requests=0):
+            def phase(plans, requests=0, pace=args.pace):
                 return run_phase(pool, server.port, token, plans, requests,
-                                 time.time() + args.max_seconds)
+                                 time.time() + args.max_seconds, pace)
 
             step("warming up (unknown codes and the stylesheet, not counted)")
-            phase(warm_up)
-            phase(baseline_doors, WARM_UP_PER_DOOR * args.doors)
+            phase(warm_up, pace=0)
+            phase(baseline_doors, WARM_UP_PER_DOOR * args.doors, pace=0)
             step(f"baseline, first half: GET {STATIC_PATH}")
             before = phase(baseline_doors, args.scans // 2)
             step(f"scanning: POST /api/v1/checkins at the {DOOR} door")
@@ -215,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     return report(args, scans, baseline, plans, checkins, delegates_in, recorded_scans)
 
 
-def report(args, scans: Phase, baseline: Phase, plans, checkins: int, delegates_in: int,
+def report(args: argparse.Namespace, scans: Phase, baseline: Phase, plans, checkins: int, delegates_in: int,
            recorded_scans: int) -> int:
     sent = len(scans.answers)
     planned = sum(len(plan) for plan in plans)
@@ -266,14 +274,15 @@ def report(args, scans: Phase, baseline: Phase, plans, checkins: int, delegates_
                   "http": dict(http_statuses), "answers": dict(statuses), "wrong": len(wrong)},
         "baseline": {**base.summary(), "per_second": round(baseline.per_second, 1),
                      "path": STATIC_PATH},
-        "ratio": {"p50": round(p50_ratio, 2), "p99": round(p99_ratio, 2)},
+        "ratio": {"p50": round(p50_ratio, 2), "p99": round(p99_ratio, 2),
+                  "throughput": round(ratio(scans.per_second, baseline.per_second), 2)},
         "goal_p99_ms": GOAL_P99_MS, "goal_met": goal_met,
         "database": {"checkins": checkins, "delegates": delegates_in, "scans": recorded_scans},
         "problems": problems,
     })
-    print(f"Figures saved to {path.relative_to(path.parents[2])}")
+    print(f"Figures saved to {path}")
     return 1 if problems else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run(main)

@@ -18,7 +18,6 @@ import argparse
 import json
 import math
 import secrets
-import sys
 import threading
 import time
 from collections import Counter
@@ -29,10 +28,10 @@ from _server import (
     Latencies,
     Server,
     demo_app,
-    exit_cleanly_on_sigterm,
     gunicorn,
     machine,
     ratio,
+    run,
     save,
     step,
     summary_line,
@@ -84,11 +83,11 @@ def burst(server: Server, clients: int, request_for) -> Burst:
     return Burst(statuses, bodies, Latencies([s for s in seconds if not math.isnan(s)]), elapsed)
 
 
-def registration(run: str, i: int) -> dict:
+def registration(tag: str, i: int) -> dict:
     return {
         "family_name": "Muster",
         "given_name": GIVEN_NAMES[i % len(GIVEN_NAMES)],
-        "email": f"burst-{run}-{i}@bench.example",
+        "email": f"burst-{tag}-{i}@bench.example",
         "organisation": "Musterwerke GmbH",
         "country": "DE",
         "language": "de",
@@ -99,7 +98,7 @@ def registration(run: str, i: int) -> dict:
 
 def run_backend(backend: str, clients: int, workers: int) -> dict:
     """One backend's figures and the problems found."""
-    run = secrets.token_hex(3)
+    tag = secrets.token_hex(3)  # emails unique across runs too
     with demo_app(backend, "burst") as app, gunicorn(app, workers) as server:
         (capacity,) = app.query("SELECT capacity FROM sessions WHERE slug = %s", (SYMPOSIUM,))[0]
         step(f"{backend}: warming up the workers")
@@ -107,7 +106,7 @@ def run_backend(backend: str, clients: int, workers: int) -> dict:
         step(f"{backend}: baseline, {clients} clients GET /api/v1/sessions at once")
         baseline = burst(server, clients, lambda i: ("GET", "/api/v1/sessions", None))
         step(f"{backend}: {clients} clients POST /api/v1/registrations for {SYMPOSIUM} at once")
-        rush = burst(server, clients, lambda i: ("POST", "/api/v1/registrations", registration(run, i)))
+        rush = burst(server, clients, lambda i: ("POST", "/api/v1/registrations", registration(tag, i)))
         in_database = dict(app.query(
             "SELECT r.status, count(*) FROM registrations r JOIN sessions s ON s.id = r.session_id "
             "WHERE s.slug = %s GROUP BY r.status", (SYMPOSIUM,)))
@@ -187,7 +186,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", choices=BACKENDS, action="append",
                         help="repeat for several; default: both")
     args = parser.parse_args(argv)
-    exit_cleanly_on_sigterm()
     backends = args.backend or list(BACKENDS)
     print(f"Registration burst: {args.clients} clients at once for {SYMPOSIUM}, "
           f"gunicorn -w {args.workers}, on {' and '.join(backends)}; {machine()}")
@@ -196,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
         results.append(run_backend(backend, args.clients, args.workers))
         print_figures(results[-1])
     path = save("registration_burst", {"args": vars(args), "backends": results})
-    print(f"\nFigures saved to {path.relative_to(path.parents[2])}")
+    print(f"\nFigures saved to {path}")
     failed = [f["backend"] for f in results if f["problems"]]
     if failed:
         print(f"FAILED on {', '.join(failed)}")
@@ -204,4 +202,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run(main)

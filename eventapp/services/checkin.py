@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import (
@@ -107,7 +108,7 @@ def scan(
     again; a delegate already let in through this door gets already_checked_in with the
     time of the first check-in. Commits."""
     try:
-        with write_transaction():
+        with write_transaction(keep_loaded=True):  # the answer reads them right after
             return _replay(scan_id) or _record_scan(event, code, door, scan_id, user, scanned_at)
     except IntegrityError:
         # Another worker took the same scan id, or let the same delegate in, this very
@@ -123,7 +124,9 @@ def _record_scan(event, code, door, scan_id, user, scanned_at) -> ScanResult:
     session = door_session(event, door)
     code = normalise_code(code)
     delegate = db.session.execute(
-        select(Delegate).where(Delegate.event_id == event.id, Delegate.checkin_code == code)
+        select(Delegate)
+        .where(Delegate.event_id == event.id, Delegate.checkin_code == code)
+        .options(selectinload(Delegate.registrations))
     ).scalar_one_or_none()
     checkin = None
     if delegate is None:

@@ -10,21 +10,28 @@ from ..extensions import db
 
 
 @contextmanager
-def write_transaction() -> Iterator[OrmSession]:
+def write_transaction(keep_loaded: bool = False) -> Iterator[OrmSession]:
     """Run the block in one transaction that commits at the end and rolls back on error.
 
     On SQLite the transaction begins IMMEDIATE, taking the database's write lock before the
     first read: a transaction that has read and then writes can fail under WAL when another
     writer came between (SQLITE_BUSY_SNAPSHOT), which no busy timeout cures.
+
+    keep_loaded: leave the objects loaded after the commit instead of expiring them, for a
+    caller that reads them right after (saves reloading them on a hot path like a scan).
     """
     dbs = db.session()  # the Session itself: scoped_session hides in_transaction()
     if dbs.get_bind().dialect.name == "sqlite":
         if dbs.in_transaction():
             dbs.commit()
         dbs.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+    expire_on_commit = dbs.expire_on_commit
+    dbs.expire_on_commit = not keep_loaded and expire_on_commit
     try:
         yield dbs
         dbs.commit()
     except BaseException:
         dbs.rollback()
         raise
+    finally:
+        dbs.expire_on_commit = expire_on_commit
