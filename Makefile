@@ -57,7 +57,9 @@ database: python-packages
 run: install
 	@echo "==> Demo staff logins (sign in at http://$(HOST):$(PORT)/staff/login):"
 	@$(FLASK) demo-accounts
-	@echo "==> eventapp is serving at http://$(HOST):$(PORT)/"
+	@echo "==> eventapp is serving at http://$(HOST):$(PORT)/ (background worker: huey)"
+	@$(BIN)/huey_consumer eventapp.tasks.huey --workers 2 --worker-type thread --quiet & consumer=$$!; \
+	trap 'kill $$consumer 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn -w $(WORKERS) -b $(HOST):$(PORT) --access-logfile - 'eventapp:create_app()'
 
 test: install

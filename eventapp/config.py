@@ -29,7 +29,6 @@ class Config:
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute"
-    REGISTRATION_RATE_LIMIT = "30 per minute"
     # Render badges and agendas in the background as soon as what is on them changes.
     PRERENDER_DOCUMENTS = os.environ.get("PRERENDER_DOCUMENTS", "1") != "0"
     HUEY_IMMEDIATE = False  # tests: run background tasks inline
