@@ -20,6 +20,11 @@ def register(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(create_api_token_command)
     app.cli.add_command(demo_accounts_command)
+    from .cli_agenda import agenda_command
+    from .cli_badges import badges_command
+
+    app.cli.add_command(agenda_command)
+    app.cli.add_command(badges_command)
 
 
 def _parse_date(ctx, param, value: str | None) -> date:

@@ -276,6 +276,11 @@ class Delegate(db.Model):
         return latin_name(self.family_name, self.given_name, self.name_native)
 
     @property
+    def has_confirmed_seat(self) -> bool:
+        """A badge admits only to confirmed seats: without one there is no badge."""
+        return any(r.status == RegistrationStatus.CONFIRMED for r in self.registrations)
+
+    @property
     def live_registrations(self) -> list[Registration]:
         return [r for r in self.registrations if r.status != RegistrationStatus.CANCELLED]
 

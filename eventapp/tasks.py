@@ -96,11 +96,23 @@ def _collect_changes(session: OrmSession, flush_context) -> None:
             pending["delegates"].add(obj.id)
         elif isinstance(obj, Registration) and obj.delegate_id is not None:
             pending["delegates"].add(obj.delegate_id)
+        elif isinstance(obj, Session) and _only_seat_counts_changed(obj):
+            continue  # a registration moved the counter: nothing printed on the agenda changed
         elif isinstance(obj, (Event, Session, AgendaItem, Exhibitor)):
             pending["programme"] = True
     for obj in session.deleted:
         if isinstance(obj, (AgendaItem, Exhibitor, Session)):
             pending["programme"] = True
+
+
+def _only_seat_counts_changed(obj) -> bool:
+    from sqlalchemy import inspect
+
+    state = inspect(obj)
+    if state.pending:
+        return False
+    changed = {attr.key for attr in state.attrs if attr.history.has_changes()}
+    return changed <= {"confirmed_count"}
 
 
 def _after_commit(session: OrmSession) -> None:

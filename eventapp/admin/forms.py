@@ -3,8 +3,17 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, ValidationError
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from ..models import OrganisationType, StaffRole
 from ..public.forms import DelegateDetailsForm, organisation_type_labels
@@ -74,3 +83,38 @@ def role_choices():
         StaffRole.DOOR: _l("Door: check-in only"),
     }
     return [(role.value, labels[role]) for role in StaffRole]
+
+
+class BadgeBatchForm(FlaskForm):
+    """Which badges the print shop gets, and on what paper."""
+
+    session = SelectField(_l("Session"), default="")
+    organisation_type = SelectField(_l("Type of organisation"), default="")
+    registered_from = DateField(_l("Registered from (optional)"), [Optional()])
+    registered_until = DateField(_l("Registered until (optional)"), [Optional()])
+    sheet = RadioField(
+        _l("Paper"),
+        choices=[
+            ("a6", _l("One A6 badge per page, with 3 mm bleed and crop marks")),
+            ("a4-4up", _l("Four A6 badges on an A4 sheet, with crop marks")),
+        ],
+        default="a6",
+    )
+
+    def __init__(self, *args, session_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.session.choices = [("", _l("All sessions"))] + list(session_choices)
+        labels = organisation_type_labels()
+        self.organisation_type.choices = [("", _l("All types"))] + [(t.value, labels[t]) for t in OrganisationType]
+
+    def validate_registered_until(self, field):
+        if field.data and self.registered_from.data and field.data < self.registered_from.data:
+            raise ValidationError(_l("The end date comes before the start date."))
+
+    def filters(self) -> dict:
+        return {
+            "session": self.session.data or None,
+            "organisation_type": self.organisation_type.data or None,
+            "registered_from": self.registered_from.data.isoformat() if self.registered_from.data else None,
+            "registered_until": self.registered_until.data.isoformat() if self.registered_until.data else None,
+        }

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import RenderedDocument, utcnow
@@ -43,7 +44,17 @@ def cached_many(wanted: dict[str, str]) -> dict[str, bytes]:
 
 
 def keep(documents: Iterable[tuple[str, str, bytes]]) -> None:
-    """Store (key, fingerprint, content) triples, replacing older versions."""
+    """Store (key, fingerprint, content) triples, replacing older versions. Two renders may
+    keep the same key at once (a background task and an on-demand request): the loser of
+    that race writes again over the winner's row instead of failing."""
+    documents = list(documents)
+    try:
+        _store(documents)
+    except IntegrityError:
+        _store(documents)
+
+
+def _store(documents: list[tuple[str, str, bytes]]) -> None:
     with write_transaction():
         for key, new_fingerprint, content in documents:
             document = db.session.get(RenderedDocument, key)

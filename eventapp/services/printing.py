@@ -1,0 +1,1093 @@
+"""Badges as print-ready PDF: one A6 badge per page with bleed and crop marks, or four to an
+A4 sheet, and print-shop batches made of badges kept per delegate.
+
+A badge is made from a `BadgeData`: plain values, every label already translated, so the
+same template renders in this process or in worker processes that have no Flask app and no
+database. Each delegate's badge is kept (documents.keep) under the fingerprint of its
+BadgeData and the template version; a batch merges the kept badges that are still current
+and renders only the others, in chunks, in parallel processes.
+"""
+from __future__ import annotations
+
+import contextvars
+import io
+import logging
+import multiprocessing
+import os
+import re
+import resource
+import subprocess
+import time as clock
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date, format_interval, format_skeleton
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from .. import names
+from ..extensions import db
+from ..i18n import HTML_LANG, format_local_time, localized
+from ..models import (
+    LANGUAGES,
+    Delegate,
+    Event,
+    OrganisationType,
+    PrintJob,
+    PrintJobStatus,
+    Registration,
+    RegistrationStatus,
+    Session,
+    SessionKind,
+    utcnow,
+)
+from . import documents
+from .pdf import CJK_FONT_FAMILY, FontMissing, ensure_cjk_font, font_configuration, qr_png_data_uri
+from .registration import RegistrationRefused, current_event, sessions_by_slug
+from .transactions import write_transaction
+
+log = logging.getLogger(__name__)
+
+# Bump when the layout code or the PDF's shape changes what a badge looks like: every kept
+# badge is then stale and is rendered again (edits of the template files count by themselves).
+TEMPLATE_VERSION = "badge-2026-2"
+TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
+
+MM = 72 / 25.4  # PDF points per millimetre
+BADGE_WIDTH_MM, BADGE_HEIGHT_MM = 105.0, 148.0  # A6 trim
+BLEED_MM = 3.0  # artwork past the trim; the page box is larger still, for the crop marks
+SHEETS = ("a6", "a4-4up")
+A4_WIDTH_MM, A4_HEIGHT_MM = 210.0, 297.0
+CHUNK_SIZE = 50  # badges per WeasyPrint document in a cold batch
+
+# Colour band per delegation type: (background, text). Every pair has a contrast of at
+# least 4.5:1, and the hues stay apart so door staff tell them at a glance.
+BADGE_COLOURS: dict[OrganisationType, tuple[str, str]] = {
+    OrganisationType.GOVERNMENT: ("#a51c24", "#ffffff"),
+    OrganisationType.CHAMBER: ("#5a2d82", "#ffffff"),
+    OrganisationType.ASSOCIATION: ("#00696f", "#ffffff"),
+    OrganisationType.ENTERPRISE: ("#1f5aa6", "#ffffff"),
+    OrganisationType.PRESS: ("#f0b323", "#1c1503"),
+    OrganisationType.EXHIBITOR: ("#2e7d32", "#ffffff"),
+    OrganisationType.STAFF: ("#1d1d1f", "#ffffff"),
+    OrganisationType.OTHER: ("#5e6a78", "#ffffff"),
+}
+
+
+def category_labels() -> dict[OrganisationType, str]:
+    """The word printed in the colour band: shorter than the form's labels (public.forms),
+    as it is read from across a room."""
+    return {
+        OrganisationType.GOVERNMENT: _("Government"),
+        OrganisationType.CHAMBER: _("Chamber of Commerce"),
+        OrganisationType.ASSOCIATION: _("Association"),
+        OrganisationType.ENTERPRISE: _("Enterprise"),
+        OrganisationType.PRESS: _("Press"),
+        OrganisationType.EXHIBITOR: _("Exhibitor"),
+        OrganisationType.STAFF: _("Staff"),
+        OrganisationType.OTHER: _("Delegate"),
+    }
+
+
+# --- what is printed ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AdmittedSession:
+    title: str
+    title_lang: str
+    time: str  # local start time, e.g. "10:30"
+    symposium: bool
+
+
+@dataclass(frozen=True)
+class BadgeData:
+    """Everything printed on one badge, as plain values (picklable, hashable into a
+    fingerprint): names, affiliation, the delegation type, the forum, the sessions the badge
+    admits and the check-in code. Labels are in the delegate's language."""
+
+    delegate_id: int
+    language: str
+    html_lang: str
+    name: str  # as it is read: 王小明, or Jürgen Müller-Lüdenscheidt
+    name_lang: str
+    name_latin: str  # the Latin form under a name in Chinese characters ("WANG Xiaoming")
+    name_latin_lang: str
+    given_name: str  # a Latin name breaks between given and family name when it needs two lines
+    family_name: str
+    organisation: str
+    position: str
+    country_name: str
+    organisation_type: str
+    organisation_type_label: str
+    forum_name: str
+    forum_name_lang: str
+    forum_name_secondary: str
+    forum_name_secondary_lang: str
+    forum_dates: str
+    sessions: tuple[AdmittedSession, ...]
+    symposium: bool
+    admits_label: str
+    symposium_label: str
+    checkin_code: str
+
+
+def upper_latin(label: str) -> str:
+    """Latin labels in capitals (they are letter-spaced on the badge); Chinese has no case."""
+    return label if names.has_han(label) else label.upper()
+
+
+def _text_lang(text: str, fallback: str) -> str:
+    return "zh-CN" if names.has_han(text) else fallback
+
+
+@dataclass
+class _LanguageTexts:
+    """What every badge in one language shares (computed once per batch and language)."""
+
+    html_lang: str
+    forum_name: str
+    forum_name_secondary: str
+    forum_name_secondary_lang: str
+    forum_dates: str
+    category_labels: dict[OrganisationType, str]
+    admits_label: str
+    symposium_label: str
+    countries: dict[str, str]
+    sessions: dict[int, AdmittedSession] = field(default_factory=dict)
+
+
+def _language_texts(event: Event, language: str) -> _LanguageTexts:
+    with force_locale(language):
+        if event.starts_on == event.ends_on:
+            dates = format_date(event.starts_on, "long", locale=language)
+        else:
+            dates = format_interval(event.starts_on, event.ends_on, "yMMMd", locale=language)
+        secondary_language = "en" if language == "zh" else "zh"
+        secondary = localized(event.name, secondary_language)
+        primary = localized(event.name, language)
+        labels = {kind: upper_latin(label) for kind, label in category_labels().items()}
+        return _LanguageTexts(
+            html_lang=HTML_LANG.get(language, language),
+            forum_name=primary,
+            forum_name_secondary="" if secondary == primary else secondary,
+            forum_name_secondary_lang=HTML_LANG[secondary_language],
+            forum_dates=dates,
+            category_labels=labels,
+            admits_label=upper_latin(_("Admits to")),
+            symposium_label=upper_latin(_("Symposium")),
+            countries=dict(Locale.parse(language).territories),
+        )
+
+
+def _admitted_session(session: Session, language: str, texts: _LanguageTexts) -> AdmittedSession:
+    if session.id not in texts.sessions:
+        with force_locale(language):
+            title = localized(session.title, language)
+            moment = format_local_time(session.starts_at, session.event.timezone)
+            event = session.event
+            if event.starts_on != event.ends_on:
+                local_day = session.starts_at.astimezone(ZoneInfo(event.timezone))
+                moment = f"{format_skeleton('Md', local_day, locale=language)} {moment}"
+        texts.sessions[session.id] = AdmittedSession(
+            title=title,
+            title_lang=_text_lang(title, texts.html_lang),
+            time=moment,
+            symposium=session.kind == SessionKind.SYMPOSIUM,
+        )
+    return texts.sessions[session.id]
+
+
+def _badge_data(delegate: Delegate, shared: dict[tuple[int, str], _LanguageTexts]) -> BadgeData:
+    language = delegate.language if delegate.language in LANGUAGES else "en"
+    key = (delegate.event_id, language)
+    if key not in shared:
+        shared[key] = _language_texts(delegate.event, language)
+    texts = shared[key]
+    confirmed = sorted(
+        (r.session for r in delegate.registrations if r.status == RegistrationStatus.CONFIRMED),
+        key=lambda s: (s.starts_at, s.id),
+    )
+    sessions = tuple(_admitted_session(s, language, texts) for s in confirmed)
+    chinese = names.is_chinese_name(delegate.name_native)
+    latin = names.latin_name(delegate.family_name, delegate.given_name, delegate.name_native)
+    name = delegate.name_native.strip() if chinese else latin
+    kind = OrganisationType(delegate.organisation_type)
+    return BadgeData(
+        delegate_id=delegate.id,
+        language=language,
+        html_lang=texts.html_lang,
+        name=name,
+        name_lang=_text_lang(name, texts.html_lang),
+        name_latin=latin if chinese else "",
+        name_latin_lang="zh-Latn" if chinese else texts.html_lang,
+        given_name="" if chinese else delegate.given_name.strip(),
+        family_name="" if chinese else delegate.family_name.strip(),
+        organisation=delegate.organisation.strip(),
+        position=(delegate.position or "").strip(),
+        country_name=texts.countries.get(delegate.country.upper(), delegate.country.upper()),
+        organisation_type=kind.value,
+        organisation_type_label=texts.category_labels[kind],
+        forum_name=texts.forum_name,
+        forum_name_lang=_text_lang(texts.forum_name, texts.html_lang),
+        forum_name_secondary=texts.forum_name_secondary,
+        forum_name_secondary_lang=texts.forum_name_secondary_lang,
+        forum_dates=texts.forum_dates,
+        sessions=sessions,
+        symposium=any(s.symposium for s in sessions),
+        admits_label=texts.admits_label,
+        symposium_label=texts.symposium_label,
+        checkin_code=delegate.checkin_code,
+    )
+
+
+def badge_data(delegate: Delegate) -> BadgeData:
+    """What the delegate's badge shows, in the delegate's language; it admits to the sessions
+    of their confirmed registrations only."""
+    return _badge_data(delegate, {})
+
+
+@lru_cache(maxsize=1)
+def _design_version() -> str:
+    """TEMPLATE_VERSION and the template files themselves: editing them makes kept badges stale."""
+    files = [(TEMPLATES / "print" / name).read_bytes() for name in ("badge.html", "badge.css")]
+    return documents.fingerprint(TEMPLATE_VERSION, *(f.decode() for f in files))
+
+
+def badge_fingerprint(data: BadgeData) -> str:
+    """What a kept badge must have been made from to be current."""
+    return documents.fingerprint("badge", _design_version(), asdict(data))
+
+
+def badge_key(delegate_id: int) -> str:
+    return f"badge:{delegate_id}"
+
+
+# --- fitting text: names shrink to fit on one or two lines, never cut ----------------------
+
+
+@dataclass(frozen=True)
+class TextFit:
+    lines: tuple[str, ...]
+    size: float  # points
+
+
+# Shaping (kerning, rounding) may differ a little from the advance widths added up here.
+_WIDTH_MARGIN = 1.04
+_CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
+_NO_LINE_START = set("，。、；：！？）》」』】〕,.;:!?)]}%·")
+_NO_LINE_START_AFTER_SPACE = set("–—-&+/|")  # "A – B" and "A & B" break after the sign
+
+
+@lru_cache(maxsize=2)
+def _advance_widths(bold: bool) -> tuple[dict[int, float], float]:
+    """Advance width in em of every character of the CJK font (which draws Latin too)."""
+    from fontTools.ttLib import TTFont
+
+    pattern = f"{CJK_FONT_FAMILY}:{'bold' if bold else 'regular'}"
+    located = subprocess.run(
+        ["fc-match", "-f", "%{file}\n%{index}", pattern],
+        capture_output=True, text=True, timeout=30, check=False,
+    ).stdout.split("\n")
+    font = TTFont(located[0], fontNumber=int(located[1] or 0), lazy=True)
+    units = font["head"].unitsPerEm
+    metrics = font["hmtx"].metrics
+    widths = {code: metrics[glyph][0] / units for code, glyph in font.getBestCmap().items()}
+    font.close()
+    return widths, 1.0
+
+
+def text_width_em(text: str, bold: bool = False, letter_spacing: float = 0.0) -> float:
+    """The width of one line of text in em (characters the font lacks count as 1 em)."""
+    widths, missing = _advance_widths(bold)
+    return sum(widths.get(ord(c), missing) + letter_spacing for c in text)
+
+
+def _two_line_splits(text: str) -> list[tuple[str, str]]:
+    """Where a line may break: at a space, after a hyphen or middle dot, between CJK characters."""
+    splits = []
+    for i in range(1, len(text)):
+        before, char = text[i - 1], text[i]
+        if char == " ":
+            if text[i + 1 : i + 2] not in _NO_LINE_START_AFTER_SPACE:
+                splits.append((text[:i], text[i + 1 :]))
+        elif before in "-‐/·・" and char != " ":
+            splits.append((text[:i], text[i:]))
+        elif _CJK.match(before) and _CJK.match(char) and char not in _NO_LINE_START:
+            splits.append((text[:i], text[i:]))
+    return [(a.strip(), b.strip()) for a, b in splits if a.strip() and b.strip()]
+
+
+def fit_text(
+    text: str,
+    width_mm: float,
+    max_size: float,
+    *,
+    max_lines: int = 2,
+    bold: bool = False,
+    letter_spacing: float = 0.0,
+    preferred: tuple[str, str] | None = None,
+) -> TextFit:
+    """The largest font size (up to max_size) at which `text` fits the width on one line or,
+    broken at a good place, on two; one line wins when it is as large. Text is never cut: a
+    very long text just gets smaller. `preferred` is a two-line split to take when it is
+    nearly as large as the best (e.g. given name above family name)."""
+    text = " ".join(text.split())
+    if not text:
+        return TextFit((), max_size)
+    width_pt = width_mm * MM
+
+    def size_of(lines: Sequence[str]) -> float:
+        widest = max(text_width_em(line, bold, letter_spacing) for line in lines)
+        return min(max_size, width_pt / (widest * _WIDTH_MARGIN)) if widest else max_size
+
+    best = TextFit((text,), size_of([text]))
+    if max_lines < 2 or best.size >= max_size:
+        return best
+    two = [TextFit(split, size_of(split)) for split in _two_line_splits(text)]
+    if not two:
+        return best
+    # The largest; among equally large (capped) ones, a break after a dash or comma, then
+    # the most even pair of lines.
+    widest_two = max(
+        two,
+        key=lambda fit: (
+            round(fit.size, 2),
+            fit.lines[0][-1] in "–—,;:|",
+            -max(text_width_em(line, bold) for line in fit.lines),
+        ),
+    )
+    if preferred and all(preferred):
+        chosen = TextFit(preferred, size_of(preferred))
+        if chosen.size >= widest_two.size * 0.85:
+            widest_two = chosen
+    # Two lines only when they make the text clearly larger.
+    return widest_two if widest_two.size > best.size * 1.08 else best
+
+
+@dataclass(frozen=True)
+class _SessionLine:
+    time: str
+    title_lang: str
+    symposium: bool
+    fit: TextFit
+    size: float
+
+
+def _session_lines(sessions: Sequence[AdmittedSession]) -> list[_SessionLine]:
+    """Session titles at one common size, as large as lets them all fit the admits box."""
+    box_height_mm, per_session_gap_mm, label_mm = 27.0, 0.9, 4.6
+    size = 7.2
+    while True:
+        fits = [fit_text(s.title, 49.0, size, bold=s.symposium) for s in sessions]
+        common = min([size, *[f.size for f in fits]])
+        height = label_mm + sum(
+            len(f.lines) * common * 1.2 / MM + per_session_gap_mm for f in fits
+        )
+        if height <= box_height_mm or size <= 3.5:
+            break
+        size -= 0.3
+    return [
+        _SessionLine(s.time, s.title_lang, s.symposium, TextFit(f.lines, common), common)
+        for s, f in zip(sessions, fits)
+    ]
+
+
+NAME_BOX_TOP_MM, NAME_BOX_HEIGHT_MM = 31.0, 34.0
+
+
+def _layout(data: BadgeData) -> dict:
+    """Sizes, line breaks and places for one badge, and its colours and QR code."""
+    colour, ink = BADGE_COLOURS.get(OrganisationType(data.organisation_type), BADGE_COLOURS[OrganisationType.OTHER])
+    chinese_name = bool(data.name_latin)
+    name = fit_text(
+        data.name,
+        91.0,
+        40.0 if chinese_name else 28.0,
+        bold=True,
+        preferred=None if chinese_name else (data.given_name, data.family_name),
+    )
+    latin = fit_text(data.name_latin, 91.0, 13.0, max_lines=1, bold=True, letter_spacing=0.02)
+    # Line heights as in badge.css (1.12 and 1.25), margin 1.6 mm.
+    name_height = len(name.lines) * name.size * 1.12 / MM
+    if latin.lines:
+        name_height += 1.6 + latin.size * 1.25 / MM
+    band_spacing = 0.3 if names.has_han(data.organisation_type_label) else 0.14
+    return {
+        "data": data,
+        "colour": colour,
+        "ink": ink,
+        "forum": fit_text(data.forum_name, 68.0, 9.0 if names.has_han(data.forum_name) else 8.2, bold=True),
+        "forum_secondary": fit_text(data.forum_name_secondary, 68.0, 6.4),
+        "name": name,
+        "name_secondary": latin,
+        "name_top": round(NAME_BOX_TOP_MM + max(0.0, NAME_BOX_HEIGHT_MM - name_height) / 2, 2),
+        "position": fit_text(data.position, 91.0, 8.6),
+        "position_lang": _text_lang(data.position, data.html_lang),
+        "organisation": fit_text(data.organisation, 91.0, 10.5, bold=True),
+        "organisation_lang": _text_lang(data.organisation, data.html_lang),
+        "country": upper_latin(data.country_name),
+        "sessions": _session_lines(data.sessions),
+        "band": fit_text(data.organisation_type_label, 85.0, 16.0, max_lines=1, bold=True, letter_spacing=band_spacing),
+        "band_spacing": band_spacing,
+        "qr": qr_png_data_uri(data.checkin_code, scale=4, border=4),
+    }
+
+
+# --- rendering (also in worker processes: no Flask, no database) ----------------------------
+
+
+@lru_cache(maxsize=1)
+def _template():
+    environment = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=False,
+    )
+    return environment.get_template("print/badge.html")
+
+
+def badge_html(badges: Sequence[BadgeData]) -> str:
+    """One HTML document with a page per badge."""
+    return _template().render(badges=[_layout(data) for data in badges])
+
+
+def _set_bleed_box(pdf) -> None:
+    """WeasyPrint's page box holds the bleed and the crop marks; the PDF's BleedBox says where
+    the artwork ends (3 mm past the TrimBox), as print shops expect."""
+    import pydyf
+
+    bleed = BLEED_MM * MM
+    for obj in pdf.objects:
+        if isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/Page" and "TrimBox" in obj:
+            left, top, right, bottom = (float(v) for v in obj["TrimBox"])
+            obj["BleedBox"] = pydyf.Array([left - bleed, top - bleed, right + bleed, bottom + bleed])
+
+
+# --- compact CJK fonts ----------------------------------------------------------------------
+#
+# WeasyPrint keeps glyph ids when it subsets a font, so a subset of Noto Sans CJK still holds
+# an empty slot for every glyph below the highest one used: some 40,000 slots, 140 KB per font
+# and badge, and 100 ms to make. Noto Sans CJK is a CID-keyed CFF font: its charset keeps
+# each glyph's CID when glyphs are dropped, and the PDF's text refers to CIDs. So while
+# badges are written, the font is subset without keeping ids (15 ms) and embedded as a bare
+# CFF program (CIDFontType0C, which every PDF reader maps through the charset); the rest of
+# the PDF stays as WeasyPrint wrote it. Anything unexpected falls back to WeasyPrint's way.
+
+_compacting = contextvars.ContextVar("compacting_cjk_fonts", default=False)
+
+
+def _compact_cff(font, glyph_ids: Iterable[int]) -> tuple[bytes, bytes] | None:
+    """(OpenType subset, its bare CFF program) of a CID-keyed CFF font, or None."""
+    from fontTools.cffLib import CFFFontSet
+    from weasyprint.pdf.fonts import harfbuzz_subset
+    from weasyprint.text.ffi import ffi, harfbuzz
+    from weasyprint.text.fonts import get_hb_object_data
+
+    used = sorted({0, *glyph_ids})
+    request = ffi.gc(harfbuzz_subset.hb_subset_input_create_or_fail(), harfbuzz_subset.hb_subset_input_destroy)
+    glyphs = ffi.new(f"hb_codepoint_t[{len(used)}]", used)
+    harfbuzz.hb_set_add_sorted_array(harfbuzz_subset.hb_subset_input_glyph_set(request), glyphs, len(used))
+    harfbuzz_subset.hb_subset_input_set_flags(
+        request, harfbuzz_subset.HB_SUBSET_FLAGS_DESUBROUTINIZE | harfbuzz_subset.HB_SUBSET_FLAGS_NO_HINTING
+    )
+    face = harfbuzz_subset.hb_subset_or_fail(font.hb_face, request)
+    if face == ffi.NULL:
+        return None
+    face = ffi.gc(face, harfbuzz.hb_face_destroy)
+    blob = ffi.gc(
+        harfbuzz.hb_face_reference_table(face, harfbuzz.hb_tag_from_string(b"CFF ", -1)),
+        harfbuzz.hb_blob_destroy,
+    )
+    length = ffi.new("unsigned int *")
+    data = harfbuzz.hb_blob_get_data(blob, length)
+    if not length[0]:
+        return None
+    program = bytes(ffi.buffer(data, length[0]))
+    # Only if every glyph kept its CID: a CID-keyed font whose charset names each one used.
+    fonts = CFFFontSet()
+    fonts.decompile(io.BytesIO(program), None)
+    top = fonts.topDictIndex[0]
+    cids = {int(name[3:]) for name in top.charset if name.startswith("cid")}
+    if not hasattr(top, "ROS") or not set(used[1:]) <= cids:
+        return None
+    return get_hb_object_data(face), program
+
+
+def _install_compact_subsetting() -> None:
+    """Wrap WeasyPrint's Font.subset: compact for Noto Sans CJK while badges are written."""
+    from weasyprint.pdf.fonts import Font
+
+    original = Font.subset
+    if getattr(original, "compacts_cjk", False):
+        return
+
+    def subset(self, to_unicode, hinting):
+        if _compacting.get() and to_unicode and str(getattr(self, "family", "")).startswith("Noto Sans CJK"):
+            try:
+                compact = _compact_cff(self, to_unicode)
+            except Exception:  # noqa: BLE001 - WeasyPrint's own subset is correct, only larger
+                log.warning("could not compact the font %s", self.family, exc_info=True)
+                compact = None
+            if compact is not None:
+                self.file_content, self.bare_cff = compact
+                return None
+        return original(self, to_unicode, hinting)
+
+    subset.compacts_cjk = True
+    Font.subset = subset
+
+
+def _embed_bare_cff(document, pdf) -> None:
+    """Put the bare CFF program of each compacted font where WeasyPrint put the OpenType one."""
+    import pydyf
+
+    compacted = {id(f.file_content): f.bare_cff for f in document.fonts.values() if getattr(f, "bare_cff", None)}
+    for obj in pdf.objects:
+        if isinstance(obj, pydyf.Stream) and obj.stream and id(obj.stream[0]) in compacted:
+            obj.stream = [compacted[id(obj.stream[0])]]
+            obj.extra["Subtype"] = "/CIDFontType0C"
+
+
+def _compress_streams(pdf) -> None:
+    """Badges are written without object streams (see _split_pdf); compress each stream."""
+    import pydyf
+
+    for obj in pdf.objects:
+        if isinstance(obj, pydyf.Stream) and not obj.compress and "Filter" not in obj.extra:
+            obj.compress = True
+
+
+def _finish_badge_pdf(document, pdf) -> None:
+    _embed_bare_cff(document, pdf)
+    _set_bleed_box(pdf)
+    _compress_streams(pdf)
+
+
+def render_badges(badges: Sequence[BadgeData]) -> list[bytes]:
+    """A PDF per badge. The badges are laid out as one document (much faster than one each)
+    and each page is then written on its own, with only the glyphs it uses."""
+    from weasyprint import HTML
+
+    _install_compact_subsetting()
+    document = HTML(string=badge_html(badges), base_url=str(TEMPLATES)).render(
+        font_config=font_configuration()
+    )
+    if len(document.pages) != len(badges):
+        raise RuntimeError(f"{len(badges)} badges laid out on {len(document.pages)} pages")
+    token = _compacting.set(True)
+    try:
+        return [
+            document.copy([page]).write_pdf(uncompressed_pdf=True, finisher=_finish_badge_pdf)
+            for page in document.pages
+        ]
+    finally:
+        _compacting.reset(token)
+
+
+def render_badge(data: BadgeData) -> bytes:
+    """One badge: an A6 page (105 x 148 mm trim) with 3 mm bleed and crop marks."""
+    ensure_cjk_font()
+    (content,) = render_badges([data])
+    return content
+
+
+def _start_worker() -> None:
+    """Load fonts and metrics once per worker process, before the first chunk arrives."""
+    font_configuration()
+    _advance_widths(True)
+    _advance_widths(False)
+
+
+def _render_chunk(badges: list[BadgeData]) -> tuple[list[int], list[bytes], int]:
+    """In a worker: the chunk's PDFs, and the worker's peak memory in KiB (for the bench)."""
+    pdfs = render_badges(badges)
+    return [b.delegate_id for b in badges], pdfs, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def worker_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+@dataclass
+class RenderStats:
+    """Figures from the last cold render in this process (for the bench and the CLI)."""
+
+    rendered: int = 0
+    seconds: float = 0.0
+    worker_peak_kib: list[int] = field(default_factory=list)
+
+
+last_render = RenderStats()
+
+
+def _render_in_chunks(
+    badges: Sequence[BadgeData],
+    on_chunk: Callable[[list[int], list[bytes]], None],
+    chunk_size: int,
+    workers: int,
+) -> None:
+    """Render chunks of badges, in parallel worker processes when there is more than one."""
+    global last_render
+    started = clock.perf_counter()
+    stats = RenderStats(rendered=len(badges))
+    chunks = [list(badges[i : i + chunk_size]) for i in range(0, len(badges), chunk_size)]
+    # A daemonic process (a huey consumer run with process workers) may not start children.
+    if len(chunks) <= 1 or workers <= 1 or multiprocessing.current_process().daemon:
+        for chunk in chunks:
+            on_chunk([b.delegate_id for b in chunk], render_badges(chunk))
+    else:
+        # "spawn": workers start clean (no copied database connections or locks), which works
+        # from the web server, the huey consumer and the CLI alike.
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(
+            max_workers=min(workers, len(chunks)), mp_context=context, initializer=_start_worker
+        ) as pool:
+            futures = [pool.submit(_render_chunk, chunk) for chunk in chunks]
+            for future in as_completed(futures):
+                ids, pdfs, peak = future.result()
+                stats.worker_peak_kib.append(peak)
+                on_chunk(ids, pdfs)
+    stats.seconds = clock.perf_counter() - started
+    last_render = stats
+
+
+# --- merging kept badges into a print file -----------------------------------------------------
+#
+# A kept badge is written with a plain cross-reference table and no object streams (each
+# stream still compressed), so that a batch is a concatenation: every object of every badge
+# is copied as it is, only its number and references renumbered. That makes 1000 badges in
+# well under a second, where pypdf, parsing and cloning every object, takes about ten. Files
+# of any other shape (kept by an older version, say) go through pypdf instead.
+
+_OBJECT_HEADER = re.compile(rb"(\d+) 0 obj\n")
+_REFERENCE = re.compile(rb"(?<![\d.])(\d+) 0 R\b")
+_STREAM_START = b"\nstream\n"
+
+
+@dataclass
+class _PdfParts:
+    """One single-page PDF taken apart: {number: (dictionary part, stream part)}."""
+
+    objects: dict[int, tuple[bytes, bytes]]
+    catalog: int
+    pages: int
+    page: int
+    info: int | None
+
+
+def _number(pattern: bytes, text: bytes) -> int | None:
+    found = re.search(pattern, text)
+    return int(found.group(1)) if found else None
+
+
+def _split_pdf(content: bytes) -> _PdfParts | None:
+    """The objects of a single-page PDF with a classic xref table, or None if it is not one."""
+    try:
+        start = int(content[content.rindex(b"startxref") + 9 :].split()[0])
+        trailer_at = content.index(b"trailer", start)
+    except ValueError:
+        return None
+    lines = content[start:trailer_at].split(b"\n")
+    if lines[0].strip() != b"xref" or len(lines) < 3:
+        return None
+    first, count = (int(v) for v in lines[1].split())
+    entries = lines[2 : 2 + count]
+    if first != 0 or len(entries) != count:
+        return None
+    offsets = sorted(
+        (int(entry[:10]), number) for number, entry in enumerate(entries) if entry[17:18] == b"n"
+    )
+    objects: dict[int, tuple[bytes, bytes]] = {}
+    for index, (offset, number) in enumerate(offsets):
+        end = offsets[index + 1][0] if index + 1 < len(offsets) else start
+        chunk = content[offset:end]
+        header = _OBJECT_HEADER.match(chunk)
+        if header is None or int(header.group(1)) != number:
+            return None
+        body = chunk[header.end() : chunk.rindex(b"endobj")].rstrip(b"\n")
+        cut = body.find(_STREAM_START)
+        objects[number] = (body, b"") if cut < 0 else (body[:cut], body[cut:])
+    trailer = content[trailer_at:]
+    catalog = _number(rb"/Root (\d+) 0 R", trailer)
+    pages = catalog and _number(rb"/Pages (\d+) 0 R", objects.get(catalog, (b"",))[0])
+    kids = pages and re.findall(rb"(\d+) 0 R", objects.get(pages, (b"",))[0].partition(b"/Kids")[2].partition(b"]")[0])
+    if not catalog or not pages or not kids or len(kids) != 1:
+        return None
+    return _PdfParts(objects, catalog, pages, int(kids[0]), _number(rb"/Info (\d+) 0 R", trailer))
+
+
+class _PdfAssembler:
+    """Writes a PDF from objects given as bytes, numbering them as they come."""
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = [b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"]
+        self.position = len(self.chunks[0])
+        self.offsets: list[int] = []
+
+    def reserve(self) -> int:
+        self.offsets.append(-1)
+        return len(self.offsets)
+
+    def put(self, number: int, body: bytes) -> None:
+        self.offsets[number - 1] = self.position
+        chunk = b"%d 0 obj\n%s\nendobj\n" % (number, body)
+        self.chunks.append(chunk)
+        self.position += len(chunk)
+
+    def add(self, body: bytes) -> int:
+        number = self.reserve()
+        self.put(number, body)
+        return number
+
+    def copy(self, parts: _PdfParts, skip: set[int], renumbered: dict[int, int]) -> dict[int, int]:
+        """Copy the objects of a badge except `skip`; returns old -> new numbers."""
+        numbers = dict(renumbered)
+        for old in parts.objects:
+            if old not in skip and old not in numbers:
+                numbers[old] = self.reserve()
+
+        def renumber(match: re.Match) -> bytes:
+            return b"%d 0 R" % numbers[int(match.group(1))]
+
+        for old, (dictionary, stream) in parts.objects.items():
+            if old not in skip:
+                self.put(numbers[old], _REFERENCE.sub(renumber, dictionary) + stream)
+        return numbers
+
+    def finish(self, catalog: int, info: int) -> bytes:
+        xref_at = self.position
+        entries = [b"0000000000 65535 f \n"] + [b"%010d 00000 n \n" % offset for offset in self.offsets]
+        self.chunks += [b"xref\n0 %d\n" % len(entries), *entries]
+        self.chunks.append(
+            b"trailer\n<</Size %d/Root %d 0 R/Info %d 0 R>>\nstartxref\n%d\n%%%%EOF\n"
+            % (len(entries), catalog, info, xref_at)
+        )
+        return b"".join(self.chunks)
+
+
+def _floats(text: bytes) -> list[float]:
+    return [float(v) for v in text.split()]
+
+
+def _concatenate(parts: Sequence[_PdfParts], sheet: str) -> bytes | None:
+    """The print file made by copying objects, or None when a badge has another shape."""
+    out = _PdfAssembler()
+    pages_number = out.reserve()
+    kids: list[int] = []
+    if sheet == "a6":
+        for badge in parts:
+            numbers = out.copy(badge, {badge.catalog, badge.pages, badge.info}, {badge.pages: pages_number})
+            kids.append(numbers[badge.page])
+    else:
+        offset = (A4_HEIGHT_MM - 2 * BADGE_HEIGHT_MM) / 2 * MM
+        slots = _four_up_slots(offset)
+        marks = "\n".join(_cut_marks()).encode()
+        for start in range(0, len(parts), 4):
+            forms, ops = [], []
+            for slot, badge in enumerate(parts[start : start + 4]):
+                page = badge.objects[badge.page][0]
+                contents = _number(rb"/Contents (\d+) 0 R", page)
+                resources = _number(rb"/Resources (\d+) 0 R", page)
+                trim = re.search(rb"/TrimBox \[([^\]]*)\]", page)
+                if contents is None or resources is None or trim is None or b"/Annots" in page:
+                    return None
+                numbers = out.copy(badge, {badge.catalog, badge.pages, badge.info, badge.page, contents}, {})
+                dictionary, stream = badge.objects[contents]
+                if not dictionary.startswith(b"<<") or not stream:
+                    return None
+                form = out.add(
+                    b"<</Type /XObject/Subtype /Form/BBox [%s]/Resources %d 0 R%s%s"
+                    % (trim.group(1), numbers[resources], dictionary[2:], stream)
+                )
+                left, bottom = _floats(trim.group(1))[:2]
+                x, y = slots[slot]
+                forms.append(b"/Badge%d %d 0 R" % (slot, form))
+                ops.append(b"q 1 0 0 1 %.3f %.3f cm /Badge%d Do Q" % (x - left, y - bottom, slot))
+            content = b"\n".join(ops) + b"\n" + marks
+            stream_number = out.add(b"<</Length %d>>\nstream\n%s\nendstream" % (len(content), content))
+            kids.append(
+                out.add(
+                    b"<</Type /Page/Parent %d 0 R/MediaBox [0 0 %.4f %.4f]/Resources <</XObject <<%s>>>>/Contents %d 0 R>>"
+                    % (pages_number, A4_WIDTH_MM * MM, A4_HEIGHT_MM * MM, b" ".join(forms), stream_number)
+                )
+            )
+    out.put(pages_number, b"<</Type /Pages/Kids [%s]/Count %d>>" % (b" ".join(b"%d 0 R" % k for k in kids), len(kids)))
+    catalog = out.add(b"<</Type /Catalog/Pages %d 0 R>>" % pages_number)
+    info = out.add(b"<</Title (Badges)/Creator (eventapp)>>")
+    return out.finish(catalog, info)
+
+
+def _four_up_slots(offset: float) -> list[tuple[float, float]]:
+    """Lower left corners of the four badges on an A4 sheet: top left, top right, bottom left,
+    bottom right (the reading order)."""
+    width, height = BADGE_WIDTH_MM * MM, BADGE_HEIGHT_MM * MM
+    return [(0, offset + height), (width, offset + height), (0, offset), (width, offset)]
+
+
+def _cut_marks(length_mm: float = 5.0) -> list[str]:
+    """Short marks on the cut lines at the sheet's edges (the badges fill the sheet: there is
+    no margin to put them in), drawn white under black so they show on any colour."""
+    w, h = A4_WIDTH_MM * MM, A4_HEIGHT_MM * MM
+    offset = (A4_HEIGHT_MM - 2 * BADGE_HEIGHT_MM) / 2 * MM
+    middle_x = BADGE_WIDTH_MM * MM
+    rows = [offset, offset + BADGE_HEIGHT_MM * MM, offset + 2 * BADGE_HEIGHT_MM * MM]
+    length = length_mm * MM
+    segments = [(middle_x, 0, middle_x, length), (middle_x, h - length, middle_x, h)]
+    for y in rows:
+        segments += [(0, y, length, y), (w - length, y, w, y)]
+    ops = []
+    for colour, width in (("1 1 1", 1.6), ("0 0 0", 0.5)):
+        ops.append(f"{colour} RG {width} w 0 J")
+        ops += [f"{x1:.2f} {y1:.2f} m {x2:.2f} {y2:.2f} l S" for x1, y1, x2, y2 in segments]
+    return ops
+
+
+def _page_box(page, name: str) -> list[float]:
+    box = page.get(name) or page["/MediaBox"]
+    return [float(v) for v in box]
+
+
+def _page_as_form(writer, page):
+    """pypdf: the badge page as a Form XObject clipped to its TrimBox (no bleed, no marks)."""
+    from pypdf.generic import ArrayObject, DecodedStreamObject, FloatObject, NameObject
+
+    contents = page["/Contents"].get_object()
+    if isinstance(contents, ArrayObject):
+        form = DecodedStreamObject()
+        form.set_data(b"\n".join(part.get_object().get_data() for part in contents))
+    else:
+        form = contents.clone(writer, force_duplicate=True)
+    form[NameObject("/Type")] = NameObject("/XObject")
+    form[NameObject("/Subtype")] = NameObject("/Form")
+    form[NameObject("/BBox")] = ArrayObject(FloatObject(v) for v in _page_box(page, "/TrimBox"))
+    form[NameObject("/Resources")] = page["/Resources"].clone(writer)
+    return writer._add_object(form)
+
+
+def _merge_with_pypdf(pdfs: Sequence[bytes], sheet: str) -> bytes:
+    """The same print file through pypdf: slower, but takes any PDF."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+
+    writer = PdfWriter()
+    pages = [PdfReader(io.BytesIO(content)).pages[0] for content in pdfs]
+    if sheet == "a6":
+        for page in pages:
+            writer.add_page(page)
+    else:
+        slots = _four_up_slots((A4_HEIGHT_MM - 2 * BADGE_HEIGHT_MM) / 2 * MM)
+        for start in range(0, len(pages), 4):
+            sheet_page = writer.add_blank_page(A4_WIDTH_MM * MM, A4_HEIGHT_MM * MM)
+            forms, ops = DictionaryObject(), []
+            for slot, page in enumerate(pages[start : start + 4]):
+                forms[NameObject(f"/Badge{slot}")] = _page_as_form(writer, page)
+                left, bottom = _page_box(page, "/TrimBox")[:2]
+                x, y = slots[slot]
+                ops.append(f"q 1 0 0 1 {x - left:.3f} {y - bottom:.3f} cm /Badge{slot} Do Q")
+            content = DecodedStreamObject()
+            content.set_data("\n".join(ops + _cut_marks()).encode())
+            sheet_page[NameObject("/Resources")] = DictionaryObject({NameObject("/XObject"): forms})
+            sheet_page[NameObject("/Contents")] = writer._add_object(content)
+    writer.add_metadata({"/Title": "Badges", "/Creator": "eventapp"})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def merge_badges(pdfs: Sequence[bytes], sheet: str = "a6") -> bytes:
+    """One print file from single-badge PDFs, in order: A6 pages as they are, or imposed four
+    to an A4 sheet (trimmed to the TrimBox, cut marks at the sheet's edges). Content streams
+    and fonts are copied, never re-compressed."""
+    if sheet not in SHEETS:
+        raise ValueError(f"unknown sheet {sheet!r}; use one of {', '.join(SHEETS)}")
+    parts = [_split_pdf(content) for content in pdfs]
+    if all(parts):
+        try:
+            merged = _concatenate(parts, sheet)
+        except (KeyError, ValueError):  # a reference the concatenation does not expect
+            merged = None
+        if merged is not None:
+            return merged
+    return _merge_with_pypdf(pdfs, sheet)
+
+
+# --- kept badges ---------------------------------------------------------------------------
+
+
+def badge_pdf(delegate: Delegate) -> bytes:
+    """The delegate's badge: the kept one if it is current, else rendered now and kept."""
+    data = badge_data(delegate)
+    key, current = badge_key(delegate.id), badge_fingerprint(data)
+    content = documents.cached(key, current)
+    if content is None:
+        content = render_badge(data)
+        documents.keep([(key, current, content)])
+    return content
+
+
+def refresh_badge(delegate_id: int) -> bool:
+    """For the background task: render and keep the badge of a delegate with a confirmed
+    seat when the kept one is missing or stale. Returns whether it rendered."""
+    delegate = db.session.get(Delegate, delegate_id)
+    if delegate is None or not any(
+        r.status == RegistrationStatus.CONFIRMED for r in delegate.registrations
+    ):
+        return False
+    data = badge_data(delegate)
+    key, current = badge_key(delegate.id), badge_fingerprint(data)
+    if documents.cached(key, current) is not None:
+        return False
+    documents.keep([(key, current, render_badge(data))])
+    return True
+
+
+# --- batches for the print shop ------------------------------------------------------------
+
+
+def _day_start_utc(day: date, zone: str) -> datetime:
+    return datetime.combine(day, time.min, ZoneInfo(zone)).astimezone(timezone.utc)
+
+
+def select_badge_delegates(
+    event: Event,
+    session_slug: str | None = None,
+    organisation_type: str | None = None,
+    registered_from: date | None = None,
+    registered_until: date | None = None,
+) -> list[Delegate]:
+    """Delegates with a confirmed registration (in that session, if one is named; confirmed
+    between those days, in the event's time zone, if given) of that delegation type, in
+    print order: family name, Chinese names by pinyin (Delegate.sort_name), then id.
+    An unknown session slug raises registration.UnknownSession."""
+    confirmed = (
+        select(Registration.delegate_id)
+        .join(Registration.session)
+        .where(Session.event_id == event.id, Registration.status == RegistrationStatus.CONFIRMED)
+    )
+    if session_slug:
+        (session,) = sessions_by_slug(event, [session_slug])
+        confirmed = confirmed.where(Registration.session_id == session.id)
+    if registered_from:
+        confirmed = confirmed.where(Registration.confirmed_at >= _day_start_utc(registered_from, event.timezone))
+    if registered_until:
+        end = _day_start_utc(registered_until + timedelta(days=1), event.timezone)
+        confirmed = confirmed.where(Registration.confirmed_at < end)
+    statement = (
+        select(Delegate)
+        .where(Delegate.event_id == event.id, Delegate.id.in_(confirmed))
+        .order_by(Delegate.sort_name, Delegate.id)
+        .options(selectinload(Delegate.registrations).selectinload(Registration.session))
+    )
+    if organisation_type:
+        statement = statement.where(Delegate.organisation_type == OrganisationType(organisation_type))
+    return list(db.session.execute(statement).scalars())
+
+
+def batch_pdf(
+    delegates: Sequence[Delegate],
+    sheet: str = "a6",
+    progress: Callable[[int], None] | None = None,
+    *,
+    chunk_size: int = CHUNK_SIZE,
+    workers: int | None = None,
+) -> bytes:
+    """One print file with exactly one badge per delegate, in the order given: kept badges
+    that are current are reused; the others are rendered in chunks in parallel processes and
+    kept. `progress` is called with the number of badges just made ready."""
+    if sheet not in SHEETS:
+        raise ValueError(f"unknown sheet {sheet!r}; use one of {', '.join(SHEETS)}")
+    if not delegates:
+        raise ValueError("no delegates: a print file needs at least one badge")
+    ensure_cjk_font()
+    shared: dict[tuple[int, str], _LanguageTexts] = {}
+    badges = [_badge_data(delegate, shared) for delegate in delegates]
+    wanted = {badge_key(b.delegate_id): badge_fingerprint(b) for b in badges}
+    ready = documents.cached_many(wanted)
+    if progress and ready:
+        progress(sum(1 for b in badges if badge_key(b.delegate_id) in ready))
+    missing = list({b.delegate_id: b for b in badges if badge_key(b.delegate_id) not in ready}.values())
+
+    def keep_chunk(ids: list[int], pdfs: list[bytes]) -> None:
+        triples = [(badge_key(i), wanted[badge_key(i)], pdf) for i, pdf in zip(ids, pdfs)]
+        documents.keep(triples)
+        ready.update((key, pdf) for key, _, pdf in triples)
+        if progress:
+            made = set(ids)
+            progress(sum(1 for b in badges if b.delegate_id in made))
+
+    if missing:
+        _render_in_chunks(missing, keep_chunk, chunk_size, workers or worker_count())
+    return merge_badges([ready[badge_key(b.delegate_id)] for b in badges], sheet)
+
+
+def _job_selection(filters: dict) -> dict:
+    """PrintJob.filters (JSON: ISO dates) as select_badge_delegates' arguments."""
+    def day(value):
+        return date.fromisoformat(value) if value else None
+
+    return {
+        "session_slug": filters.get("session") or None,
+        "organisation_type": filters.get("organisation_type") or None,
+        "registered_from": day(filters.get("registered_from")),
+        "registered_until": day(filters.get("registered_until")),
+    }
+
+
+def run_print_job(job_id: int) -> None:
+    """Make a print job's file: select its delegates, render what is not kept, merge. The
+    job's `done` moves in steps of about 5 % so a page can show the progress."""
+    job = db.session.get(PrintJob, job_id)
+    if job is None or job.status == PrintJobStatus.DONE:
+        return
+
+    def update(**values) -> None:
+        with write_transaction():
+            current = db.session.get(PrintJob, job_id, populate_existing=True)
+            for name, value in values.items():
+                setattr(current, name, value)
+
+    update(status=PrintJobStatus.RUNNING, done=0, error="", content=None, finished_at=None)
+    try:
+        event = current_event()
+        if event is None:
+            raise RegistrationRefused(_("There is no event to print badges for."))
+        delegates = select_badge_delegates(event, **_job_selection(job.filters or {}))
+        if not delegates:
+            raise RegistrationRefused(_("No delegate with a confirmed seat matches these choices."))
+        total = len(delegates)
+        update(total=total)
+        step = max(1, total // 20)
+        counted = {"done": 0, "reported": 0}
+
+        def advance(count: int) -> None:
+            counted["done"] += count
+            if counted["done"] - counted["reported"] >= step:
+                counted["reported"] = counted["done"]
+                update(done=min(counted["done"], total))
+
+        content = batch_pdf(delegates, job.sheet, advance)
+        update(status=PrintJobStatus.DONE, done=total, content=content, finished_at=utcnow())
+    except (FontMissing, RegistrationRefused) as error:
+        db.session.rollback()
+        update(status=PrintJobStatus.FAILED, error=str(error), finished_at=utcnow())
+    except Exception as error:  # noqa: BLE001 - the job must end, and say why
+        log.exception("print job %s failed", job_id)
+        db.session.rollback()
+        update(
+            status=PrintJobStatus.FAILED,
+            error=_("Printing failed: %(error)s", error=f"{type(error).__name__}: {error}"),
+            finished_at=utcnow(),
+        )

@@ -1,0 +1,383 @@
+"""Print-ready badges: names in their own script, page boxes a print shop expects, a QR code
+the door scanner reads, batches in print order, and kept badges reused until they change."""
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from eventapp.cli_badges import badges_command
+from eventapp.extensions import db
+from eventapp.models import (
+    Delegate,
+    OrganisationType,
+    PrintJob,
+    PrintJobStatus,
+    RenderedDocument,
+)
+from eventapp.services import pdf as pdf_service
+from eventapp.services import printing
+from eventapp.services.registration import (
+    DelegateDetails,
+    cancel_delegate,
+    current_event,
+    register,
+    update_details,
+)
+
+from .factories import CHINESE, GERMAN, person, set_session
+
+SYMPOSIUM = "german-enterprise-symposium"
+MM = 72 / 25.4
+A6 = (105 * MM, 148 * MM)
+
+
+def add_delegate(app, sessions=("exhibition",), base=None, **overrides) -> int:
+    """Register a delegate as an organiser would; returns the delegate's id."""
+    with app.app_context():
+        details = DelegateDetails.from_mapping(person(base or GERMAN, **overrides))
+        result = register(current_event(), details, list(sessions), actor="test", by_staff=True)
+        return result.delegate.id
+
+
+def badge_of(app, delegate_id: int) -> bytes:
+    with app.app_context():
+        return printing.badge_pdf(db.session.get(Delegate, delegate_id))
+
+
+def batch_of(app, sheet="a6", **filters) -> bytes:
+    with app.app_context():
+        delegates = printing.select_badge_delegates(current_event(), **filters)
+        return printing.batch_pdf(delegates, sheet)
+
+
+def page_texts(content: bytes) -> list[str]:
+    return [" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(content)).pages]
+
+
+def poppler(tool: str, content: bytes, tmp_path: Path, *args: str) -> str:
+    path = tmp_path / "file.pdf"
+    path.write_bytes(content)
+    command = [tool, *args, str(path)] + (["-"] if tool == "pdftotext" else [])
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+
+def boxes(content: bytes, page: int = 0) -> dict[str, list[float]]:
+    found = PdfReader(io.BytesIO(content)).pages[page]
+    return {name: [round(float(v), 2) for v in found[name]] for name in ("/MediaBox", "/TrimBox", "/BleedBox") if name in found}
+
+
+def test_chinese_badge_shows_characters_family_name_first_with_pinyin_below(app, forum, tmp_path):
+    delegate_id = add_delegate(app, [SYMPOSIUM, "exhibition"], base=CHINESE)
+    content = badge_of(app, delegate_id)
+
+    text = poppler("pdftotext", content, tmp_path, "-layout")
+    assert "王小明" in text
+    assert "WANG Xiaoming" in text
+    assert "北京精工智能装备有限公司" in text and "总经理" in text
+    assert "中国" in text  # the country in the delegate's language
+    assert text.index("王小明") < text.index("WANG Xiaoming")
+    fonts = poppler("pdffonts", content, tmp_path)
+    cjk = [line for line in fonts.splitlines() if "Noto-Sans-CJK-SC" in line]
+    assert cjk and all(re.search(r"\+Noto-Sans-CJK-SC\S*\s.*\syes\s+yes\s+yes", line) for line in cjk)
+    # Only the glyphs used are embedded: a badge stays small.
+    assert len(content) < 60_000
+
+
+def test_german_badge_keeps_umlauts_and_sharp_s(app, forum, tmp_path):
+    content = badge_of(app, add_delegate(app, base=GERMAN))
+    text = " ".join(poppler("pdftotext", content, tmp_path).split())
+    assert "Jürgen" in text and "Müller-Lüdenscheidt" in text
+    assert "Weiß & Söhne Präzisionstechnik GmbH" in text
+    assert "Geschäftsführer" in text
+    assert "DEUTSCHLAND" in text.replace(" ", "")  # letter-spaced capitals
+
+
+def test_badge_page_is_a6_with_3mm_bleed_and_room_for_crop_marks(app, forum):
+    found = boxes(badge_of(app, add_delegate(app)))
+    left, bottom, right, top = found["/TrimBox"]
+    assert (round(right - left, 1), round(top - bottom, 1)) == (round(A6[0], 1), round(A6[1], 1))
+    bleed = [round(a - b, 2) for a, b in zip(found["/TrimBox"], found["/BleedBox"])]
+    assert bleed == pytest.approx([3 * MM, 3 * MM, -3 * MM, -3 * MM], abs=0.02)
+    media_left, media_bottom, media_right, media_top = found["/MediaBox"]
+    # The crop marks stand 5-10 mm outside the trim, beyond the bleed.
+    assert media_right - media_left == pytest.approx(A6[0] + 20 * MM, abs=0.05)
+    assert media_top - media_bottom == pytest.approx(A6[1] + 20 * MM, abs=0.05)
+
+
+def test_qr_code_at_300_dpi_decodes_to_the_check_in_code_only(app, forum, tmp_path):
+    import zxingcpp
+
+    delegate_id = add_delegate(app, base=CHINESE)
+    content = badge_of(app, delegate_id)
+    path = tmp_path / "badge.pdf"
+    path.write_bytes(content)
+    subprocess.run(["pdftoppm", "-r", "300", "-png", "-singlefile", str(path), str(tmp_path / "badge")], check=True)
+    image = Image.open(tmp_path / "badge.png")
+    (code,) = zxingcpp.read_barcodes(image)
+    with app.app_context():
+        assert code.text == db.session.get(Delegate, delegate_id).checkin_code
+    assert code.format == zxingcpp.BarcodeFormat.QRCode
+    # At least 20 mm wide (the symbol itself; its quiet zone comes on top).
+    width_mm = (code.position.top_right.x - code.position.top_left.x) / 300 * 25.4
+    assert width_mm >= 20
+
+
+def test_long_names_shrink_to_fit_on_two_lines_and_stay_inside_the_badge(app, forum, tmp_path):
+    long_ids = [
+        add_delegate(app, family_name="von Hohenzollern-Sigmaringen", given_name="Maximiliane-Friederike"),
+        add_delegate(app, family_name="Müller-Lüdenscheidt", given_name="Prof. Dr.-Ing. Karl-Theodor"),
+    ]
+    short_id = add_delegate(app, family_name="Roth", given_name="Eva")
+    with app.app_context():
+        layouts = {i: printing._layout(printing.badge_data(db.session.get(Delegate, i))) for i in [*long_ids, short_id]}
+    assert layouts[short_id]["name"].lines == ("Eva Roth",)
+    for delegate_id in long_ids:
+        name = layouts[delegate_id]["name"]
+        assert len(name.lines) == 2 and name.size < layouts[short_id]["name"].size
+        assert " ".join(name.lines) in {
+            "Maximiliane-Friederike von Hohenzollern-Sigmaringen",
+            "Prof. Dr.-Ing. Karl-Theodor Müller-Lüdenscheidt",
+        }
+        # Every word of the name is printed, within the 7 mm margins of the trim.
+        words = poppler("pdftotext", badge_of(app, delegate_id), tmp_path, "-bbox")
+        margin_left, margin_right = 10 * MM + 7 * MM - 1, 10 * MM + 98 * MM + 1  # page box from the marks
+        for line in name.lines:
+            for word in line.split():
+                found = re.search(rf'xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">{re.escape(word)}<', words)
+                assert found, word
+                assert margin_left <= float(found.group(1)) and float(found.group(2)) <= margin_right, word
+
+
+def test_badge_admits_to_confirmed_sessions_and_marks_the_symposium(app, forum, tmp_path):
+    set_session(app, SYMPOSIUM, capacity=1)
+    seated = add_delegate(app, [SYMPOSIUM, "exhibition"], base=GERMAN)
+    waiting = add_delegate(app, [SYMPOSIUM, "exhibition"], base=GERMAN, family_name="Wartend")
+    seated_text = " ".join(poppler("pdftotext", badge_of(app, seated), tmp_path).split())
+    waiting_text = " ".join(poppler("pdftotext", badge_of(app, waiting), tmp_path).split())
+    assert "Symposium mit deutschen Unternehmen" in seated_text
+    corner = ["-r", "72", "-x", str(int(88 * MM)), "-y", "0", "-W", str(int(30 * MM)), "-H", str(int(40 * MM))]
+    ribbon = poppler("pdftotext", badge_of(app, seated), tmp_path, *corner)
+    assert re.sub(r"\s", "", ribbon) == "SYMPOSIUM"  # the ribbon across the top right corner
+    assert re.sub(r"\s", "", poppler("pdftotext", badge_of(app, waiting), tmp_path, *corner)) == ""
+    assert "Sonderausstellung" in waiting_text
+    assert "Symposium" not in waiting_text and "SYMPOSIUM" not in waiting_text
+
+
+def test_batch_has_one_badge_per_confirmed_delegate_in_family_name_order(app, forum):
+    set_session(app, SYMPOSIUM, capacity=3)
+    add_delegate(app, [SYMPOSIUM], base=CHINESE, family_name="Zhang", given_name="Wei", name_native="张伟")
+    add_delegate(app, [SYMPOSIUM], base=GERMAN, family_name="Becker", given_name="Jonas", organisation_type="press")
+    add_delegate(app, [SYMPOSIUM, "exhibition"], base=CHINESE, family_name="Li", given_name="Qiang", name_native="李强")
+    waiting = add_delegate(app, [SYMPOSIUM], base=GERMAN, family_name="Achtung", given_name="Anna")
+    add_delegate(app, ["exhibition"], base=GERMAN)  # Müller-Lüdenscheidt
+    add_delegate(app, ["exhibition"], base=CHINESE)  # 王小明
+    cancelled = add_delegate(app, ["exhibition"], base=GERMAN, family_name="Abel", given_name="Abbe")
+    with app.app_context():
+        cancel_delegate(db.session.get(Delegate, cancelled), actor="test")
+
+    everyone = page_texts(batch_of(app))
+    first_names = [text.split(" ")[0] for text in everyone]
+    assert len(everyone) == 5  # Achtung waits, Abel cancelled
+    # Sorted by family name, Chinese names by pinyin: Becker, Li, Müller, Wang, Zhang.
+    order = ["Becker", "李强", "Müller-Lüdenscheidt", "王小明", "张伟"]
+    positions = [next(i for i, text in enumerate(everyone) if name in text) for name in order]
+    assert positions == sorted(positions) == list(range(5)), first_names
+    assert not any("Achtung" in text or "Abel" in text for text in everyone)
+
+    symposium = page_texts(batch_of(app, session_slug=SYMPOSIUM))
+    assert [next(n for n in ("Becker", "李强", "张伟") if n in text) for text in symposium] == ["Becker", "李强", "张伟"]
+    press = page_texts(batch_of(app, organisation_type="press"))
+    assert len(press) == 1 and "Becker" in press[0] and "PRESS" in press[0].replace(" ", "")
+    with app.app_context():
+        assert waiting not in [d.id for d in printing.select_badge_delegates(current_event())]
+
+
+def test_four_up_sheet_puts_four_badges_on_an_a4_page_with_cut_marks(app, forum, tmp_path):
+    names = ["Adler", "Bauer", "Claus", "Dietz", "Engel"]
+    for name in names:
+        add_delegate(app, family_name=name)
+    content = batch_of(app, "a4-4up")
+    reader = PdfReader(io.BytesIO(content))
+    assert len(reader.pages) == 2
+    assert [round(float(v)) for v in reader.pages[0].mediabox] == [0, 0, 595, 842]
+    first = " ".join(poppler("pdftotext", content, tmp_path, "-f", "1", "-l", "1", "-layout").split())
+    assert all(name in first for name in names[:4]) and "Engel" not in first
+    # The badges are cut at their trim: neither bleed nor their own crop marks are on the sheet.
+    path = tmp_path / "sheet.pdf"
+    path.write_bytes(content)
+    subprocess.run(["pdftoppm", "-r", "50", "-png", "-singlefile", "-f", "2", "-l", "2", str(path), str(tmp_path / "sheet")], check=True)
+    sheet = Image.open(tmp_path / "sheet.png").convert("RGB")
+    assert sheet.getpixel((sheet.width * 3 // 4, sheet.height // 4)) == (255, 255, 255)  # no 6th badge
+    assert sheet.getpixel((5, 5)) != (255, 255, 255)  # the header of the 5th reaches the corner
+
+
+def test_kept_badges_are_reused_until_something_on_them_changes(app, client, forum, monkeypatch):
+    app.config["PRERENDER_DOCUMENTS"] = True  # render in the background (inline in tests)
+    delegate_id = add_delegate(app, base=GERMAN)
+    with app.app_context():
+        kept = db.session.get(RenderedDocument, printing.badge_key(delegate_id))
+        assert kept is not None
+        delegate = db.session.get(Delegate, delegate_id)
+        assert kept.fingerprint == printing.badge_fingerprint(printing.badge_data(delegate))
+        first_content = kept.content
+
+    def no_rendering(*args, **kwargs):
+        raise AssertionError("a current kept badge must not be rendered again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(printing, "render_badges", no_rendering)
+        with app.app_context():
+            batch = printing.batch_pdf(printing.select_badge_delegates(current_event()))
+            assert printing.badge_pdf(db.session.get(Delegate, delegate_id)) == first_content
+    assert "Weiß & Söhne" in page_texts(batch)[0]
+
+    with app.app_context():
+        delegate = db.session.get(Delegate, delegate_id)
+        details = DelegateDetails.of(delegate)
+        details.organisation = "Großhandel Südstadt AG"
+        update_details(delegate, details, actor="test")
+    with app.app_context():
+        kept = db.session.get(RenderedDocument, printing.badge_key(delegate_id))
+        assert kept.content != first_content
+        assert "Großhandel Südstadt AG" in page_texts(kept.content)[0]
+        assert "Weiß" not in page_texts(kept.content)[0]
+
+
+def test_a_batch_renders_missing_badges_in_parallel_processes(app, forum, backend):
+    if backend == "postgresql":
+        pytest.skip("rendering does not touch the database: once is enough")
+    with app.app_context():
+        people = [
+            DelegateDetails.from_mapping(person(CHINESE if n % 2 else GERMAN, family_name=f"Person{n:02d}"))
+            for n in range(30)
+        ]
+        for details in people[1::2]:
+            details.name_native = "欧阳" + "文静明伟"[len(details.family_name) % 4]
+        from eventapp.services.registration import register_many
+
+        register_many(current_event(), people, ["exhibition"], actor="test", by_staff=True)
+        delegates = printing.select_badge_delegates(current_event())
+        done = []
+        content = printing.batch_pdf(delegates, progress=done.append, chunk_size=10, workers=2)
+        assert len(printing.last_render.worker_peak_kib) == 3  # three chunks, in worker processes
+        assert sum(done) == 30
+        texts = page_texts(content)
+        assert len(texts) == 30
+        for delegate, text in zip(delegates, texts):
+            expected = delegate.name_native or delegate.family_name
+            assert expected in text
+        kept = db.session.execute(select(RenderedDocument.key)).scalars().all()
+        assert len(kept) == 30
+
+
+def test_print_job_makes_the_file_and_counts_its_progress(app, forum):
+    for name in ["Adler", "Bauer", "Claus"]:
+        add_delegate(app, [SYMPOSIUM], family_name=name)
+    add_delegate(app, ["exhibition"], family_name="Dietz")
+    with app.app_context():
+        job = PrintJob(sheet="a6", filters={"session": SYMPOSIUM, "registered_from": "2000-01-01"})
+        db.session.add(job)
+        db.session.commit()
+        job_id = job.id
+    with app.app_context():
+        printing.run_print_job(job_id)
+    with app.app_context():
+        job = db.session.get(PrintJob, job_id)
+        assert job.status == PrintJobStatus.DONE and job.error == ""
+        assert (job.total, job.done) == (3, 3)
+        assert job.finished_at is not None
+        assert len(PdfReader(io.BytesIO(job.content)).pages) == 3
+
+
+def test_registration_dates_choose_who_is_printed(app, forum):
+    add_delegate(app, family_name="Heute")
+    with app.app_context():
+        today = printing.utcnow().astimezone(printing.ZoneInfo("Asia/Shanghai")).date()
+        event = current_event()
+        assert len(printing.select_badge_delegates(event, registered_from=today, registered_until=today)) == 1
+        from datetime import timedelta
+
+        assert printing.select_badge_delegates(event, registered_from=today + timedelta(days=1)) == []
+        assert printing.select_badge_delegates(event, registered_until=today - timedelta(days=1)) == []
+
+
+def test_cli_writes_the_badges_with_a_progress_bar(app, forum, runner, tmp_path):
+    add_delegate(app, base=CHINESE)
+    add_delegate(app, base=GERMAN, organisation_type="government")
+    out = tmp_path / "badges.pdf"
+    result = runner.invoke(badges_command, ["--out", str(out), "--sheet", "a4-4up"])
+    assert result.exit_code == 0, result.output
+    assert "Wrote 2 badges" in result.output
+    reader = PdfReader(out)
+    assert len(reader.pages) == 1
+    assert [round(float(v)) for v in reader.pages[0].mediabox] == [0, 0, 595, 842]
+
+    result = runner.invoke(badges_command, ["--out", str(out), "--organisation-type", "government"])
+    assert result.exit_code == 0 and "Wrote 1 badges" in result.output
+    unknown = runner.invoke(badges_command, ["--out", str(out), "--session", "gala-dinner"])
+    assert unknown.exit_code == 1 and "Unknown session: gala-dinner" in unknown.output
+    nobody = runner.invoke(badges_command, ["--out", str(out), "--organisation-type", "press"])
+    assert nobody.exit_code == 1 and "No delegate with a confirmed registration" in nobody.output
+
+
+def test_without_the_cjk_font_printing_says_which_package_to_install(app, forum, runner, tmp_path, monkeypatch):
+    delegate_id = add_delegate(app, base=CHINESE)
+    monkeypatch.setattr(pdf_service, "CJK_FONT_FAMILY", "Noto Sans CJK Missing")
+    pdf_service._cjk_font_installed.cache_clear()
+    try:
+        with app.app_context():
+            with pytest.raises(pdf_service.FontMissing, match="fonts-noto-cjk"):
+                printing.badge_pdf(db.session.get(Delegate, delegate_id))
+        result = runner.invoke(badges_command, ["--out", str(tmp_path / "badges.pdf")])
+        assert result.exit_code == 1 and "fonts-noto-cjk" in result.output
+        assert not (tmp_path / "badges.pdf").exists()
+        with app.app_context():
+            job = PrintJob(sheet="a6", filters={})
+            db.session.add(job)
+            db.session.commit()
+            job_id = job.id
+            printing.run_print_job(job_id)
+        with app.app_context():
+            job = db.session.get(PrintJob, job_id)
+            assert job.status == PrintJobStatus.FAILED and "fonts-noto-cjk" in job.error
+    finally:
+        pdf_service._cjk_font_installed.cache_clear()
+
+
+def test_merging_any_other_pdf_shape_falls_back_to_pypdf(app, forum):
+    """A badge kept in another shape (object streams, as WeasyPrint writes by default) still
+    merges, through pypdf, into the same pages."""
+    from weasyprint import HTML
+
+    delegate_id = add_delegate(app, base=GERMAN)
+    content = badge_of(app, delegate_id)
+    with app.app_context():
+        data = printing.badge_data(db.session.get(Delegate, delegate_id))
+    other_shape = HTML(string=printing.badge_html([data])).write_pdf(font_config=pdf_service.font_configuration())
+    assert printing._split_pdf(content) is not None and printing._split_pdf(other_shape) is None
+    for sheet in printing.SHEETS:
+        fast = printing.merge_badges([content, content], sheet)
+        slow = printing.merge_badges([other_shape, content], sheet)
+        assert page_texts(fast) == page_texts(slow)
+        assert [[round(float(v), 2) for v in p.mediabox] for p in PdfReader(io.BytesIO(fast)).pages] == [
+            [round(float(v), 2) for v in p.mediabox] for p in PdfReader(io.BytesIO(slow)).pages
+        ]
+
+
+def test_every_delegation_type_has_a_readable_colour_band():
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    assert set(printing.BADGE_COLOURS) == set(OrganisationType)
+    for background, ink in printing.BADGE_COLOURS.values():
+        light, dark = sorted([luminance(background), luminance(ink)], reverse=True)
+        assert (light + 0.05) / (dark + 0.05) >= 4.5, background
