@@ -611,7 +611,20 @@ def _start_worker() -> None:
 def _render_chunk(badges: list[BadgeData]) -> tuple[list[int], list[bytes], int]:
     """In a worker: the chunk's PDFs, and the worker's peak memory in KiB (for the bench)."""
     pdfs = render_badges(badges)
-    return [b.delegate_id for b in badges], pdfs, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return [b.delegate_id for b in badges], pdfs, _own_peak_kib()
+
+
+def _own_peak_kib() -> int:
+    """This process's own peak memory. ru_maxrss of a spawned worker starts from its parent's
+    peak (carried over the exec), so read the kernel's VmHWM where there is one."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def worker_count() -> int:

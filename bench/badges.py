@@ -1,0 +1,442 @@
+"""Badges for the print shop: 1000 delegates (about half with Chinese names) as one batch.
+
+In one process, on a temporary SQLite database with the demo forum and `fake-delegates`:
+
+1. Cold batch: no badge kept; printing.batch_pdf(all, "a6") renders every badge with
+   WeasyPrint in chunks in worker processes. Wall time and peak memory per process.
+2. Baseline, in the same run: a minimal ReportLab renderer (the engine Indico and pretix
+   use) drawing the same content per badge (the same BadgeData), with the same number of
+   worker processes and chunks, merged into one PDF with pypdf. Ratio = cold / ReportLab.
+3. Warm batch: every badge kept; batch_pdf again, A6 and four to an A4 sheet.
+4. The served programme: programme_pdf once, then GET /agenda.pdf?lang=de through the
+   Flask test client; p50/p99.
+
+    .venv/bin/python bench/badges.py [--count 1000] [--chunk-size 50] [--requests 200]
+
+Figures also go to bench/out/badges.json. Missing a goal does not make it exit 1; a batch
+with the wrong number of pages or an agenda request that is not 200 does.
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import resource
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict
+from datetime import date, timedelta
+from pathlib import Path
+
+from _server import OUT_DIR, Latencies, machine, ratio, run, step
+
+GOAL_RATIO = 1.5
+GOAL_PEAK_MIB = 400
+GOAL_WARM_SECONDS = 2.5
+GOAL_AGENDA_MS = 250
+
+# --- the ReportLab baseline (runs in spawned workers: no Flask, no eventapp) ---------------
+
+MM = 72 / 25.4
+TRIM_W, TRIM_H, BLEED, SLUG = 105.0, 148.0, 3.0, 10.0  # mm; SLUG: room for the crop marks
+LATIN, LATIN_BOLD, CJK = "DejaVuSans", "DejaVuSans-Bold", "STSong-Light"
+FONT_FILES = {
+    LATIN: "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    LATIN_BOLD: "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+}
+COLOURS = {
+    "government": "#a51c24", "chamber": "#5a2d82", "association": "#00696f",
+    "enterprise": "#1f5aa6", "press": "#f0b323", "exhibitor": "#2e7d32",
+    "staff": "#1d1d1f", "other": "#5e6a78",
+}
+_fonts_ready = False
+
+
+def _register_fonts() -> None:
+    """Noto Sans CJK is a CFF-flavoured .ttc, which ReportLab's TTFont cannot load
+    ("postscript outlines are not supported"), so Chinese uses ReportLab's built-in CID font
+    STSong-Light (not embedded: the viewer supplies it), as Indico-like setups do."""
+    global _fonts_ready
+    if _fonts_ready:
+        return
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    for name, path in FONT_FILES.items():
+        pdfmetrics.registerFont(TTFont(name, path))
+    pdfmetrics.registerFont(UnicodeCIDFont(CJK))
+    _fonts_ready = True
+
+
+def _has_han(text: str) -> bool:
+    return any("\u2e80" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff" for c in text)
+
+
+def _font(text: str, bold: bool = False) -> str:
+    return CJK if _has_han(text) else (LATIN_BOLD if bold else LATIN)
+
+
+def _fitted(canvas, text: str, x: float, y: float, width: float, size: float, bold=False) -> None:
+    """One line, shrunk to fit the width (never cut)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    font = _font(text, bold)
+    wide = stringWidth(text, font, size)
+    if wide > width:
+        size *= width / wide
+    canvas.setFont(font, size)
+    canvas.drawString(x, y, text)
+
+
+def _draw_badge(canvas, d: dict) -> None:
+    from reportlab.graphics import renderPDF
+    from reportlab.graphics.barcode.qr import QrCodeWidget
+    from reportlab.graphics.shapes import Drawing
+    from reportlab.lib.colors import HexColor, black, white
+
+    ox, oy = SLUG * MM, SLUG * MM  # trim's lower left corner
+    w, h, b = TRIM_W * MM, TRIM_H * MM, BLEED * MM
+    canvas.setTrimBox((ox, oy, ox + w, oy + h))
+    canvas.setBleedBox((ox - b, oy - b, ox + w + b, oy + h + b))
+    colour = HexColor(COLOURS.get(d["organisation_type"], COLOURS["other"]))
+    # header and colour band run into the bleed
+    canvas.setFillColor(colour)
+    canvas.rect(ox - b, oy + h - 22 * MM, w + 2 * b, 22 * MM + b, stroke=0, fill=1)
+    canvas.rect(ox - b, oy - b, w + 2 * b, 16 * MM + b, stroke=0, fill=1)
+    canvas.setFillColor(white)
+    left, width = ox + 7 * MM, 91 * MM
+    _fitted(canvas, d["forum_name"], left, oy + h - 9 * MM, 68 * MM, 9, bold=True)
+    if d["forum_name_secondary"]:
+        _fitted(canvas, d["forum_name_secondary"], left, oy + h - 13.5 * MM, 68 * MM, 6.4)
+    _fitted(canvas, d["forum_dates"], left, oy + h - 18 * MM, 68 * MM, 7)
+    _fitted(canvas, d["organisation_type_label"], left, oy + 6 * MM, 85 * MM, 16, bold=True)
+    canvas.setFillColor(black)
+    _fitted(canvas, d["name"], left, oy + 100 * MM, width, 40 if d["name_latin"] else 28, bold=True)
+    if d["name_latin"]:
+        _fitted(canvas, d["name_latin"], left, oy + 92 * MM, width, 13, bold=True)
+    if d["position"]:
+        _fitted(canvas, d["position"], left, oy + 80 * MM, width, 8.6)
+    _fitted(canvas, d["organisation"], left, oy + 74 * MM, width, 10.5, bold=True)
+    _fitted(canvas, d["country_name"], left, oy + 68 * MM, width, 8)
+    y = oy + 58 * MM
+    _fitted(canvas, d["admits_label"], left, y, 55 * MM, 7, bold=True)
+    for session in d["sessions"]:
+        y -= 4.5 * MM
+        _fitted(canvas, f"{session['time']}  {session['title']}", left, y, 55 * MM, 8)
+    qr = QrCodeWidget(d["checkin_code"], barBorder=4)
+    x0, y0, x1, y1 = qr.getBounds()
+    side = 30 * MM
+    drawing = Drawing(side, side, transform=[side / (x1 - x0), 0, 0, side / (y1 - y0), 0, 0])
+    drawing.add(qr)
+    renderPDF.draw(drawing, canvas, ox + w - side - 5 * MM, oy + 20 * MM)
+    # crop marks in the slug, off the bleed
+    canvas.setStrokeColor(black)
+    canvas.setLineWidth(0.25)
+    for x in (ox, ox + w):
+        canvas.line(x, 0, x, oy - b - 1 * MM)
+        canvas.line(x, oy + h + b + 1 * MM, x, oy + h + SLUG * MM)
+    for yy in (oy, oy + h):
+        canvas.line(0, yy, ox - b - 1 * MM, yy)
+        canvas.line(ox + w + b + 1 * MM, yy, ox + w + SLUG * MM, yy)
+
+
+def reportlab_chunk(index: int, badges: list[dict]) -> tuple[int, bytes, int]:
+    """One PDF for a chunk of badges (one page each), and the worker's ru_maxrss in KiB."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    _register_fonts()
+    out = io.BytesIO()
+    page = ((TRIM_W + 2 * SLUG) * MM, (TRIM_H + 2 * SLUG) * MM)
+    canvas = Canvas(out, pagesize=page, pageCompression=1)
+    canvas.setTitle("Badges")
+    for d in badges:
+        _draw_badge(canvas, d)
+        canvas.showPage()
+    canvas.save()
+    return index, out.getvalue(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def reportlab_batch(badges: list[dict], chunk_size: int, workers: int) -> tuple[bytes, list[int]]:
+    import multiprocessing
+
+    from pypdf import PdfWriter
+
+    chunks = [badges[i : i + chunk_size] for i in range(0, len(badges), chunk_size)]
+    parts: dict[int, bytes] = {}
+    peaks: list[int] = []
+    with ProcessPoolExecutor(
+        max_workers=min(workers, len(chunks)),
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_register_fonts,
+    ) as pool:
+        for future in as_completed([pool.submit(reportlab_chunk, i, c) for i, c in enumerate(chunks)]):
+            index, pdf, peak = future.result()
+            parts[index] = pdf
+            peaks.append(peak)
+    writer = PdfWriter()
+    for index in range(len(chunks)):
+        writer.append(io.BytesIO(parts[index]))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue(), peaks
+
+
+# --- the run ----------------------------------------------------------------------------
+
+
+def page_count(pdf: bytes) -> int:
+    from pypdf import PdfReader
+
+    return len(PdfReader(io.BytesIO(pdf)).pages)
+
+
+class ChildMemory:
+    """Peak resident memory (VmHWM, KiB) of each child process, sampled from /proc while a
+    batch runs. A spawned worker's own ru_maxrss is no use: Linux carries the parent's
+    high-water mark over the vfork+exec that starts it, so it reads at least the parent's.
+    VmHWM belongs to the memory of the process after exec, so it is the worker's own."""
+
+    def __init__(self, interval: float = 0.05) -> None:
+        self.interval = interval
+        self.peaks: dict[int, int] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def __enter__(self) -> "ChildMemory":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _children(self) -> set[int]:
+        pids: set[int] = set()
+        for children in Path(f"/proc/{os.getpid()}/task").glob("*/children"):
+            try:
+                pids.update(int(pid) for pid in children.read_text().split())
+            except OSError:
+                pass
+        return pids
+
+    def _watch(self) -> None:
+        while not self._stop.is_set():
+            for pid in self._children():
+                try:
+                    status = Path(f"/proc/{pid}/status").read_text()
+                except OSError:
+                    continue
+                for line in status.splitlines():
+                    if line.startswith("VmHWM:"):
+                        # the latest, not the largest: until a vforked child has exec'd,
+                        # /proc shows the parent's memory
+                        self.peaks[pid] = int(line.split()[1])
+            self._stop.wait(self.interval)
+
+    @property
+    def peak(self) -> int:
+        return max(self.peaks.values(), default=0)
+
+
+def mib(kib: float) -> float:
+    return round(kib / 1024, 1)
+
+
+def parent_peak_kib() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--count", type=int, default=1000, help="fake delegates (default 1000)")
+    parser.add_argument("--chunk-size", type=int, default=None, help="badges per chunk (default: printing.CHUNK_SIZE)")
+    parser.add_argument("--requests", type=int, default=200, help="GET /agenda.pdf requests (default 200)")
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="eventapp-bench-badges-"))
+    try:
+        return measure(args, workdir)
+    finally:
+        for path in sorted(workdir.rglob("*"), reverse=True):
+            path.unlink() if path.is_file() else path.rmdir()
+        workdir.rmdir()
+
+
+def measure(args, workdir: Path) -> int:
+    os.environ["DATABASE_URL"] = "sqlite:///" + str(workdir / "bench.sqlite3")
+    os.environ["EVENTAPP_INSTANCE"] = str(workdir / "instance")
+    os.environ["PRERENDER_DOCUMENTS"] = "0"
+    os.environ.pop("REDIS_URL", None)
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+    import flask_migrate
+    from sqlalchemy import delete, func, select
+
+    from eventapp import create_app
+    from eventapp.extensions import db
+    from eventapp import names
+    from eventapp.models import Event, RenderedDocument
+    from eventapp.services import agendas, demo, printing
+
+    before = machine()
+    app = create_app()
+    app.config["PRERENDER_DOCUMENTS"] = False
+    workers = printing.worker_count()
+    chunk_size = args.chunk_size or printing.CHUNK_SIZE
+    failures: list[str] = []
+    figures: dict = {"machine": before, "count": args.count, "workers": workers, "chunk_size": chunk_size}
+
+    with app.app_context():
+        step("migrating and loading the demo forum")
+        flask_migrate.upgrade()
+        event, _created = demo.seed_demo_forum(date.today() + timedelta(days=30))
+        step(f"adding {args.count} fake delegates")
+        demo.add_fake_delegates(event, args.count, seed=1)
+        event_id = event.id
+
+    with app.test_request_context():
+        db.session.execute(delete(RenderedDocument).where(RenderedDocument.key.like("badge:%")))
+        db.session.commit()
+        event = db.session.get(Event, event_id)
+        delegates = printing.select_badge_delegates(event)
+        shared: dict = {}
+        chinese = sum(1 for d in delegates if names.is_chinese_name(d.name_native))
+        figures["delegates"] = len(delegates)
+        figures["chinese_names"] = chinese
+        step(f"{len(delegates)} delegates with a seat ({chinese} with Chinese names); "
+             f"{workers} workers, chunks of {chunk_size}")
+
+        # 1. Cold batch
+        step("cold batch (WeasyPrint), A6")
+        started = time.perf_counter()
+        with ChildMemory() as children:
+            cold = printing.batch_pdf(delegates, "a6", chunk_size=chunk_size, workers=workers)
+        cold_seconds = time.perf_counter() - started
+        stats = printing.last_render
+        cold_parent = parent_peak_kib()
+        cold_worker = children.peak
+        if page_count(cold) != len(delegates):
+            failures.append(f"cold batch has {page_count(cold)} pages for {len(delegates)} badges")
+        figures["cold"] = {
+            "seconds": round(cold_seconds, 2), "rendered": stats.rendered,
+            "render_seconds": round(stats.seconds, 2), "bytes": len(cold),
+            "parent_peak_mib": mib(cold_parent), "worker_peak_mib": mib(cold_worker),
+            "worker_processes": len(children.peaks),
+            # what printing.last_render says (ru_maxrss in the worker: includes the parent's)
+            "last_render_worker_peak_mib": mib(max(stats.worker_peak_kib or [0])),
+        }
+        step(f"cold: {cold_seconds:.1f} s, {len(cold) / 1e6:.1f} MB")
+
+        # 2. ReportLab baseline: the same BadgeData, made the same way batch_pdf makes it
+        step("baseline (ReportLab), A6")
+        started = time.perf_counter()
+        data = [printing._badge_data(d, shared) for d in delegates]
+        plain = [asdict(b) for b in data]
+        with ChildMemory() as rl_children:
+            baseline, _ = reportlab_batch(plain, chunk_size, workers)
+        rl_seconds = time.perf_counter() - started
+        if page_count(baseline) != len(delegates):
+            failures.append(f"ReportLab batch has {page_count(baseline)} pages")
+        figures["reportlab"] = {
+            "seconds": round(rl_seconds, 2), "bytes": len(baseline),
+            "worker_peak_mib": mib(rl_children.peak), "parent_peak_mib": mib(parent_peak_kib()),
+            "cjk_font": "STSong-Light (ReportLab CID font, not embedded)",
+        }
+        figures["ratio_cold_to_reportlab"] = round(ratio(cold_seconds, rl_seconds), 2)
+        step(f"ReportLab: {rl_seconds:.1f} s, {len(baseline) / 1e6:.1f} MB")
+
+        # 3. Warm batches
+        kept = db.session.execute(
+            select(func.count()).select_from(RenderedDocument).where(RenderedDocument.key.like("badge:%"))
+        ).scalar_one()
+        warm: dict = {"kept": kept}
+        for sheet in ("a6", "a4-4up"):
+            step(f"warm batch, {sheet}")
+            started = time.perf_counter()
+            pdf = printing.batch_pdf(delegates, sheet, chunk_size=chunk_size, workers=workers)
+            seconds = time.perf_counter() - started
+            expected = len(delegates) if sheet == "a6" else -(-len(delegates) // 4)
+            if page_count(pdf) != expected:
+                failures.append(f"warm {sheet} has {page_count(pdf)} pages, not {expected}")
+            warm[sheet] = {"seconds": round(seconds, 2), "bytes": len(pdf)}
+        figures["warm"] = warm
+
+        # 4. The served programme
+        step("agenda: programme_pdf once, then GET /agenda.pdf?lang=de")
+        started = time.perf_counter()
+        agendas.programme_pdf(event, "de")
+        first = time.perf_counter() - started
+    client = app.test_client()
+    latencies = Latencies()
+    for _ in range(args.requests):
+        started = time.perf_counter()
+        response = client.get("/agenda.pdf?lang=de")
+        body = response.get_data()
+        latencies.seconds.append(time.perf_counter() - started)
+        if response.status_code != 200 or not body.startswith(b"%PDF"):
+            failures.append(f"GET /agenda.pdf?lang=de answered {response.status_code}")
+            break
+    figures["agenda"] = {"first_render_seconds": round(first, 2), **latencies.summary()}
+    figures["parent_peak_mib"] = mib(parent_peak_kib())
+    figures["failures"] = failures
+
+    report(figures)
+    OUT_DIR.mkdir(exist_ok=True)
+    (OUT_DIR / "badges.json").write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n")
+    print("\nFigures saved to bench/out/badges.json")
+    for failure in failures:
+        print(f"FAILED: {failure}")
+    return 1 if failures else 0
+
+
+def report(f: dict) -> None:
+    def met(ok: bool) -> str:
+        return "met" if ok else "NOT MET"
+
+    n = f["delegates"]
+    cold, rl, warm, agenda = f["cold"], f["reportlab"], f["warm"], f["agenda"]
+    peak = max(cold["parent_peak_mib"], cold["worker_peak_mib"])
+    scale = 1000 / n if n else 1
+    rows = [
+        ("Cold batch, A6 (WeasyPrint)", f"{cold['seconds']:.1f} s", "", ""),
+        ("ReportLab, same content", f"{rl['seconds']:.1f} s", "", ""),
+        ("Ratio cold / ReportLab", f"{f['ratio_cold_to_reportlab']:.2f}×", f"≤ {GOAL_RATIO}",
+         met(f["ratio_cold_to_reportlab"] <= GOAL_RATIO)),
+        ("Peak memory, parent (cold)", f"{cold['parent_peak_mib']:.0f} MiB", f"≤ {GOAL_PEAK_MIB}",
+         met(cold["parent_peak_mib"] <= GOAL_PEAK_MIB)),
+        ("Peak memory, worker (cold)", f"{cold['worker_peak_mib']:.0f} MiB", f"≤ {GOAL_PEAK_MIB}",
+         met(cold["worker_peak_mib"] <= GOAL_PEAK_MIB)),
+        ("Peak memory, ReportLab worker", f"{rl['worker_peak_mib']:.0f} MiB", "", ""),
+        ("Warm batch, A6", f"{warm['a6']['seconds']:.2f} s", f"≤ {GOAL_WARM_SECONDS} s per 1000",
+         met(warm["a6"]["seconds"] * scale <= GOAL_WARM_SECONDS)),
+        ("Warm batch, A4 4-up", f"{warm['a4-4up']['seconds']:.2f} s", f"≤ {GOAL_WARM_SECONDS} s per 1000",
+         met(warm["a4-4up"]["seconds"] * scale <= GOAL_WARM_SECONDS)),
+        ("GET /agenda.pdf p50", f"{agenda['p50_ms']:.1f} ms", "", ""),
+        ("GET /agenda.pdf p99", f"{agenda['p99_ms']:.1f} ms", f"≤ {GOAL_AGENDA_MS} ms",
+         met(agenda["p99_ms"] <= GOAL_AGENDA_MS)),
+    ]
+    print(f"\n{n} badges ({f['chinese_names']} Chinese names), {f['workers']} worker processes, "
+          f"chunks of {f['chunk_size']}; {f['machine']}")
+    print(f"Cold: {cold['rendered']} rendered in {cold['render_seconds']:.1f} s, "
+          f"file {cold['bytes'] / 1e6:.1f} MB; ReportLab file {rl['bytes'] / 1e6:.1f} MB "
+          f"(Chinese in {rl['cjk_font']}); warm: {warm['kept']} badges kept; "
+          f"agenda first render {agenda['first_render_seconds']:.2f} s, {agenda['n']} GETs")
+    print(f"Peak per process: {peak:.0f} MiB (parent {cold['parent_peak_mib']:.0f}, "
+          f"worker {cold['worker_peak_mib']:.0f}, VmHWM sampled from /proc); parent at the end "
+          f"{f['parent_peak_mib']:.0f} MiB; printing.last_render says "
+          f"{cold['last_render_worker_peak_mib']:.0f} MiB per worker (ru_maxrss, which a spawned "
+          f"process inherits from its parent)\n")
+    widths = [max(len(str(r[i])) for r in rows) for i in range(4)]
+    header = ("Figure", "Measured", "Goal", "")
+    widths = [max(w, len(h)) for w, h in zip(widths, header)]
+    for row in (header, *rows):
+        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip())
+
+
+if __name__ == "__main__":
+    run(main)
