@@ -13,10 +13,12 @@ WORKERS ?= 2
 APT_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 chromium poppler-utils
 
 JS_STAMP := eventapp/static/vendor/.installed
+CATALOGUES := eventapp/translations
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard $(CATALOGUES)/*/LC_MESSAGES/messages.po))
 
-.PHONY: install run test system-packages python-packages js-packages database clean
+.PHONY: install run test system-packages python-packages js-packages translations messages database clean
 
-install: system-packages python-packages js-packages database
+install: system-packages python-packages js-packages translations database
 
 system-packages:
 	@missing=""; \
@@ -47,9 +49,21 @@ $(JS_STAMP): $(wildcard package.json package-lock.json)
 	npm ci --no-audit --no-fund --loglevel=error && npm run --silent vendor && \
 	mkdir -p $(dir $(JS_STAMP)) && touch $(JS_STAMP)
 
+# The compiled catalogues (.mo) are build output, made from the .po files kept in git.
+translations: $(MO_FILES)
+
+$(CATALOGUES)/%/LC_MESSAGES/messages.mo: $(CATALOGUES)/%/LC_MESSAGES/messages.po | python-packages
+	@$(BIN)/pybabel compile -l $* -i $< -o $@
+
+# For developers after marking new strings: extract them and merge them into zh and de.
+messages: python-packages
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -k ngettext:1,2 -k lazy_ngettext:1,2 -k plural_forms:1,2 \
+	  --sort-by-file --no-wrap --project=eventapp -o $(CATALOGUES)/messages.pot .
+	$(BIN)/pybabel update -i $(CATALOGUES)/messages.pot -d $(CATALOGUES) --no-wrap --ignore-obsolete
+
 # Creates instance/ (database, secret key) and migrates the database named by DATABASE_URL
 # (default: SQLite in instance/); loads the demo forum once (seed-demo is idempotent).
-database: python-packages
+database: python-packages translations
 	@mkdir -p instance
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo

@@ -61,12 +61,13 @@ def load_or_create_secret_key(path: Path) -> str:
 
 
 def register_extensions(app: Flask) -> None:
-    from .i18n import select_locale
+    from .i18n import remember_language_of_page, select_locale
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    app.after_request(remember_language_of_page)
     login_manager.init_app(app)
     limiter.init_app(app)
     with app.app_context():

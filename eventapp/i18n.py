@@ -8,8 +8,9 @@ from babel import Locale
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
 from babel.dates import format_skeleton, get_timezone_name
-from flask import current_app, has_request_context, request, session
-from flask_babel import get_locale
+from babel.lists import format_list as babel_format_list
+from flask import current_app, g, has_request_context, request, session
+from flask_babel import get_locale, refresh
 
 # Which language fills in for a missing one: the forum's audience reads English best after
 # their own language.
@@ -19,14 +20,32 @@ HTML_LANG = {"zh": "zh-CN", "de": "de", "en": "en"}
 
 
 def select_locale() -> str:
-    """The switcher's remembered choice, then the browser's Accept-Language, then English."""
+    """The switcher's choice (?lang=, then the remembered one), then the preferred language
+    of the delegate whose private pages these are, then Accept-Language, then English."""
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI and background work: English unless told otherwise
         return "en"
-    chosen = request.args.get("lang") or session.get("language")
-    if chosen in languages:
-        return chosen
+    for chosen in (request.args.get("lang"), session.get("language"), g.get("preferred_language")):
+        if chosen in languages:
+            return chosen
     return request.accept_languages.best_match(languages) or "en"
+
+
+def remember_language_of_page(response):
+    """A page opened with ?lang= (a link from a mail, a shared URL) keeps its language on the
+    next pages and form posts, as the switcher does. Only pages: a PDF or JSON answer may be
+    shared by caches and must not set a cookie."""
+    chosen = request.args.get("lang")
+    if response.mimetype == "text/html" and chosen in current_app.config["LANGUAGES"]:
+        session["language"] = chosen
+    return response
+
+
+def use_preferred_language(language: str) -> None:
+    """The page belongs to someone who told us their language: use it unless the switcher
+    says otherwise (the locale may have been looked up already in this request)."""
+    g.preferred_language = language
+    refresh()
 
 
 def current_language() -> str:
@@ -43,6 +62,11 @@ def localized(text: dict | None, language: str | None = None) -> str:
         if text.get(candidate):
             return text[candidate]
     return next((v for v in text.values() if v), "")
+
+
+def format_list(items) -> str:
+    """A list as the page's language writes it: "A, B and C", "A, B und C", "A、B和C"."""
+    return babel_format_list([str(item) for item in items], locale=current_language())
 
 
 def to_local(moment: datetime, timezone: str) -> datetime:

@@ -57,6 +57,15 @@ def search_text(family_name: str, given_name: str, name_native: str, organisatio
     return " | ".join(dict.fromkeys(p.lower() for p in parts if p))
 
 
+def suggest_latin_name(name_native: str, family_first: bool = True) -> tuple[str, str]:
+    """Family and given name in pinyin from Chinese characters: 王小明 -> ("Wang", "Xiaoming");
+    ("", "") when the name has no Chinese characters."""
+    if not has_han(name_native):
+        return "", ""
+    family, given = split_native_name(name_native, family_first)
+    return "".join(pinyin(family)).capitalize(), "".join(pinyin(given)).capitalize()
+
+
 def sort_name(family_name: str, given_name: str, name_native: str) -> str:
     """A key that sorts family name first, Chinese names by their pinyin."""
     if has_han(name_native):

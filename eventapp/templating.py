@@ -3,15 +3,17 @@ from __future__ import annotations
 
 from flask import Flask, request, url_for
 
-from . import i18n
+from . import i18n, names
 from .models import OrganisationType, RegistrationStatus, StaffRole
 
 
 def register(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters["localized"] = i18n.localized
+    app.jinja_env.filters["format_list"] = i18n.format_list
     app.jinja_env.globals.update(
         LANGUAGE_NAMES=i18n.LANGUAGE_NAMES,
+        has_han=names.has_han,
         RegistrationStatus=RegistrationStatus,
         OrganisationType=OrganisationType,
         StaffRole=StaffRole,

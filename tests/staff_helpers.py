@@ -1,4 +1,4 @@
-"""Signing staff in during tests."""
+"""Signing staff in during tests, and every staff URL to try."""
 from __future__ import annotations
 
 from eventapp.models import StaffRole
@@ -20,3 +20,28 @@ def sign_in(client, app, role: StaffRole, email: str | None = None):
     response = client.post("/staff/login", data={"email": email, "password": PASSWORD})
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     return client
+
+
+def staff_urls(app):
+    """Every URL of the admin and door blueprints, with sample values for their parts."""
+    from werkzeug.routing import AnyConverter, IntegerConverter
+
+    adapter = app.url_map.bind("forum.test")
+    urls = []
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith(("admin.", "door.")):
+            continue
+        values = {}
+        for name in rule.arguments:
+            converter = rule._converters[name]
+            if isinstance(converter, IntegerConverter):
+                values[name] = 1
+            elif isinstance(converter, AnyConverter):
+                values[name] = "csv"
+            else:
+                values[name] = "exhibition"
+        path = adapter.build(rule.endpoint, values, method=next(iter(rule.methods - {"HEAD", "OPTIONS"})))
+        method = "GET" if "GET" in rule.methods else "POST"
+        urls.append((rule.endpoint, method, path))
+    assert len(urls) > 10
+    return urls

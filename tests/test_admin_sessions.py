@@ -222,7 +222,7 @@ def test_agenda_items_are_added_changed_and_deleted(app, client, forum):
             select(AgendaItem.id).where(AgendaItem.presenter_name == "Dr. Anna Schmidt")
         ).scalar_one()
     edit_page = text_of(client.get(f"/admin/agenda/{item_id}/edit?lang=en"))
-    assert 'value="12:10"' in edit_page and "Missing: Chinese, English" in edit_page
+    assert 'value="12:10"' in edit_page and "Missing: Chinese and English" in edit_page
     assert_valid_and_labelled(edit_page)
     changed = client.post(f"/admin/agenda/{item_id}/edit", data={**item, "starts_at": "12:15", "title_en": "Open discussion"})
     assert changed.status_code == 302

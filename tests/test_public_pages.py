@@ -132,7 +132,7 @@ def test_edit_with_errors_re_renders_with_entries(client, forum):
 
 def test_delegate_adds_a_session_then_cancels_one_then_everything(client, app, forum):
     path = manage_path(register_by_api(client, [SYMPOSIUM]))
-    client.post(path + "/sessions", data={"session": "exhibition"})
+    client.post(path + "/sessions?lang=en", data={"session": "exhibition"})
     page = text_of(client.get(path + "?lang=en"))
     assert "Special Exhibition of Hidden Champions: your seat is confirmed." in page
     with app.app_context():

@@ -1,38 +1,11 @@
 """Who may open which staff page: anonymous users are sent to sign in, lesser roles get 403."""
 from __future__ import annotations
 
-
-
 from eventapp.models import StaffRole
 
-from .staff_helpers import PASSWORD, make_staff, sign_in
+from .staff_helpers import PASSWORD, make_staff, sign_in, staff_urls
 
 ADMIN_ONLY = {"admin.staff", "admin.staff_change", "admin.audit_log"}
-
-
-def staff_urls(app):
-    """Every URL of the admin and door blueprints, with sample values for their parts."""
-    from werkzeug.routing import AnyConverter, IntegerConverter
-
-    adapter = app.url_map.bind("forum.test")
-    urls = []
-    for rule in app.url_map.iter_rules():
-        if not rule.endpoint.startswith(("admin.", "door.")):
-            continue
-        values = {}
-        for name in rule.arguments:
-            converter = rule._converters[name]
-            if isinstance(converter, IntegerConverter):
-                values[name] = 1
-            elif isinstance(converter, AnyConverter):
-                values[name] = "csv"
-            else:
-                values[name] = "exhibition"
-        path = adapter.build(rule.endpoint, values, method=next(iter(rule.methods - {"HEAD", "OPTIONS"})))
-        method = "GET" if "GET" in rule.methods else "POST"
-        urls.append((rule.endpoint, method, path))
-    assert len(urls) > 10
-    return urls
 
 
 def test_anonymous_users_are_sent_to_sign_in_from_every_staff_url(app, client, forum):

@@ -21,7 +21,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional
 
-from ..i18n import HTML_LANG, current_language, timezone_name, to_local
+from ..i18n import HTML_LANG, current_language, format_list, timezone_name, to_local
 from ..models import LANGUAGES, AgendaItem, ExhibitorTheme, Session
 from ..public.forms import country_choices, strip
 from ..public.routes import exhibitor_theme_labels
@@ -61,7 +61,7 @@ def missing_translation_notes(session: Session) -> list[str]:
         _(
             "%(text)s (%(language)s)",
             text=TEXT_LABELS[name],
-            language=", ".join(str(LANGUAGE_LABELS[code]) for code in codes),
+            language=format_list(LANGUAGE_LABELS[code] for code in codes),
         )
         for name, codes in programme.missing_translations(session).items()
     ]

@@ -100,6 +100,7 @@ def create_registration():
         meta={"csrf": False},
         session_choices=[(s.slug, s.slug) for s in event.sessions],
     )
+    form.confirm_pinyin_suggestion = False
     if not form.validate() or type_errors:
         return field_errors(422, {**form.errors, **type_errors})
     try:

@@ -66,7 +66,7 @@ def programme_ics():
 @bp.get("/r/<token>/agenda.pdf")
 def personal_agenda_pdf(token: str):
     delegate = delegate_or_404(token)
-    language = request.args.get("lang") or delegate.language
+    language = current_language()  # ?lang=, the switcher's choice, else the delegate's own
     try:
         content = agendas.personal_agenda_pdf(delegate, language)
     except FontMissing as missing:
@@ -79,7 +79,7 @@ def personal_agenda_pdf(token: str):
 def personal_agenda_ics(token: str):
     delegate = delegate_or_404(token)
     response = document_response(
-        calendar.personal_ics(delegate, request.args.get("lang")),
+        calendar.personal_ics(delegate, current_language()),
         "text/calendar",
         f"{delegate.event.slug}-my-sessions.ics",
         inline=False,

@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 
 from ..i18n import LANGUAGE_NAMES, current_language
 from ..models import PUBLIC_ORGANISATION_TYPES, NameOrder, OrganisationType
+from ..names import fold, pinyin, suggest_latin_name
 
 # Babel's territories include groupings and private-use codes that are not countries.
 NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"}
@@ -24,13 +25,22 @@ def upper(value):
     return value.strip().upper() if isinstance(value, str) else value
 
 
+# Names the forum uses where CLDR's differ (mainland usage for a Beijing government forum).
+COUNTRY_NAMES = {"zh": {"TW": "中国台湾"}}
+
+
+def country_sort_key(name: str, language: str) -> str:
+    """Chinese names by pinyin, others without accents (Ägypten under A, not after Z)."""
+    return fold(" ".join(pinyin(name)) if language == "zh" else name)
+
+
 @lru_cache(maxsize=8)
 def country_choices(language: str) -> tuple[tuple[str, str], ...]:
     """ISO 3166 alpha-2 countries named in the page's language, China and Germany first."""
-    territories = Locale.parse(language).territories
+    territories = {**Locale.parse(language).territories, **COUNTRY_NAMES.get(language, {})}
     codes = [c for c in territories if len(c) == 2 and c.isalpha() and c not in NOT_COUNTRIES]
     first = [c for c in ("CN", "DE") if c in codes]
-    rest = sorted((c for c in codes if c not in first), key=lambda c: territories[c])
+    rest = sorted((c for c in codes if c not in first), key=lambda c: country_sort_key(territories[c], language))
     return tuple((c, territories[c]) for c in first + rest)
 
 
@@ -52,7 +62,7 @@ class DelegateDetailsForm(FlaskForm):
 
     family_name = StringField(
         _l("Family name"), [InputRequired(), Length(max=100)], filters=[strip],
-        description=_l("In Latin letters, e.g. Wang or Müller."),
+        description=_l("In Latin letters, e.g. Wang or Müller. Left empty, it is filled in from a name in Chinese characters."),
     )
     given_name = StringField(
         _l("Given name"), [InputRequired(), Length(max=100)], filters=[strip],
@@ -102,11 +112,37 @@ class DelegateDetailsForm(FlaskForm):
         default="en",
     )
 
+    # The HTML form shows the pinyin it filled in and asks the person to check it before
+    # saving; the JSON API (no one to ask) takes the suggestion as it is.
+    confirm_pinyin_suggestion = True
+    pinyin_suggested = False
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         labels = organisation_type_labels()
         self.organisation_type.choices = [(t.value, labels[t]) for t in PUBLIC_ORGANISATION_TYPES]
         self.country.choices = [("", _l("Choose…"))] + list(country_choices(current_language()))
+
+
+    def validate(self, extra_validators=None) -> bool:
+        suggested = self.fill_latin_name_from_native()
+        valid = super().validate(extra_validators)
+        if suggested and valid and self.confirm_pinyin_suggestion:
+            self.pinyin_suggested = True
+            return False
+        return valid
+
+    def fill_latin_name_from_native(self) -> bool:
+        """Both Latin name fields empty and a name in Chinese characters: fill in its pinyin."""
+        if self.family_name.data or self.given_name.data:
+            return False
+        family_first = self.native_name_order.data != NameOrder.GIVEN_FIRST.value
+        family, given = suggest_latin_name(self.name_native.data or "", family_first)
+        if not given:
+            return False
+        for field, value in ((self.family_name, family), (self.given_name, given)):
+            field.data, field.raw_data = value, [value]
+        return True
 
 
 class RegistrationForm(DelegateDetailsForm):

@@ -5,7 +5,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 
 from ..extensions import db
-from ..i18n import current_language, localized
+from ..i18n import current_language, localized, use_preferred_language
 from ..models import Registration, RegistrationStatus
 from ..services import registration as registration_service
 from ..services.registration import DelegateDetails, RegistrationRefused
@@ -31,6 +31,7 @@ def delegate_or_404(token: str):
     delegate = registration_service.find_delegate_by_token(token)
     if delegate is None:
         abort(404)
+    use_preferred_language(delegate.language)
     return delegate
 
 

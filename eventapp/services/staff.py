@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import secrets
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -30,11 +31,10 @@ def create_user(email: str, role: StaffRole, password: str, name: str = "") -> S
     """A new staff account; the email must be new and the password long enough."""
     email = email.strip().lower()
     if "@" not in email:
-        raise StaffError("Give an email address.")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise StaffError(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.")
+        raise StaffError(_("Give an email address."))
+    check_password_length(password)
     if find_user(email) is not None:
-        raise StaffError(f"There is already an account for {email}.")
+        raise StaffError(_("There is already an account for %(email)s.", email=email))
     user = StaffUser(
         email=email,
         name=name,
@@ -46,9 +46,15 @@ def create_user(email: str, role: StaffRole, password: str, name: str = "") -> S
     return user
 
 
-def set_password(user: StaffUser, password: str) -> None:
+def check_password_length(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise StaffError(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.")
+        raise StaffError(
+            _("The password needs at least %(count)d characters.", count=MIN_PASSWORD_LENGTH)
+        )
+
+
+def set_password(user: StaffUser, password: str) -> None:
+    check_password_length(password)
     user.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
     db.session.commit()
 
