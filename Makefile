@@ -8,6 +8,8 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
+# Links in mails point here (set it to the public address in production).
+PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)/
 # Fonts for Chinese on badges, HarfBuzz subsetting (WeasyPrint is ~10x slower without it),
 # Chromium for the browser tests, poppler for looking at PDFs.
 APT_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 chromium poppler-utils
@@ -72,7 +74,8 @@ run: install
 	@echo "==> Demo staff logins (sign in at http://$(HOST):$(PORT)/staff/login):"
 	@$(FLASK) demo-accounts
 	@echo "==> eventapp is serving at http://$(HOST):$(PORT)/ (background worker: huey)"
-	@$(BIN)/huey_consumer eventapp.tasks.huey --workers 2 --worker-type thread --quiet & consumer=$$!; \
+	@[ -n "$$MAIL_SERVER" ] || echo "==> Mails to delegates are written to instance/mail/ (set MAIL_SERVER to send them)"
+	@export PUBLIC_BASE_URL=$(PUBLIC_BASE_URL); $(BIN)/huey_consumer eventapp.tasks.huey --workers 2 --worker-type thread --quiet & consumer=$$!; \
 	trap 'kill $$consumer 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn -w $(WORKERS) -b $(HOST):$(PORT) --access-logfile - 'eventapp:create_app()'
 

@@ -125,9 +125,11 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_tasks(app: Flask) -> None:
+    from .services import mail
     from .tasks import register
 
     register(app)
+    mail.register(app)
 
 
 def register_cli(app: Flask) -> None:

@@ -22,9 +22,11 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo_accounts_command)
     from .cli_agenda import agenda_command
     from .cli_badges import badges_command
+    from .cli_mail import send_mail_command
 
     app.cli.add_command(agenda_command)
     app.cli.add_command(badges_command)
+    app.cli.add_command(send_mail_command)
 
 
 def _parse_date(ctx, param, value: str | None) -> date:

@@ -34,3 +34,19 @@ class Config:
     HUEY_IMMEDIATE = False  # tests: run background tasks inline
     # Public base URL for links that leave the request (CLI, mails); empty = from the request.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
+
+    # Mail (see services/mail.py). Without MAIL_SERVER, mails are written to instance/mail/.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "0") == "1"  # STARTTLS
+    MAIL_USE_SSL = os.environ.get("MAIL_USE_SSL", "0") == "1"  # TLS from the start (port 465)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "forum@eventapp.localhost")
+    MAIL_TIMEOUT = 30  # seconds for one SMTP conversation
+    MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "8"))
+    MAIL_RETRY_BASE = 60  # seconds before the second attempt; doubled each time
+    MAIL_RETRY_MAX = 3600
+    MAIL_SENDING_LEASE = 600  # a mail SENDING longer than this was interrupted
+    # Queue the sender right after a commit that wrote mails (the periodic task catches up).
+    MAIL_SEND_AFTER_COMMIT = os.environ.get("MAIL_SEND_AFTER_COMMIT", "1") != "0"

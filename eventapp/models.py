@@ -241,8 +241,11 @@ class Delegate(db.Model):
     phone: Mapped[str] = mapped_column(String(40), default="")
     language: Mapped[str] = mapped_column(String(2), default="en")
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    # Only a hash of the private link's token is stored; the token itself is shown once.
+    # Only a hash of the private link's token is stored. The token is an HMAC of this random
+    # nonce with the app's secret key, so mails can carry the link while the database alone
+    # reveals none (services.registration.private_link_token).
     manage_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    manage_link_nonce: Mapped[str | None] = mapped_column(String(32))
     # Random code in the badge's QR: no name, no email.
     checkin_code: Mapped[str] = mapped_column(String(16), unique=True)
     # Lower-cased names (Latin, native script, pinyin with and without tones), organisation
@@ -485,6 +488,62 @@ class PrintJob(db.Model):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     created_by: Mapped[StaffUser | None] = relationship()
+
+
+class MailKind(enum.StrEnum):
+    RECEIVED = "received"  # registration received, each session's status
+    WAITLISTED = "waitlisted"  # every new registration is on a waiting list
+    PROMOTED = "promoted"  # a seat from the waiting list
+    CANCELLED = "cancelled"
+    DETAILS_CHANGED = "details_changed"  # by an organiser
+    PRIVATE_LINK = "private_link"  # the link sent again (or a new one)
+    MESSAGE = "message"  # written by an organiser to a session's delegates
+
+
+class MailStatus(enum.StrEnum):
+    QUEUED = "queued"  # waiting for its (next) attempt
+    SENDING = "sending"  # handed to the server now; left so only if the sender died meanwhile
+    SENT = "sent"
+    FAILED = "failed"  # gave up after retries, or interrupted while sending: an organiser decides
+
+
+class OutboxMail(db.Model):
+    """A mail noted in the same transaction as the change it tells of and delivered later by
+    the sender (services.mail): a committed change always has its mail, a rolled-back one
+    never. It is written when sent, from the delegate's data then (so a corrected address
+    is used on a retry), in their language; `payload` holds what the change was."""
+
+    __tablename__ = "outbox_mails"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delegate_id: Mapped[int | None] = mapped_column(
+        ForeignKey("delegates.id", ondelete="SET NULL"), index=True
+    )
+    kind: Mapped[MailKind] = mapped_column(str_enum(MailKind, "mail_kind"))
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    # The same Message-ID on every attempt: a receiver can tell a repeat from a new mail.
+    message_id: Mapped[str] = mapped_column(String(200), unique=True)
+    status: Mapped[MailStatus] = mapped_column(
+        str_enum(MailStatus, "mail_status"), default=MailStatus.QUEUED
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    # As written on the last attempt, for the organisers' list.
+    recipient: Mapped[str] = mapped_column(String(254), default="")
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    language: Mapped[str] = mapped_column(String(2), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(200), default="system")
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    delegate: Mapped[Delegate | None] = relationship()
+
+    __table_args__ = (
+        Index("ix_outbox_mails_due", "status", "next_attempt_at"),
+        CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+    )
 
 
 class AuditEntry(db.Model):

@@ -1,4 +1,5 @@
-"""Background work on huey: badges rendered ahead of printing, agendas, print-shop batches.
+"""Background work on huey: badges rendered ahead of printing, agendas, print-shop batches,
+and the mail sender (after each commit that wrote mails, and every minute for retries).
 
 The queue lives in SQLite in instance/ by default, in Redis when REDIS_URL is set (then
 several app servers share it). `make run` starts a consumer beside the web server:
@@ -15,7 +16,7 @@ import os
 from pathlib import Path
 
 from flask import Flask, current_app, has_app_context
-from huey import RedisHuey, SqliteHuey
+from huey import RedisHuey, SqliteHuey, crontab
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session as OrmSession
 
@@ -70,6 +71,24 @@ def run_print_job(job_id: int) -> None:
 
     with task_app().app_context():
         printing.run_print_job(job_id)
+
+
+@huey.task()
+def send_mail() -> None:
+    """Deliver the mails due now (queued after a commit that wrote some)."""
+    from .services import mail
+
+    with task_app().app_context():
+        mail.send_due()
+
+
+@huey.periodic_task(crontab(minute="*"))
+def send_mail_every_minute() -> None:
+    """Retries come due later, and a commit's own task may have been lost: look every minute."""
+    from .services import mail
+
+    with task_app().app_context():
+        mail.send_due()
 
 
 def enqueue(task, *args) -> bool:

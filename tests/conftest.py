@@ -88,6 +88,7 @@ def app(database_url):
             "RATELIMIT_ENABLED": False,
             "PRERENDER_DOCUMENTS": False,  # badge tests turn it on where they need it
             "HUEY_IMMEDIATE": True,
+            "MAIL_SEND_AFTER_COMMIT": False,  # tests send with mail.send_due() when they mean to
             "SERVER_NAME": "forum.test",
         }
     )

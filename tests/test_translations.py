@@ -21,8 +21,9 @@ KEYWORDS = {"_": None, "gettext": None, "lazy_gettext": None, "_l": None,
 def extracted_messages() -> set[str]:
     """What `pybabel extract -F babel.cfg` finds now, so a new string without a
     translation fails here rather than showing English on a Chinese page."""
-    method_map = [("eventapp/**.py", "python"), ("templates/**.html", "jinja2")]
-    options_map = {"templates/**.html": {"extensions": "jinja2.ext.do", "silent": "false"}}
+    method_map = [("eventapp/**.py", "python"), ("templates/**.html", "jinja2"), ("templates/**.txt", "jinja2")]
+    jinja = {"extensions": "jinja2.ext.do", "silent": "false"}
+    options_map = {"templates/**.html": jinja, "templates/**.txt": jinja}
     found = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
         ROOT, method_map, options_map, keywords=KEYWORDS

@@ -20,6 +20,7 @@ from ..models import (
     Session,
     SessionKind,
 )
+from . import mail
 from .registration import DelegateDetails, register_many, sessions_by_slug
 
 
@@ -139,12 +140,14 @@ def add_fake_delegates(
     progress: Callable[[int], None] | None = None,
     chunk: int = 500,
 ) -> int:
-    """Register `count` fake delegates for a session (the exhibition by default)."""
+    """Register `count` fake delegates for a session (the exhibition by default). They get no
+    mail: their addresses are made up."""
     people = fake_delegate_details(count, seed)
     (session,) = sessions_by_slug(event, [session_slug])
-    for start in range(0, len(people), chunk):
-        part = people[start : start + chunk]
-        register_many(event, part, [session.slug], actor="cli:fake-delegates", by_staff=True)
-        if progress:
-            progress(len(part))
+    with mail.suppressed():
+        for start in range(0, len(people), chunk):
+            part = people[start : start + chunk]
+            register_many(event, part, [session.slug], actor="cli:fake-delegates", by_staff=True)
+            if progress:
+                progress(len(part))
     return len(people)

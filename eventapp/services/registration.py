@@ -10,24 +10,29 @@ were wrong.
 """
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import secrets
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import datetime
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from .. import names
 from ..extensions import db
 from ..i18n import format_local_datetime, localized
+from . import mail
 from .transactions import write_transaction
 from ..models import (
     AuditEntry,
     Delegate,
     Event,
+    MailKind,
     NameOrder,
     OrganisationType,
     Registration,
@@ -108,10 +113,26 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def new_manage_token() -> tuple[str, str]:
-    """A 256-bit random token for the private link, and the hash that is stored."""
-    token = secrets.token_urlsafe(32)
-    return token, hash_token(token)
+def private_link_token(nonce: str) -> str:
+    """The private link's 256-bit token: an HMAC of the delegate's random nonce with the
+    secret key. The database keeps the nonce and the token's hash, so the mail sender can
+    write the link again, while a copy of the database alone opens no one's registration."""
+    key = current_app.secret_key
+    key = key.encode() if isinstance(key, str) else key
+    digest = hmac.new(key, f"private-link:{nonce}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def new_manage_token() -> tuple[str, str, str]:
+    """A fresh private link: its token, the hash that is stored, and the nonce it comes from."""
+    nonce = secrets.token_hex(16)
+    token = private_link_token(nonce)
+    return token, hash_token(token), nonce
+
+
+def current_private_link_token(delegate: Delegate) -> str | None:
+    """The token of the delegate's link now (None for a link made before nonces existed)."""
+    return private_link_token(delegate.manage_link_nonce) if delegate.manage_link_nonce else None
 
 
 def new_checkin_code() -> str:
@@ -261,6 +282,21 @@ def _set_status(
         to_status=status.value,
         **details,
     )
+    _note_mail(registration, status, previous, actor)
+
+
+def _note_mail(
+    registration: Registration, status: RegistrationStatus, previous: RegistrationStatus | None, actor: str
+) -> None:
+    """What the delegate is told of this change (one mail per kind and transaction)."""
+    delegate, ids = registration.delegate, [registration.id]
+    if previous is None:  # a new registration, confirmed or waitlisted
+        waitlisted = ids if status == RegistrationStatus.WAITLISTED else []
+        mail.note(delegate, MailKind.RECEIVED, actor=actor, registrations=ids, waitlisted=waitlisted)
+    elif status == RegistrationStatus.CONFIRMED:
+        mail.note(delegate, MailKind.PROMOTED, actor=actor, registrations=ids)
+    elif status == RegistrationStatus.CANCELLED:
+        mail.note(delegate, MailKind.CANCELLED, actor=actor, registrations=ids)
 
 
 def _next_waitlist_rank(session: Session) -> int:
@@ -352,11 +388,12 @@ def refresh_name_keys(delegate: Delegate) -> None:
 
 
 def _create_delegate(event: Event, details: DelegateDetails, actor: str) -> tuple[Delegate, str]:
-    token, token_hash = new_manage_token()
+    token, token_hash, nonce = new_manage_token()
     delegate = Delegate(
         event=event,
         consent_at=utcnow(),
         manage_token_hash=token_hash,
+        manage_link_nonce=nonce,
         checkin_code=new_checkin_code(),
     )
     _apply_details(delegate, details)
@@ -478,6 +515,8 @@ def update_details(delegate: Delegate, details: DelegateDetails, *, actor: str) 
         changed = [f.name for f in fields(DelegateDetails) if getattr(before, f.name) != getattr(after, f.name)]
         if changed:
             record_audit("details_changed", actor, delegate=delegate, fields=changed)
+            if actor.startswith("staff:"):  # the delegate knows what they changed themselves
+                mail.note(delegate, MailKind.DETAILS_CHANGED, actor=actor, fields=changed)
     return delegate
 
 
@@ -564,11 +603,12 @@ def promote(registration: Registration, *, actor: str) -> Registration:
 
 def renew_private_link(delegate: Delegate, *, actor: str) -> str:
     """A new private link for the delegate; the old one stops working. Returns the token."""
-    token, token_hash = new_manage_token()
+    token, token_hash, nonce = new_manage_token()
     with write_transaction():
         delegate = db.session.get(Delegate, delegate.id, populate_existing=True)
-        delegate.manage_token_hash = token_hash
+        delegate.manage_token_hash, delegate.manage_link_nonce = token_hash, nonce
         record_audit("private_link_renewed", actor, delegate=delegate)
+        mail.note(delegate, MailKind.PRIVATE_LINK, actor=actor, renewed=True)
     return token
 
 

@@ -1,0 +1,528 @@
+"""Mail to delegates through an outbox.
+
+A change that a delegate should hear about notes it (`note`) inside the transaction that
+makes the change; just before that transaction commits, the notes become `OutboxMail` rows,
+one per delegate and kind of news. So a committed registration always has its mail and a
+rolled-back one never does, and nothing slow (templates, SMTP) runs under the seat lock.
+
+The sender (`send_due`: the huey task, `flask send-mail`) claims due mails one at a time,
+writes each from the delegate's data then, in their language, and hands it to the transport:
+SMTP when MAIL_SERVER is set, else .eml files in instance/mail/. A mail is marked SENDING
+before it is handed over and SENT after: a failure puts it back in the queue with a growing
+delay, and after MAIL_MAX_ATTEMPTS it is FAILED for organisers to see and resend. If the
+sender dies between the two, the mail stays SENDING; it is not sent again by itself (it may
+have arrived), but shown to organisers as interrupted after MAIL_SENDING_LEASE.
+"""
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+from collections.abc import Iterable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from flask import current_app, has_request_context, render_template, request
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
+from sqlalchemy import event as sa_event
+from sqlalchemy import select
+from sqlalchemy.orm import Session as OrmSession
+
+from ..extensions import db
+from ..i18n import HTML_LANG, localized
+from ..models import (
+    Delegate,
+    MailKind,
+    MailStatus,
+    OutboxMail,
+    Registration,
+    RegistrationStatus,
+    Session,
+    utcnow,
+)
+from .transactions import write_transaction
+
+log = logging.getLogger(__name__)
+
+_NOTES = "eventapp_mail_notes"
+_SUPPRESSED = "eventapp_mail_suppressed"
+_QUEUED = "eventapp_mail_queued"
+
+SUBJECTS = {
+    MailKind.RECEIVED: _l("Your registration: %(event)s"),
+    MailKind.WAITLISTED: _l("You are on the waiting list: %(event)s"),
+    MailKind.PROMOTED: _l("Your seat is confirmed: %(event)s"),
+    MailKind.CANCELLED: _l("Registration cancelled: %(event)s"),
+    MailKind.DETAILS_CHANGED: _l("Your details were updated: %(event)s"),
+    MailKind.PRIVATE_LINK: _l("Your private link: %(event)s"),
+}
+# These carry the personal agenda as a calendar file.
+WITH_CALENDAR = {MailKind.RECEIVED, MailKind.PROMOTED}
+
+
+class MailNotWritten(Exception):
+    """The mail cannot be written (its delegate is gone): retrying will not help."""
+
+
+# --- noting changes inside a transaction ----------------------------------------------------
+
+
+def note(delegate: Delegate, kind: MailKind, *, actor: str = "system", **payload) -> None:
+    """Tell the delegate about this change once the transaction commits. Notes of one kind
+    for one delegate in one transaction make one mail (registration ids are gathered)."""
+    dbs = db.session()
+    if dbs.info.get(_SUPPRESSED):
+        return
+    notes = dbs.info.setdefault(_NOTES, {})
+    entry = notes.setdefault((delegate.id, kind), {"actor": actor})
+    for name, value in payload.items():
+        if isinstance(value, list):
+            entry[name] = entry.get(name, []) + value
+        else:
+            entry[name] = value
+
+
+@contextmanager
+def suppressed():
+    """No mails for changes made inside (demo data, fake delegates: nobody to write to)."""
+    dbs = db.session()
+    dbs.info[_SUPPRESSED] = True
+    try:
+        yield
+    finally:
+        dbs.info.pop(_SUPPRESSED, None)
+
+
+def _write_notes_to_outbox(session: OrmSession) -> None:
+    notes = session.info.pop(_NOTES, None)
+    if not notes:
+        return
+    for (delegate_id, kind), entry in notes.items():
+        actor = entry.pop("actor")
+        for name, value in entry.items():
+            if isinstance(value, list):
+                entry[name] = sorted(set(value))
+        if kind == MailKind.RECEIVED and entry["waitlisted"] == entry["registrations"]:
+            kind = MailKind.WAITLISTED  # nothing confirmed: the waiting list is the news
+        session.add(
+            OutboxMail(
+                delegate_id=delegate_id, kind=kind, payload=entry,
+                message_id=new_message_id(), created_by=actor,
+            )
+        )
+    session.info[_QUEUED] = True
+
+
+def _after_commit(session: OrmSession) -> None:
+    if session.info.pop(_QUEUED, False):
+        from ..tasks import enqueue, send_mail
+
+        if current_app.config.get("MAIL_SEND_AFTER_COMMIT"):
+            enqueue(send_mail)
+
+
+def _after_rollback(session: OrmSession) -> None:
+    session.info.pop(_NOTES, None)
+    session.info.pop(_QUEUED, None)
+
+
+def register(app) -> None:
+    if not sa_event.contains(OrmSession, "before_commit", _write_notes_to_outbox):
+        sa_event.listen(OrmSession, "before_commit", _write_notes_to_outbox)
+        sa_event.listen(OrmSession, "after_commit", _after_commit)
+        sa_event.listen(OrmSession, "after_soft_rollback", lambda s, t: _after_rollback(s))
+
+
+def new_message_id() -> str:
+    domain = current_app.config["MAIL_DEFAULT_SENDER"].rpartition("@")[2] or "eventapp.local"
+    return make_msgid("eventapp", domain=domain)
+
+
+# --- links that leave the request -----------------------------------------------------------
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute URL for a mail: PUBLIC_BASE_URL when set, else the request's host, else
+    SERVER_NAME, else the address `make run` serves at."""
+    config = current_app.config
+    if config.get("PUBLIC_BASE_URL"):
+        base = config["PUBLIC_BASE_URL"]
+    elif has_request_context():
+        base = request.host_url
+    elif config.get("SERVER_NAME"):
+        base = f"{config['PREFERRED_URL_SCHEME']}://{config['SERVER_NAME']}/"
+    else:
+        base = "http://127.0.0.1:5000/"
+    parts = urlsplit(base)
+    adapter = current_app.url_map.bind(
+        parts.netloc, script_name=parts.path.rstrip("/") or "/", url_scheme=parts.scheme or "https"
+    )
+    return adapter.build(endpoint, values, force_external=True)
+
+
+# --- writing a mail -------------------------------------------------------------------------
+
+
+@dataclass
+class WrittenMail:
+    recipient: str
+    language: str
+    subject: str
+    text: str
+    html: str
+    attachments: list[tuple[str, bytes]] = field(default_factory=list)  # (file name, ics)
+
+
+def _registrations(delegate: Delegate, ids: Iterable[int]) -> list[Registration]:
+    wanted = set(ids)
+    rows = [r for r in delegate.registrations if r.id in wanted]
+    return sorted(rows, key=lambda r: (r.session.starts_at, r.session.id))
+
+
+def salutation_name(delegate: Delegate, language: str) -> str:
+    """王小明 in Chinese mails, WANG Xiaoming or Jürgen Müller in the others."""
+    if language == "zh" and delegate.name_native:
+        return delegate.name_native
+    return delegate.latin_name
+
+
+def write(mail: OutboxMail) -> WrittenMail:
+    """The mail as it goes out now, in the delegate's language."""
+    from ..services import agendas, calendar  # imported on use: PDF/ICS modules are heavy
+    from .registration import current_private_link_token, waitlist_position
+
+    delegate = db.session.get(Delegate, mail.delegate_id) if mail.delegate_id else None
+    if delegate is None:
+        raise MailNotWritten("the delegate no longer exists")
+    language = delegate.language if delegate.language in HTML_LANG else "en"
+    event = delegate.event
+    token = current_private_link_token(delegate)
+    payload = mail.payload or {}
+    with force_locale(language):
+        event_name = localized(event.name, language)
+        context = dict(
+            kind=mail.kind.value,
+            MailKind=MailKind,
+            delegate=delegate,
+            event=event,
+            event_name=event_name,
+            language=language,
+            html_lang=HTML_LANG[language],
+            name=salutation_name(delegate, language),
+            changed=_registrations(delegate, payload.get("registrations", [])),
+            live=agendas.personal_sessions(delegate),
+            waitlist_position=waitlist_position,
+            link=external_url("public.manage", token=token) if token else None,
+            register_url=external_url("public.register"),
+            programme_url=external_url("public.programme"),
+            renewed=payload.get("renewed", False),
+        )
+        if mail.kind == MailKind.MESSAGE:
+            subject = localized(payload["message"]["subject"], language)
+            context["message_body"] = localized(payload["message"]["body"], language)
+        else:
+            subject = str(SUBJECTS[mail.kind]) % {"event": event_name}
+        context["subject"] = subject
+        text = render_template(f"mail/{mail.kind.value}.txt", **context)
+        html = render_template("mail/mail.html", body=Markup(_text_to_html(text, context)), **context)
+        attachments = []
+        if mail.kind in WITH_CALENDAR and any(r.confirmed for r in context["live"]):
+            attachments.append((f"{event.slug}.ics", calendar.personal_ics(delegate, language)))
+    return WrittenMail(delegate.email, language, subject, text, html, attachments)
+
+
+def _text_to_html(text: str, context: dict) -> str:
+    """The HTML part says what the text part says: paragraphs, with links made clickable."""
+    links = {u for u in (context.get("link"), context.get("register_url"), context.get("programme_url")) if u}
+    paragraphs = []
+    for block in text.strip().split("\n\n"):
+        lines = []
+        for line in block.split("\n"):
+            stripped = line.strip()
+            if stripped in links:
+                lines.append(Markup('<a href="{0}">{0}</a>').format(stripped))
+            else:
+                lines.append(escape(line))
+        paragraphs.append(Markup("<p>") + Markup("<br>\n").join(lines) + Markup("</p>"))
+    return Markup("\n").join(paragraphs)
+
+
+def build_message(mail: OutboxMail, written: WrittenMail, sender: str, sender_name: str) -> EmailMessage:
+    message = EmailMessage()
+    message["Subject"] = written.subject
+    message["From"] = Address(display_name=sender_name, addr_spec=sender)
+    message["To"] = Address(display_name=mail.delegate.latin_name if mail.delegate else "", addr_spec=written.recipient)
+    message["Date"] = format_datetime(utcnow())
+    message["Message-ID"] = mail.message_id
+    message["Auto-Submitted"] = "auto-generated" if mail.kind != MailKind.MESSAGE else "no"
+    message.set_content(written.text)
+    message.add_alternative(written.html, subtype="html")
+    for filename, content in written.attachments:
+        message.add_attachment(
+            content, maintype="text", subtype="calendar", filename=filename, params={"method": "PUBLISH"}
+        )
+    message["Content-Language"] = HTML_LANG[written.language]  # after set_content, which drops it
+    return message
+
+
+# --- transports -----------------------------------------------------------------------------
+
+
+class SmtpTransport:
+    def __init__(self, config):
+        self.config = config
+
+    def send(self, message: EmailMessage, envelope_from: str, recipient: str) -> None:
+        c = self.config
+        timeout = c["MAIL_TIMEOUT"]
+        if c["MAIL_USE_SSL"]:
+            smtp = smtplib.SMTP_SSL(c["MAIL_SERVER"], c["MAIL_PORT"], timeout=timeout,
+                                    context=ssl.create_default_context())
+        else:
+            smtp = smtplib.SMTP(c["MAIL_SERVER"], c["MAIL_PORT"], timeout=timeout)
+        with smtp:
+            if c["MAIL_USE_TLS"] and not c["MAIL_USE_SSL"]:
+                smtp.starttls(context=ssl.create_default_context())
+            if c["MAIL_USERNAME"]:
+                smtp.login(c["MAIL_USERNAME"], c["MAIL_PASSWORD"])
+            smtp.send_message(message, from_addr=envelope_from, to_addrs=[recipient])
+
+    def describe(self) -> str:
+        return f"SMTP {self.config['MAIL_SERVER']}:{self.config['MAIL_PORT']}"
+
+
+class DirectoryTransport:
+    """Writes each mail to a .eml file: the default without MAIL_SERVER, so a new user can
+    open what delegates would get. One file per outbox mail: a repeat overwrites it."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+
+    def send(self, message: EmailMessage, envelope_from: str, recipient: str) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        name = message["Message-ID"].strip("<>").replace("@", "_at_").replace("/", "_")
+        target = self.directory / f"{name}.eml"
+        partial = target.with_suffix(".part")
+        partial.write_bytes(bytes(message))
+        partial.replace(target)
+
+    def describe(self) -> str:
+        return f"files in {self.directory}"
+
+
+def transport():
+    config = current_app.config
+    if config.get("MAIL_SERVER"):
+        return SmtpTransport(config)
+    return DirectoryTransport(Path(current_app.instance_path) / "mail")
+
+
+# --- sending --------------------------------------------------------------------------------
+
+
+@dataclass
+class SendReport:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    interrupted: int = 0
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """1, 2, 4, 8 … minutes after the first, second … failed attempt, at most MAIL_RETRY_MAX."""
+    config = current_app.config
+    seconds = config["MAIL_RETRY_BASE"] * 2 ** max(attempts - 1, 0)
+    return timedelta(seconds=min(seconds, config["MAIL_RETRY_MAX"]))
+
+
+def _claim_next(now: datetime) -> OutboxMail | None:
+    """Mark the next due mail SENDING and commit, so no other sender takes it."""
+    with write_transaction(keep_loaded=True):
+        mail = db.session.execute(
+            select(OutboxMail)
+            .where(OutboxMail.status == MailStatus.QUEUED, OutboxMail.next_attempt_at <= now)
+            .order_by(OutboxMail.next_attempt_at, OutboxMail.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        ).scalar_one_or_none()
+        if mail is None:
+            return None
+        mail.status = MailStatus.SENDING
+        mail.attempts += 1
+        mail.claimed_at = utcnow()
+    return mail
+
+
+def mark_interrupted(now: datetime | None = None) -> int:
+    """Mails left SENDING longer than the lease: the sender died while handing them over.
+    They may have arrived, so they are not sent again without an organiser."""
+    cutoff = (now or utcnow()) - timedelta(seconds=current_app.config["MAIL_SENDING_LEASE"])
+    with write_transaction():
+        stuck = db.session.execute(
+            select(OutboxMail).where(OutboxMail.status == MailStatus.SENDING, OutboxMail.claimed_at < cutoff)
+        ).scalars().all()
+        for mail in stuck:
+            mail.status = MailStatus.FAILED
+            mail.last_error = "interrupted while sending; it may have arrived"
+    return len(stuck)
+
+
+def send_one(mail: OutboxMail, via, now: datetime | None = None) -> MailStatus:
+    config = current_app.config
+    try:
+        written = write(mail)
+        mail.recipient, mail.subject, mail.language = written.recipient, written.subject[:300], written.language
+        sender = config["MAIL_DEFAULT_SENDER"]
+        sender_name = localized(mail.delegate.event.name, written.language)
+        message = build_message(mail, written, sender, sender_name)
+        via.send(message, sender, written.recipient)
+    except Exception as error:  # noqa: BLE001 - whatever it was, the mail must not stay SENDING
+        if not isinstance(error, (MailNotWritten, smtplib.SMTPException, OSError)):
+            log.exception("mail %s could not be written or sent", mail.id)
+        permanent = isinstance(error, MailNotWritten)
+        with write_transaction():
+            mail = db.session.get(OutboxMail, mail.id, populate_existing=True)
+            mail.last_error = f"{type(error).__name__}: {error}"[:2000]
+            if permanent or mail.attempts >= config["MAIL_MAX_ATTEMPTS"]:
+                mail.status = MailStatus.FAILED
+            else:
+                mail.status = MailStatus.QUEUED
+                mail.next_attempt_at = (now or utcnow()) + retry_delay(mail.attempts)
+            status = mail.status
+        log.warning("mail %s to %s not sent: %s", mail.id, mail.recipient, mail.last_error)
+        return status
+    with write_transaction():
+        mail = db.session.get(OutboxMail, mail.id, populate_existing=True)
+        mail.status = MailStatus.SENT
+        mail.sent_at = utcnow()
+        mail.last_error = ""
+        mail.recipient, mail.subject, mail.language = written.recipient, written.subject[:300], written.language
+    return MailStatus.SENT
+
+
+def send_due(limit: int | None = None, now: datetime | None = None) -> SendReport:
+    """One pass: every mail due now (at most `limit`), one at a time."""
+    report = SendReport(interrupted=mark_interrupted(now))
+    via = transport()
+    while limit is None or report.sent + report.retrying + report.failed < limit:
+        mail = _claim_next(now or utcnow())
+        if mail is None:
+            break
+        status = send_one(mail, via, now)
+        if status == MailStatus.SENT:
+            report.sent += 1
+        elif status == MailStatus.QUEUED:
+            report.retrying += 1
+        else:
+            report.failed += 1
+    return report
+
+
+# --- what organisers do ---------------------------------------------------------------------
+
+
+def resend(mail: OutboxMail, *, actor: str) -> OutboxMail:
+    """Send a mail again: a failed or interrupted one goes back to the queue; a sent one is
+    queued anew as a copy (with its own Message-ID)."""
+    from .registration import record_audit
+
+    with write_transaction():
+        mail = db.session.get(OutboxMail, mail.id, populate_existing=True)
+        if mail.status in (MailStatus.FAILED, MailStatus.SENDING):
+            mail.status, mail.attempts, mail.next_attempt_at = MailStatus.QUEUED, 0, utcnow()
+            again = mail
+        else:
+            again = OutboxMail(
+                delegate_id=mail.delegate_id, kind=mail.kind, payload=mail.payload,
+                message_id=new_message_id(), created_by=actor,
+            )
+            db.session.add(again)
+        db.session.flush()
+        record_audit("mail_resent", actor, delegate=mail.delegate, mail=mail.id, kind=mail.kind.value)
+        db.session.info[_QUEUED] = True
+    return again
+
+
+def send_private_link(delegate: Delegate, *, actor: str) -> None:
+    """Mail the delegate their private link (the current one)."""
+    from .registration import record_audit
+
+    with write_transaction():
+        delegate = db.session.get(Delegate, delegate.id)
+        note(delegate, MailKind.PRIVATE_LINK, actor=actor)
+        record_audit("private_link_sent", actor, delegate=delegate)
+
+
+@dataclass
+class Audience:
+    session: Session
+    statuses: tuple[RegistrationStatus, ...]
+
+
+def audience_delegates(audience: Audience) -> list[Delegate]:
+    return list(
+        db.session.execute(
+            select(Delegate)
+            .join(Registration, Registration.delegate_id == Delegate.id)
+            .where(Registration.session_id == audience.session.id, Registration.status.in_(audience.statuses))
+            .order_by(Delegate.sort_name, Delegate.id)
+        ).scalars().unique()
+    )
+
+
+def message_preview(audience: Audience, subject: dict, body: dict) -> dict[str, WrittenMail]:
+    """The message as it would reach a delegate in each language (nothing is saved)."""
+    delegates = audience_delegates(audience)
+    previews = {}
+    for language in HTML_LANG:
+        sample = next((d for d in delegates if d.language == language), None)
+        if sample is None:
+            continue
+        mail = OutboxMail(delegate_id=sample.id, delegate=sample, kind=MailKind.MESSAGE,
+                          payload={"message": {"subject": subject, "body": body}})
+        previews[language] = write(mail)
+    return previews
+
+
+def queue_message(audience: Audience, subject: dict, body: dict, *, actor: str) -> int:
+    """Queue the organisers' message to every delegate of the audience; returns how many."""
+    from .registration import record_audit
+
+    with write_transaction():
+        delegates = audience_delegates(audience)
+        for delegate in delegates:
+            db.session.add(
+                OutboxMail(
+                    delegate_id=delegate.id, kind=MailKind.MESSAGE, created_by=actor,
+                    payload={"message": {"subject": subject, "body": body}},
+                    message_id=new_message_id(),
+                )
+            )
+        record_audit(
+            "message_sent", actor, session=audience.session, recipients=len(delegates),
+            statuses=[s.value for s in audience.statuses], subject=localized(subject, "en"),
+        )
+        db.session.info[_QUEUED] = True
+    return len(delegates)
+
+
+def outbox_counts() -> dict[MailStatus, int]:
+    from sqlalchemy import func
+
+    rows = db.session.execute(select(OutboxMail.status, func.count()).group_by(OutboxMail.status)).all()
+    counts = {status: 0 for status in MailStatus}
+    counts.update({status: count for status, count in rows})
+    return counts
+
+
+def describe_transport() -> str:
+    return transport().describe()
+
