@@ -29,6 +29,7 @@ class Config:
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute"
+    LOST_LINK_RATE_LIMIT = "5 per minute"  # each try may send a mail
     # Render badges and agendas in the background as soon as what is on them changes.
     PRERENDER_DOCUMENTS = os.environ.get("PRERENDER_DOCUMENTS", "1") != "0"
     HUEY_IMMEDIATE = False  # tests: run background tasks inline

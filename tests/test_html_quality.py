@@ -32,7 +32,7 @@ def pages(client):
     manage = "/" + register_by_api(client, ["exhibition"], base=CHINESE).json["manage_url"].split("/", 3)[3]
     return [
         "/", "/sessions/german-enterprise-symposium", "/sessions/exhibition", "/register",
-        manage, manage + "/confirmation", manage + "/edit", manage + "/cancel", "/no-such-page",
+        manage, manage + "/confirmation", manage + "/edit", manage + "/cancel", "/no-such-page", "/r/lost",
     ]
 
 

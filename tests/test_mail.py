@@ -284,3 +284,20 @@ def test_demo_delegates_get_no_mail(app, runner, forum):
     assert outbox(app) == []
     with app.app_context():
         assert db.session.execute(select(Registration)).first() is not None
+
+
+def test_a_delegate_who_lost_the_link_gets_it_mailed_and_strangers_learn_nothing(smtp_app, client, inbox, forum):
+    response = register_by_api(client, ["exhibition"], base=GERMAN, language="en", email="Jurgen@Example.de")
+    form = client.get("/r/lost?lang=en").get_data(as_text=True)
+    assert '<label for="email"' in form
+    known = client.post("/r/lost", data={"email": "jurgen@example.de"}).get_data(as_text=True)
+    unknown = client.post("/r/lost", data={"email": "nobody@example.de"}).get_data(as_text=True)
+    assert "a mail with the private link is on its way" in known
+    assert known.replace("jurgen", "X") == unknown.replace("nobody", "X")  # the same answer
+    send_due(smtp_app)
+    assert [m["Subject"].split(":")[0] for m in inbox.messages] == ["Your registration", "Your private link"]
+    assert private_link(response) in body_text(inbox.messages[1])
+    bad = client.post("/r/lost", data={"email": "not an address"})
+    assert bad.status_code == 422 and 'value="not an address"' in bad.get_data(as_text=True)
+    # The 404 of an old private link points here.
+    assert "/r/lost" in client.get("/r/no-such-token").get_data(as_text=True)

@@ -171,3 +171,12 @@ class AddSessionForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A button that changes something: only a CSRF token to check."""
+
+
+class LostLinkForm(FlaskForm):
+    email = EmailField(
+        _l("Email"),
+        [InputRequired(), Email(check_deliverability=False), Length(max=254)],
+        filters=[strip],
+        description=_l("The address you registered with."),
+    )

@@ -4,9 +4,10 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from ..extensions import db
+from ..extensions import db, limiter
 from ..i18n import current_language, localized, use_preferred_language
 from ..models import Registration, RegistrationStatus
+from ..services import mail
 from ..services import registration as registration_service
 from ..services.registration import DelegateDetails, RegistrationRefused
 from . import bp
@@ -14,6 +15,7 @@ from .forms import (
     AddSessionForm,
     ConfirmForm,
     DelegateDetailsForm,
+    LostLinkForm,
     RegistrationForm,
     country_choices,
     organisation_type_labels,
@@ -227,6 +229,22 @@ def cancel_all(token: str):
         return redirect(url_for("public.manage", token=token))
     return render_template(
         "public/cancel_all.html", event=delegate.event, delegate=delegate, form=form, token=token
+    )
+
+
+@bp.route("/r/lost", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOST_LINK_RATE_LIMIT"], methods=["POST"])
+def lost_link():
+    """Mail the private link again to the address given. The answer is the same whether the
+    address is registered or not, so the page tells no one who is."""
+    event = event_or_404()
+    form = LostLinkForm()
+    if form.validate_on_submit():
+        for delegate in registration_service.delegates_by_email(event, form.email.data):
+            mail.send_private_link(delegate, actor="delegate:lost-link")
+        return render_template("public/lost_link.html", event=event, form=form, sent=True)
+    return render_template("public/lost_link.html", event=event, form=form, sent=False), (
+        422 if form.errors else 200
     )
 
 

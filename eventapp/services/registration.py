@@ -147,6 +147,14 @@ def find_delegate_by_token(token: str) -> Delegate | None:
     ).scalar_one_or_none()
 
 
+def delegates_by_email(event: Event, email: str) -> list[Delegate]:
+    return list(
+        db.session.execute(
+            select(Delegate).where(Delegate.event_id == event.id, Delegate.email_normalized == normalise_email(email))
+        ).scalars()
+    )
+
+
 def current_event() -> Event | None:
     """The event this installation serves: the one that starts last."""
     return db.session.execute(
