@@ -4,7 +4,9 @@ from __future__ import annotations
 from flask import jsonify, render_template
 
 from ..i18n import localized
+from ..models import MailStatus
 from ..public.routes import event_or_404
+from ..services.mail import outbox_counts
 from ..services.reports import dashboard_figures
 from . import bp
 
@@ -12,7 +14,10 @@ from . import bp
 @bp.get("/")
 def dashboard():
     event = event_or_404()
-    return render_template("admin/dashboard.html", event=event, figures=dashboard_figures(event))
+    return render_template(
+        "admin/dashboard.html", event=event, figures=dashboard_figures(event),
+        failed_mails=outbox_counts()[MailStatus.FAILED],
+    )
 
 
 @bp.get("/dashboard.json")

@@ -13,11 +13,13 @@ from ..models import CheckIn, Delegate, Registration, RegistrationStatus
 from ..public.forms import ConfirmForm, country_choices, organisation_type_labels
 from ..public.routes import event_or_404, manage_url
 from ..services import checkin as checkin_service
+from ..services import mail as mail_service
 from ..services import registration as registration_service
 from ..services.registration import DelegateDetails, RegistrationRefused
 from ..services.search import SORTS, DelegateQuery, search_delegates
 from . import bp
 from .forms import AddRegistrationForm, NewDelegateForm, StaffDelegateForm
+from .mail import delegate_mails, mail_rows_context
 
 PER_PAGE = 50
 
@@ -120,6 +122,9 @@ def delegate_page_context(delegate: Delegate, details_form: StaffDelegateForm | 
         "history": registration_service.delegate_history(delegate),
         "checkins": checkins,
         "organisation_types": organisation_type_labels(),
+        "mails": delegate_mails(delegate),
+        "link_can_be_mailed": registration_service.current_private_link_token(delegate) is not None,
+        **mail_rows_context(),
     }
 
 
@@ -211,6 +216,22 @@ def delegate_private_link(delegate_id: int):
     token = registration_service.renew_private_link(delegate, actor=staff_actor())
     context = delegate_page_context(delegate)
     return render_template("admin/delegate.html", new_private_link=manage_url(token), **context)
+
+
+@bp.post("/delegates/<int:delegate_id>/private-link/mail")
+def delegate_private_link_mail(delegate_id: int):
+    delegate = delegate_or_404(delegate_id)
+    if ConfirmForm().validate_on_submit():
+        if registration_service.current_private_link_token(delegate) is None:
+            flash(
+                _("This delegate's link was made before links could be mailed. "
+                  "Make a new private link: it is mailed to the delegate."),
+                "error",
+            )
+        else:
+            mail_service.send_private_link(delegate, actor=staff_actor())
+            flash(_("The private link will be mailed to %(email)s.", email=delegate.email), "success")
+    return redirect(url_for("admin.delegate_page", delegate_id=delegate_id) + "#mails")
 
 
 @bp.post("/checkins/<int:checkin_id>/undo")

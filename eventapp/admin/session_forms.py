@@ -35,6 +35,8 @@ TEXT_LABELS = {
     "description": _l("Description"),
     "room": _l("Room"),
     "presenter_organisation": _l("Presenter's organisation"),
+    "subject": _l("Subject"),  # an organisers' message (admin/mail.py)
+    "body": _l("Message"),
 }
 # The browser's picker and what it sends; seconds are accepted from hand-typed values.
 LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]

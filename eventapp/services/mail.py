@@ -68,7 +68,11 @@ SUBJECTS = {
 WITH_CALENDAR = {MailKind.RECEIVED, MailKind.PROMOTED}
 
 
-class MailNotWritten(Exception):
+# last_error of a mail whose sender died while handing it over (shown to organisers).
+INTERRUPTED = "interrupted while sending; it may have arrived"
+
+
+class MailNotWritten(RuntimeError):
     """The mail cannot be written (its delegate is gone): retrying will not help."""
 
 
@@ -141,9 +145,10 @@ def register(app) -> None:
         sa_event.listen(OrmSession, "after_soft_rollback", lambda s, t: _after_rollback(s))
 
 
-def new_message_id() -> str:
+def new_message_id(name: str | None = None) -> str:
+    """A random Message-ID, or one made from `name` (the same name gives the same id)."""
     domain = current_app.config["MAIL_DEFAULT_SENDER"].rpartition("@")[2] or "eventapp.local"
-    return make_msgid("eventapp", domain=domain)
+    return f"<{name}@{domain}>" if name else make_msgid("eventapp", domain=domain)
 
 
 # --- links that leave the request -----------------------------------------------------------
@@ -225,18 +230,31 @@ def write(mail: OutboxMail) -> WrittenMail:
             programme_url=external_url("public.programme"),
             renewed=payload.get("renewed", False),
         )
+        subject = context["subject"] = subject_in(mail, language, event_name)
         if mail.kind == MailKind.MESSAGE:
-            subject = localized(payload["message"]["subject"], language)
             context["message_body"] = localized(payload["message"]["body"], language)
-        else:
-            subject = str(SUBJECTS[mail.kind]) % {"event": event_name}
-        context["subject"] = subject
         text = render_template(f"mail/{mail.kind.value}.txt", **context)
         html = render_template("mail/mail.html", body=Markup(_text_to_html(text, context)), **context)
         attachments = []
         if mail.kind in WITH_CALENDAR and any(r.confirmed for r in context["live"]):
             attachments.append((f"{event.slug}.ics", calendar.personal_ics(delegate, language)))
     return WrittenMail(delegate.email, language, subject, text, html, attachments)
+
+
+def subject_in(mail: OutboxMail, language: str, event_name: str) -> str:
+    """The subject in `language`; call under force_locale(language)."""
+    if mail.kind == MailKind.MESSAGE:
+        return localized((mail.payload or {}).get("message", {}).get("subject"), language)
+    return str(SUBJECTS[mail.kind]) % {"event": event_name}
+
+
+def subject_of(mail: OutboxMail) -> str:
+    """The subject as sent, or for a mail not written yet, as it will be."""
+    if mail.subject or mail.delegate is None:
+        return mail.subject
+    language = mail.delegate.language
+    with force_locale(language):
+        return subject_in(mail, language, localized(mail.delegate.event.name, language))
 
 
 def _text_to_html(text: str, context: dict) -> str:
@@ -371,7 +389,7 @@ def mark_interrupted(now: datetime | None = None) -> int:
         ).scalars().all()
         for mail in stuck:
             mail.status = MailStatus.FAILED
-            mail.last_error = "interrupted while sending; it may have arrived"
+            mail.last_error = INTERRUPTED
     return len(stuck)
 
 
@@ -492,25 +510,37 @@ def message_preview(audience: Audience, subject: dict, body: dict) -> dict[str, 
     return previews
 
 
-def queue_message(audience: Audience, subject: dict, body: dict, *, actor: str) -> int:
-    """Queue the organisers' message to every delegate of the audience; returns how many."""
+class MessageAlreadyQueued(Exception):
+    pass
+
+
+def queue_message(audience: Audience, subject: dict, body: dict, *, actor: str, key: str) -> int:
+    """Queue the organisers' message to every delegate of the audience; returns how many.
+    `key` names this message (made when it was previewed): its mails' Message-IDs come from
+    it, so a second click on Send finds them taken and queues nothing twice."""
+    from sqlalchemy.exc import IntegrityError
+
     from .registration import record_audit
 
-    with write_transaction():
-        delegates = audience_delegates(audience)
-        for delegate in delegates:
-            db.session.add(
+    try:
+        with write_transaction():
+            delegates = audience_delegates(audience)
+            db.session.add_all(
                 OutboxMail(
                     delegate_id=delegate.id, kind=MailKind.MESSAGE, created_by=actor,
                     payload={"message": {"subject": subject, "body": body}},
-                    message_id=new_message_id(),
+                    message_id=new_message_id(f"message.{key}.{delegate.id}"),
                 )
+                for delegate in delegates
             )
-        record_audit(
-            "message_sent", actor, session=audience.session, recipients=len(delegates),
-            statuses=[s.value for s in audience.statuses], subject=localized(subject, "en"),
-        )
-        db.session.info[_QUEUED] = True
+            db.session.flush()
+            record_audit(
+                "message_sent", actor, session=audience.session, recipients=len(delegates),
+                statuses=[s.value for s in audience.statuses], subject=localized(subject, "en"),
+            )
+            db.session.info[_QUEUED] = True
+    except IntegrityError:
+        raise MessageAlreadyQueued(key) from None
     return len(delegates)
 
 
