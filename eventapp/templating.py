@@ -19,6 +19,11 @@ def register(app: Flask) -> None:
         StaffRole=StaffRole,
     )
 
+    @app.template_global()
+    def page_url(number: int) -> str:
+        """This page's URL with the same filters, on page `number`."""
+        return url_for(request.endpoint, **{**(request.view_args or {}), **request.args.to_dict(), "page": number})
+
     @app.template_filter("local_time")
     def local_time(moment, event):
         return i18n.format_local_time(moment, event.timezone)

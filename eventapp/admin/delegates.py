@@ -70,7 +70,6 @@ def delegates():
         organisation_types=organisation_type_labels(),
         countries=country_choices(current_language()),
         sorts=sort_labels(),
-        page_url=lambda number: url_for("admin.delegates", **{**request.args.to_dict(), "page": number}),
     )
 
 

@@ -146,7 +146,6 @@ def mail_outbox():
         kind=kind,
         counts=mail_service.outbox_counts(),
         transport=mail_service.describe_transport(),
-        page_url=lambda n: url_for("admin.mail_outbox", **{**request.args.to_dict(), "page": n}),
         **mail_rows_context(),
     )
 
