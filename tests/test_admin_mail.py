@@ -60,7 +60,7 @@ def fail(app, mail_id: int, error: str) -> None:
 
 
 def test_outbox_lists_a_registrations_mail_and_shows_it_sent(app, client, forum):
-    payload = person(GERMAN)
+    payload = person(GERMAN, language="en")
     client.post("/api/v1/registrations", json={**payload, "sessions": [SYMPOSIUM]})
     sign_in(client, app, StaffRole.ORGANISER)
     page = text_of(client.get("/admin/mail?lang=en"))

@@ -301,3 +301,15 @@ def test_a_delegate_who_lost_the_link_gets_it_mailed_and_strangers_learn_nothing
     assert bad.status_code == 422 and 'value="not an address"' in bad.get_data(as_text=True)
     # The 404 of an old private link points here.
     assert "/r/lost" in client.get("/r/no-such-token").get_data(as_text=True)
+
+
+def test_a_late_mail_still_tells_of_its_own_change(smtp_app, client, inbox, forum):
+    response = register_by_api(client, ["exhibition"], base=GERMAN, language="en")
+    path = "/" + private_link(response).split("/", 3)[3]
+    client.post(path + "/cancel")  # before the sender ran: both mails go out together
+    send_due(smtp_app)
+    received, cancelled = inbox.messages
+    assert received["Subject"].startswith("Your registration:") and "Confirmed" in body_text(received)
+    assert "Cancelled" not in body_text(received)
+    assert cancelled["Subject"].startswith("Registration cancelled:") and "Cancelled" in body_text(cancelled)
+    assert "register again" in body_text(cancelled)

@@ -16,6 +16,7 @@ have arrived), but shown to organisers as interrupted after MAIL_SENDING_LEASE.
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 import ssl
 from collections.abc import Iterable
@@ -116,6 +117,8 @@ def _write_notes_to_outbox(session: OrmSession) -> None:
                 entry[name] = sorted(set(value))
         if kind == MailKind.RECEIVED and entry["waitlisted"] == entry["registrations"]:
             kind = MailKind.WAITLISTED  # nothing confirmed: the waiting list is the news
+        if entry.get("registrations"):
+            entry["status_at_change"] = _statuses_now(session, entry["registrations"])
         session.add(
             OutboxMail(
                 delegate_id=delegate_id, kind=kind, payload=entry,
@@ -123,6 +126,19 @@ def _write_notes_to_outbox(session: OrmSession) -> None:
             )
         )
     session.info[_QUEUED] = True
+
+
+def _statuses_now(session: OrmSession, registration_ids: list[int]) -> dict[str, list]:
+    """Each registration's status and waiting-list position as this change left them: the
+    mail tells of the change, even if it goes out after later ones."""
+    from .registration import waitlist_position
+
+    snapshot = {}
+    for registration_id in registration_ids:
+        registration = session.get(Registration, registration_id)
+        if registration is not None:
+            snapshot[str(registration_id)] = [registration.status.value, waitlist_position(registration)]
+    return snapshot
 
 
 def _after_commit(session: OrmSession) -> None:
@@ -186,10 +202,30 @@ class WrittenMail:
     attachments: list[tuple[str, bytes]] = field(default_factory=list)  # (file name, ics)
 
 
-def _registrations(delegate: Delegate, ids: Iterable[int]) -> list[Registration]:
+@dataclass
+class RegistrationAtChange:
+    """A registration as the mail's change left it (status_at_change), else as it is now."""
+
+    session: Session
+    status: RegistrationStatus
+    position: int | None
+
+
+def _registrations(delegate: Delegate, ids: Iterable[int], snapshot: dict) -> list[RegistrationAtChange]:
+    from .registration import waitlist_position
+
     wanted = set(ids)
-    rows = [r for r in delegate.registrations if r.id in wanted]
-    return sorted(rows, key=lambda r: (r.session.starts_at, r.session.id))
+    rows = []
+    for registration in sorted(
+        (r for r in delegate.registrations if r.id in wanted), key=lambda r: (r.session.starts_at, r.session.id)
+    ):
+        status, position = snapshot.get(str(registration.id)) or (registration.status, waitlist_position(registration))
+        rows.append(RegistrationAtChange(registration.session, RegistrationStatus(status), position))
+    return rows
+
+
+def _now(rows) -> list[RegistrationAtChange]:
+    return [RegistrationAtChange(row.session, row.registration.status, row.waitlist_position) for row in rows]
 
 
 def salutation_name(delegate: Delegate, language: str) -> str:
@@ -202,7 +238,7 @@ def salutation_name(delegate: Delegate, language: str) -> str:
 def write(mail: OutboxMail) -> WrittenMail:
     """The mail as it goes out now, in the delegate's language."""
     from ..services import agendas, calendar  # imported on use: PDF/ICS modules are heavy
-    from .registration import current_private_link_token, waitlist_position
+    from .registration import current_private_link_token
 
     delegate = db.session.get(Delegate, mail.delegate_id) if mail.delegate_id else None
     if delegate is None:
@@ -211,6 +247,7 @@ def write(mail: OutboxMail) -> WrittenMail:
     event = delegate.event
     token = current_private_link_token(delegate)
     payload = mail.payload or {}
+    live = agendas.personal_sessions(delegate)
     with force_locale(language):
         event_name = localized(event.name, language)
         context = dict(
@@ -222,9 +259,9 @@ def write(mail: OutboxMail) -> WrittenMail:
             language=language,
             html_lang=HTML_LANG[language],
             name=salutation_name(delegate, language),
-            changed=_registrations(delegate, payload.get("registrations", [])),
-            live=agendas.personal_sessions(delegate),
-            waitlist_position=waitlist_position,
+            changed=_registrations(delegate, payload.get("registrations", []), payload.get("status_at_change", {})),
+            live=_now(live),
+            has_seat=any(row.confirmed for row in live),
             link=external_url("public.manage", token=token) if token else None,
             register_url=external_url("public.register"),
             programme_url=external_url("public.programme"),
@@ -233,10 +270,11 @@ def write(mail: OutboxMail) -> WrittenMail:
         subject = context["subject"] = subject_in(mail, language, event_name)
         if mail.kind == MailKind.MESSAGE:
             context["message_body"] = localized(payload["message"]["body"], language)
-        text = render_template(f"mail/{mail.kind.value}.txt", **context)
+        # Optional paragraphs leave blank lines behind: keep one between paragraphs.
+        text = re.sub(r"\n{3,}", "\n\n", render_template(f"mail/{mail.kind.value}.txt", **context)).strip() + "\n"
         html = render_template("mail/mail.html", body=Markup(_text_to_html(text, context)), **context)
         attachments = []
-        if mail.kind in WITH_CALENDAR and any(r.confirmed for r in context["live"]):
+        if mail.kind in WITH_CALENDAR and context["has_seat"]:
             attachments.append((f"{event.slug}.ics", calendar.personal_ics(delegate, language)))
     return WrittenMail(delegate.email, language, subject, text, html, attachments)
 
