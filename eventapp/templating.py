@@ -60,6 +60,17 @@ def register(app: Flask) -> None:
         }
         return labels.get(action, action)
 
+    @app.template_filter("registration_status")
+    def registration_status(status: str) -> str:
+        from flask_babel import gettext as _
+
+        labels = {
+            RegistrationStatus.CONFIRMED: _("Confirmed"),
+            RegistrationStatus.WAITLISTED: _("On the waiting list"),
+            RegistrationStatus.CANCELLED: _("Cancelled"),
+        }
+        return labels.get(status, status)
+
     @app.template_filter("local_when")
     def local_when(moment, event):
         return i18n.format_local_when(moment, event.timezone)

@@ -107,7 +107,7 @@ def test_cancel_promote_and_capacity_still_holds(app, client, forum):
     assert "was promoted from the waiting list" in text_of(cancelled)
     assert seats(app, SYMPOSIUM)["confirmed"] == 1
     history = text_of(client.get(f"/admin/delegates/{waiting_id}?lang=en"))
-    assert "Promoted from the waiting list" in history and "waitlisted → confirmed" in history
+    assert "Promoted from the waiting list" in history and "On the waiting list → Confirmed" in history
 
 
 def test_organiser_edits_details_and_history_shows_who(app, client, forum):

@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, render_template, request
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import event as sa_event
@@ -352,7 +353,7 @@ class SmtpTransport:
             smtp.send_message(message, from_addr=envelope_from, to_addrs=[recipient])
 
     def describe(self) -> str:
-        return f"SMTP {self.config['MAIL_SERVER']}:{self.config['MAIL_PORT']}"
+        return _("the SMTP server %(server)s", server=f"{self.config['MAIL_SERVER']}:{self.config['MAIL_PORT']}")
 
 
 class DirectoryTransport:
@@ -371,7 +372,7 @@ class DirectoryTransport:
         partial.replace(target)
 
     def describe(self) -> str:
-        return f"files in {self.directory}"
+        return _("files in %(folder)s (no MAIL_SERVER is set)", folder=self.directory)
 
 
 def transport():
