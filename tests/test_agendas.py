@@ -238,7 +238,7 @@ def test_wrong_private_link_gives_the_404_page_for_every_document(client, forum)
 def test_badge_without_a_confirmed_seat_leads_back_to_the_private_page(app, client, forum):
     set_session(app, SYMPOSIUM, capacity=0)
     path = private_path(register_by_api(client, [SYMPOSIUM], base=GERMAN))
-    response = client.get(path + "/badge.pdf")
+    response = client.get(path + "/badge.pdf?lang=en")
     assert response.status_code == 302 and response.headers["Location"].endswith(path)
     page = client.get(response.headers["Location"] + "?lang=en").get_data(as_text=True)
     assert "You have no confirmed seat yet, so there is no badge." in page

@@ -296,20 +296,44 @@ def subject_of(mail: OutboxMail) -> str:
         return subject_in(mail, language, localized(mail.delegate.event.name, language))
 
 
+BULLET = "· "  # starts a session in the text part (templates/mail/_parts.txt)
+
+
 def _text_to_html(text: str, context: dict) -> str:
-    """The HTML part says what the text part says: paragraphs, with links made clickable."""
+    """The HTML part says what the text part says: paragraphs, links made clickable, and the
+    session lists (a "· " line with indented lines below it) as lists."""
     links = {u for u in (context.get("link"), context.get("register_url"), context.get("programme_url")) if u}
-    paragraphs = []
+
+    def line_html(line: str) -> Markup:
+        stripped = line.strip()
+        if stripped in links:
+            return Markup('<a href="{0}">{0}</a>').format(stripped)
+        return escape(stripped)
+
+    def paragraph(lines: list[str]) -> Markup:
+        return Markup("<p>") + Markup("<br>\n").join(line_html(line) for line in lines) + Markup("</p>")
+
+    def session_list(items: list[list[Markup]]) -> Markup:
+        return (
+            Markup('<ul style="padding-left:1.2em;margin:0 0 1em;">')
+            + Markup("").join(Markup('<li style="margin-bottom:0.5em;">') + Markup("<br>").join(i) + Markup("</li>") for i in items)
+            + Markup("</ul>")
+        )
+
+    blocks = []
     for block in text.strip().split("\n\n"):
-        lines = []
-        for line in block.split("\n"):
-            stripped = line.strip()
-            if stripped in links:
-                lines.append(Markup('<a href="{0}">{0}</a>').format(stripped))
+        items, rest = [], block.split("\n")
+        while rest and (rest[0].startswith(BULLET) or (items and rest[0].startswith(" "))):
+            line = rest.pop(0)
+            if line.startswith(BULLET):
+                items.append([Markup("<strong>{}</strong>").format(line[len(BULLET):])])
             else:
-                lines.append(escape(line))
-        paragraphs.append(Markup("<p>") + Markup("<br>\n").join(lines) + Markup("</p>"))
-    return Markup("\n").join(paragraphs)
+                items[-1].append(line_html(line))
+        if items:
+            blocks.append(session_list(items))
+        if rest:
+            blocks.append(paragraph(rest))
+    return Markup("\n").join(blocks)
 
 
 def build_message(mail: OutboxMail, written: WrittenMail, sender: str, sender_name: str) -> EmailMessage:
