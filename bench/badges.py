@@ -6,12 +6,15 @@ In one process, on a temporary SQLite database with the demo forum and `fake-del
    WeasyPrint in chunks in worker processes. Wall time and peak memory per process.
 2. Baseline, in the same run: a minimal ReportLab renderer (the engine Indico and pretix
    use) drawing the same content per badge (the same BadgeData), with the same number of
-   worker processes and chunks, merged into one PDF with pypdf. Ratio = cold / ReportLab.
+   worker processes and chunks, merged into one PDF with pypdf. Ratio = cold / ReportLab,
+   by wall time and by CPU time (all processes). By default it embeds Noto Sans CJK SC,
+   converted to TrueType for it before the timing (ReportLab cannot load CFF fonts).
 3. Warm batch: every badge kept; batch_pdf again, A6 and four to an A4 sheet.
 4. The served programme: programme_pdf once, then GET /agenda.pdf?lang=de through the
    Flask test client; p50/p99.
 
     .venv/bin/python bench/badges.py [--count 1000] [--chunk-size 50] [--requests 200]
+                                     [--reportlab-font noto|cid]
 
 Figures also go to bench/out/badges.json. Missing a goal does not make it exit 1; a batch
 with the wrong number of pages or an agenda request that is not 200 does.
@@ -21,6 +24,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import multiprocessing
 import os
 import resource
 import sys
@@ -43,34 +47,42 @@ GOAL_AGENDA_MS = 250
 
 MM = 72 / 25.4
 TRIM_W, TRIM_H, BLEED, SLUG = 105.0, 148.0, 3.0, 10.0  # mm; SLUG: room for the crop marks
-LATIN, LATIN_BOLD, CJK = "DejaVuSans", "DejaVuSans-Bold", "STSong-Light"
-FONT_FILES = {
-    LATIN: "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-    LATIN_BOLD: "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+DEJAVU = {
+    "regular": ("DejaVuSans", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+    "bold": ("DejaVuSans-Bold", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
 }
+CID_FONT = "STSong-Light"
+BASELINE_FONTS = ("noto", "cid")
 COLOURS = {
     "government": "#a51c24", "chamber": "#5a2d82", "association": "#00696f",
     "enterprise": "#1f5aa6", "press": "#f0b323", "exhibitor": "#2e7d32",
     "staff": "#1d1d1f", "other": "#5e6a78",
 }
-_fonts_ready = False
+_fonts: dict[str, str] = {}  # "regular", "bold", "cjk-regular", "cjk-bold": ReportLab font names
 
 
-def _register_fonts() -> None:
-    """Noto Sans CJK is a CFF-flavoured .ttc, which ReportLab's TTFont cannot load
-    ("postscript outlines are not supported"), so Chinese uses ReportLab's built-in CID font
-    STSong-Light (not embedded: the viewer supplies it), as Indico-like setups do."""
-    global _fonts_ready
-    if _fonts_ready:
+def _register_fonts(truetype: dict[str, str] | None) -> None:
+    """ReportLab embeds TrueType fonts only: its TTFont refuses Noto Sans CJK, a CFF-flavoured
+    .ttc ("postscript outlines are not supported"). With `truetype` ({"regular": path,
+    "bold": path} of Noto Sans CJK SC converted to TrueType, see noto_truetype) every text is
+    in it, embedded as a subset, as WeasyPrint embeds Noto Sans CJK. Without, Chinese is in
+    ReportLab's built-in CID font STSong-Light, not embedded (the viewer supplies it), and
+    Latin in DejaVu Sans."""
+    if _fonts:
         return
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.pdfbase.ttfonts import TTFont
 
-    for name, path in FONT_FILES.items():
-        pdfmetrics.registerFont(TTFont(name, path))
-    pdfmetrics.registerFont(UnicodeCIDFont(CJK))
-    _fonts_ready = True
+    if truetype:
+        for weight, path in truetype.items():
+            pdfmetrics.registerFont(TTFont(f"NotoSansSC-{weight}", path))
+            _fonts[weight] = _fonts[f"cjk-{weight}"] = f"NotoSansSC-{weight}"
+    else:
+        for weight, (name, path) in DEJAVU.items():
+            pdfmetrics.registerFont(TTFont(name, path))
+            _fonts[weight], _fonts[f"cjk-{weight}"] = name, CID_FONT
+        pdfmetrics.registerFont(UnicodeCIDFont(CID_FONT))
 
 
 def _has_han(text: str) -> bool:
@@ -78,7 +90,53 @@ def _has_han(text: str) -> bool:
 
 
 def _font(text: str, bold: bool = False) -> str:
-    return CJK if _has_han(text) else (LATIN_BOLD if bold else LATIN)
+    weight = "bold" if bold else "regular"
+    return _fonts[f"cjk-{weight}" if _has_han(text) else weight]
+
+
+def noto_truetype(directory: Path, characters: set[int]) -> dict[str, str]:
+    """Noto Sans CJK SC, regular and bold, with TrueType outlines (fontTools' cu2qu converts
+    the cubic curves), holding the characters given: {"regular": path, "bold": path}."""
+    import subprocess
+
+    from fontTools import subset
+    from fontTools.pens.cu2quPen import Cu2QuPen
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+    from fontTools.ttLib import TTFont, newTable
+
+    paths = {}
+    for weight in ("regular", "bold"):
+        located = subprocess.run(
+            ["fc-match", "-f", "%{file}\n%{index}", f"Noto Sans CJK SC:{weight}"],
+            capture_output=True, text=True, check=True,
+        ).stdout.split("\n")
+        font = TTFont(located[0], fontNumber=int(located[1] or 0))
+        options = subset.Options(layout_features=[], name_IDs=["*"], notdef_outline=True, desubroutinize=True)
+        options.drop_tables += ["GSUB", "GPOS", "GDEF", "BASE", "VORG", "vhea", "vmtx"]
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(unicodes=characters)
+        subsetter.subset(font)
+        order, outlines, glyphs = font.getGlyphOrder(), font.getGlyphSet(), {}
+        for name in order:
+            pen = TTGlyphPen(outlines)
+            outlines[name].draw(Cu2QuPen(pen, max_err=1.0, reverse_direction=True))
+            glyphs[name] = pen.glyph()
+        del font["CFF "]
+        font["loca"] = newTable("loca")
+        font["glyf"] = glyf = newTable("glyf")
+        glyf.glyphOrder, glyf.glyphs = order, glyphs
+        font["head"].glyphDataFormat = 0
+        font["maxp"] = maxp = newTable("maxp")
+        maxp.tableVersion = 0x00010000
+        for field in ("maxZones", "maxTwilightPoints", "maxStorage", "maxFunctionDefs", "maxInstructionDefs",
+                      "maxStackElements", "maxSizeOfInstructions", "maxComponentElements", "maxPoints",
+                      "maxContours", "maxCompositePoints", "maxCompositeContours", "maxComponentDepth"):
+            setattr(maxp, field, 1 if field == "maxZones" else 0)
+        font["post"].formatType = 3.0  # no glyph names
+        font.sfntVersion = "\x00\x01\x00\x00"
+        paths[weight] = str(directory / f"NotoSansSC-{weight}.ttf")
+        font.save(paths[weight])
+    return paths
 
 
 def _fitted(canvas, text: str, x: float, y: float, width: float, size: float, bold=False) -> None:
@@ -149,7 +207,6 @@ def reportlab_chunk(index: int, badges: list[dict]) -> tuple[int, bytes, int]:
     """One PDF for a chunk of badges (one page each), and the worker's ru_maxrss in KiB."""
     from reportlab.pdfgen.canvas import Canvas
 
-    _register_fonts()
     out = io.BytesIO()
     page = ((TRIM_W + 2 * SLUG) * MM, (TRIM_H + 2 * SLUG) * MM)
     canvas = Canvas(out, pagesize=page, pageCompression=1)
@@ -161,9 +218,9 @@ def reportlab_chunk(index: int, badges: list[dict]) -> tuple[int, bytes, int]:
     return index, out.getvalue(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def reportlab_batch(badges: list[dict], chunk_size: int, workers: int) -> tuple[bytes, list[int]]:
-    import multiprocessing
-
+def reportlab_batch(
+    badges: list[dict], chunk_size: int, workers: int, truetype: dict[str, str] | None
+) -> tuple[bytes, list[int]]:
     from pypdf import PdfWriter
 
     chunks = [badges[i : i + chunk_size] for i in range(0, len(badges), chunk_size)]
@@ -173,6 +230,7 @@ def reportlab_batch(badges: list[dict], chunk_size: int, workers: int) -> tuple[
         max_workers=min(workers, len(chunks)),
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_register_fonts,
+        initargs=(truetype,),
     ) as pool:
         for future in as_completed([pool.submit(reportlab_chunk, i, c) for i, c in enumerate(chunks)]):
             index, pdf, peak = future.result()
@@ -251,11 +309,24 @@ def parent_peak_kib() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and of its children that have ended (a batch's workers, once
+    its pool is shut down). Unlike wall time, it hardly changes with other load on the
+    machine."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=1000, help="fake delegates (default 1000)")
     parser.add_argument("--chunk-size", type=int, default=None, help="badges per chunk (default: printing.CHUNK_SIZE)")
     parser.add_argument("--requests", type=int, default=200, help="GET /agenda.pdf requests (default 200)")
+    parser.add_argument(
+        "--reportlab-font", choices=BASELINE_FONTS, default="noto",
+        help="noto (default): the baseline embeds Noto Sans CJK SC converted to TrueType; "
+             "cid: Chinese in ReportLab's STSong-Light, not embedded, Latin in DejaVu Sans",
+    )
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="eventapp-bench-badges-"))
@@ -290,6 +361,10 @@ def measure(args, workdir: Path) -> int:
     chunk_size = args.chunk_size or printing.CHUNK_SIZE
     failures: list[str] = []
     figures: dict = {"machine": before, "count": args.count, "workers": workers, "chunk_size": chunk_size}
+    cjk_font = {
+        "noto": "Noto Sans CJK SC as TrueType, embedded",
+        "cid": "STSong-Light (ReportLab CID font, not embedded)",
+    }[args.reportlab_font]
 
     with app.app_context():
         step("migrating and loading the demo forum")
@@ -310,20 +385,29 @@ def measure(args, workdir: Path) -> int:
         figures["chinese_names"] = chinese
         step(f"{len(delegates)} delegates with a seat ({chinese} with Chinese names); "
              f"{workers} workers, chunks of {chunk_size}")
+        truetype = None
+        if args.reportlab_font == "noto":
+            step("converting Noto Sans CJK SC to TrueType for ReportLab (not timed)")
+            texts = json.dumps([asdict(printing._badge_data(d, {})) for d in delegates], ensure_ascii=False)
+            characters = set(printing._common_characters()) | {ord(c) for c in texts}
+            # in a process of its own: fontTools reads the whole font, which would count as
+            # this process's peak memory
+            with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+                truetype = pool.submit(noto_truetype, workdir, characters).result()
 
         # 1. Cold batch
         step("cold batch (WeasyPrint), A6")
-        started = time.perf_counter()
+        started, cpu_before = time.perf_counter(), cpu_seconds()
         with ChildMemory() as children:
             cold = printing.batch_pdf(delegates, "a6", chunk_size=chunk_size, workers=workers)
-        cold_seconds = time.perf_counter() - started
+        cold_seconds, cold_cpu = time.perf_counter() - started, cpu_seconds() - cpu_before
         stats = printing.last_render
         cold_parent = parent_peak_kib()
         cold_worker = children.peak
         if page_count(cold) != len(delegates):
             failures.append(f"cold batch has {page_count(cold)} pages for {len(delegates)} badges")
         figures["cold"] = {
-            "seconds": round(cold_seconds, 2), "rendered": stats.rendered,
+            "seconds": round(cold_seconds, 2), "cpu_seconds": round(cold_cpu, 2), "rendered": stats.rendered,
             "render_seconds": round(stats.seconds, 2), "bytes": len(cold),
             "parent_peak_mib": mib(cold_parent), "worker_peak_mib": mib(cold_worker),
             "worker_processes": len(children.peaks),
@@ -334,20 +418,21 @@ def measure(args, workdir: Path) -> int:
 
         # 2. ReportLab baseline: the same BadgeData, made the same way batch_pdf makes it
         step("baseline (ReportLab), A6")
-        started = time.perf_counter()
+        started, cpu_before = time.perf_counter(), cpu_seconds()
         data = [printing._badge_data(d, shared) for d in delegates]
         plain = [asdict(b) for b in data]
         with ChildMemory() as rl_children:
-            baseline, _ = reportlab_batch(plain, chunk_size, workers)
-        rl_seconds = time.perf_counter() - started
+            baseline, _ = reportlab_batch(plain, chunk_size, workers, truetype)
+        rl_seconds, rl_cpu = time.perf_counter() - started, cpu_seconds() - cpu_before
         if page_count(baseline) != len(delegates):
             failures.append(f"ReportLab batch has {page_count(baseline)} pages")
         figures["reportlab"] = {
-            "seconds": round(rl_seconds, 2), "bytes": len(baseline),
+            "seconds": round(rl_seconds, 2), "cpu_seconds": round(rl_cpu, 2), "bytes": len(baseline),
             "worker_peak_mib": mib(rl_children.peak), "parent_peak_mib": mib(parent_peak_kib()),
-            "cjk_font": "STSong-Light (ReportLab CID font, not embedded)",
+            "cjk_font": cjk_font,
         }
         figures["ratio_cold_to_reportlab"] = round(ratio(cold_seconds, rl_seconds), 2)
+        figures["cpu_ratio_cold_to_reportlab"] = round(ratio(cold_cpu, rl_cpu), 2)
         step(f"ReportLab: {rl_seconds:.1f} s, {len(baseline) / 1e6:.1f} MB")
 
         # 3. Warm batches
@@ -407,6 +492,8 @@ def report(f: dict) -> None:
         ("ReportLab, same content", f"{rl['seconds']:.1f} s", "", ""),
         ("Ratio cold / ReportLab", f"{f['ratio_cold_to_reportlab']:.2f}×", f"≤ {GOAL_RATIO}",
          met(f["ratio_cold_to_reportlab"] <= GOAL_RATIO)),
+        ("CPU, cold / ReportLab (all processes)", f"{cold['cpu_seconds']:.1f} / {rl['cpu_seconds']:.1f} s", "", ""),
+        ("CPU ratio cold / ReportLab", f"{f['cpu_ratio_cold_to_reportlab']:.2f}×", "", ""),
         ("Peak memory, parent (cold)", f"{cold['parent_peak_mib']:.0f} MiB", f"≤ {GOAL_PEAK_MIB}",
          met(cold["parent_peak_mib"] <= GOAL_PEAK_MIB)),
         ("Peak memory, worker (cold)", f"{cold['worker_peak_mib']:.0f} MiB", f"≤ {GOAL_PEAK_MIB}",

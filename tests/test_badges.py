@@ -111,6 +111,52 @@ def test_badge_page_is_a6_with_3mm_bleed_and_room_for_crop_marks(app, forum):
     assert media_top - media_bottom == pytest.approx(A6[1] + 20 * MM, abs=0.05)
 
 
+def test_crop_marks_stand_on_the_trim_lines_outside_the_bleed(app, forum, tmp_path):
+    path = tmp_path / "badge.pdf"
+    path.write_bytes(badge_of(app, add_delegate(app)))
+    subprocess.run(["pdftoppm", "-r", "300", "-gray", "-singlefile", str(path), str(tmp_path / "badge")], check=True)
+    image = Image.open(tmp_path / "badge.pgm")
+
+    def darkest(x_mm: float, y_mm: float) -> int:
+        """The darkest pixel around a point of the page (the trim starts 10 mm in)."""
+        x, y = round(x_mm * 300 / 25.4), round(y_mm * 300 / 25.4)
+        return min(image.getpixel((x + dx, y + dy)) for dx in (-1, 0, 1) for dy in (-1, 0, 1))
+
+    left, right, top, bottom = 10, 115, 10, 158
+    marks = [(2.5, top), (122.5, top), (2.5, bottom), (122.5, bottom),  # on the horizontal trim lines
+             (left, 2.5), (right, 2.5), (left, 165.5), (right, 165.5)]  # on the vertical ones
+    assert all(darkest(x, y) < 128 for x, y in marks)
+    # 5 to 10 mm out: nothing between a mark and the bleed (3 mm out), nor beside a mark
+    assert darkest(6, top) == darkest(left, 6) == darkest(2.5, top + 2) == 255
+
+
+def test_a_name_outside_gb2312_is_printed_from_the_whole_font(app, forum, tmp_path):
+    """Badges take their glyphs from a subset of the common characters, made once; a rarer
+    character in a name comes from the whole font."""
+    content = badge_of(app, add_delegate(app, base=CHINESE, name_native="王喆堃", given_name="Zhekun"))
+    text = poppler("pdftotext", content, tmp_path, "-layout")
+    assert "王喆堃" in text and "WANG Zhekun" in text and "北京中德产业合作发展论坛" in text
+    fonts = poppler("pdffonts", content, tmp_path)
+    assert all(re.search(r"\syes\s+yes\s+yes", line) for line in fonts.splitlines()[2:])
+
+
+def test_badges_alike_share_their_static_part_which_a_batch_holds_once(app, forum, tmp_path):
+    """The header, band and labels are the same on every badge of one language and
+    delegation type: rendered once, and their fonts are in the print file once."""
+    adler = add_delegate(app, family_name="Adler")
+    add_delegate(app, family_name="Bauer")
+    add_delegate(app, base=CHINESE)
+    content = batch_of(app)
+    german, _, chinese = page_texts(content)
+    with app.app_context():
+        band = printing.badge_data(db.session.get(Delegate, adler)).organisation_type_label
+    assert "Beijinger Forum für chinesisch-deutsche" in german and band in german.replace(" ", "")
+    assert "Beijing China-Germany Forum" in chinese and "Beijinger" not in chinese
+    # Regular and bold for each badge's own text, and once more for the static part of
+    # each language.
+    assert content.count(b"/CIDFontType0C") == 3 * 2 + 2 * 2
+
+
 def test_qr_code_at_300_dpi_decodes_to_the_check_in_code_only(app, forum, tmp_path):
     import zxingcpp
 
@@ -360,7 +406,9 @@ def test_merging_any_other_pdf_shape_falls_back_to_pypdf(app, forum):
     content = badge_of(app, delegate_id)
     with app.app_context():
         data = printing.badge_data(db.session.get(Delegate, delegate_id))
-    other_shape = HTML(string=printing.badge_html([data])).write_pdf(font_config=pdf_service.font_configuration())
+    other_shape = HTML(string=printing.badge_html([data])).write_pdf(
+        stylesheets=[printing.badge_stylesheet()], font_config=pdf_service.font_configuration()
+    )
     assert printing._split_pdf(content) is not None and printing._split_pdf(other_shape) is None
     for sheet in printing.SHEETS:
         fast = printing.merge_badges([content, content], sheet)

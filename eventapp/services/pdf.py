@@ -1,5 +1,5 @@
 """What every printed document shares: the CJK font, one FontConfiguration per process,
-HTML to PDF with WeasyPrint, and QR codes as images."""
+HTML to PDF with WeasyPrint, and QR codes as images or PDF paths."""
 from __future__ import annotations
 
 import base64
@@ -62,11 +62,36 @@ def html_to_pdf(html: str, base_url: str | None = None, stylesheets: list | None
     )
 
 
+def _qr(data: str):
+    import segno
+
+    return segno.make(data, error="m", micro=False)
+
+
 def qr_png_data_uri(data: str, scale: int = 10, border: int = 4) -> str:
     """A QR code as a PNG data URI (WeasyPrint renders PNG faster than SVG); the border is
     the quiet zone in modules (4 is the standard's minimum)."""
-    import segno
-
     buffer = io.BytesIO()
-    segno.make(data, error="m", micro=False).save(buffer, kind="png", scale=scale, border=border)
+    _qr(data).save(buffer, kind="png", scale=scale, border=border)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def qr_pdf_path(data: str, left: float, top: float, size: float, border: int = 4) -> bytes:
+    """A QR code as PDF operators that fill its dark modules in black, a rectangle per run
+    of them in a row: `size` points wide with its quiet zone of `border` modules, its top
+    left corner at (left, top) in a space whose y axis points down (WeasyPrint's page)."""
+    matrix = _qr(data).matrix
+    module = size / (len(matrix) + 2 * border)
+    runs = []
+    for row, modules in enumerate(matrix):
+        column = 0
+        while column < len(modules):
+            end = column
+            while end < len(modules) and modules[end]:
+                end += 1
+            if end > column:
+                runs.append(f"{column + border} {row + border} {end - column} 1 re")
+            column = end + 1
+    # The rectangles are in modules, from the quiet zone's top left corner.
+    scale = f"q {module:.4f} 0 0 {module:.4f} {left:.3f} {top:.3f} cm 0 0 0 rg"
+    return "\n".join([scale, *runs, "f Q"]).encode()

@@ -10,6 +10,7 @@ and renders only the others, in chunks, in parallel processes.
 from __future__ import annotations
 
 import contextvars
+import gc
 import io
 import logging
 import multiprocessing
@@ -22,10 +23,11 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pydyf
 from babel import Locale
 from babel.dates import format_date, format_interval, format_skeleton
 from flask_babel import force_locale
@@ -51,7 +53,7 @@ from ..models import (
     utcnow,
 )
 from . import documents
-from .pdf import CJK_FONT_FAMILY, FontMissing, ensure_cjk_font, font_configuration, qr_png_data_uri
+from .pdf import CJK_FONT_FAMILY, FontMissing, ensure_cjk_font, font_configuration, qr_pdf_path
 from .registration import RegistrationRefused, current_event, sessions_by_slug
 from .transactions import write_transaction
 
@@ -59,12 +61,15 @@ log = logging.getLogger(__name__)
 
 # Bump when the layout code or the PDF's shape changes what a badge looks like: every kept
 # badge is then stale and is rendered again (edits of the template files count by themselves).
-TEMPLATE_VERSION = "badge-2026-2"
+TEMPLATE_VERSION = "badge-2026-3"
 TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
 
 MM = 72 / 25.4  # PDF points per millimetre
 BADGE_WIDTH_MM, BADGE_HEIGHT_MM = 105.0, 148.0  # A6 trim
 BLEED_MM = 3.0  # artwork past the trim; the page box is larger still, for the crop marks
+CROP_MARKS_MM = (5.0, 10.0)  # from and to, outside the trim
+# The QR code with its quiet zone: the code itself ends at the 7 mm margin.
+QR_LEFT_MM, QR_TOP_MM, QR_SIZE_MM = 73.8, 94.0, 28.0
 SHEETS = ("a6", "a4-4up")
 A4_WIDTH_MM, A4_HEIGHT_MM = 210.0, 297.0
 CHUNK_SIZE = 50  # badges per WeasyPrint document in a cold batch
@@ -406,7 +411,7 @@ NAME_BOX_TOP_MM, NAME_BOX_HEIGHT_MM = 31.0, 34.0
 
 
 def _layout(data: BadgeData) -> dict:
-    """Sizes, line breaks and places for one badge, and its colours and QR code."""
+    """Sizes, line breaks and places for one badge, and its colours."""
     colour, ink = BADGE_COLOURS.get(OrganisationType(data.organisation_type), BADGE_COLOURS[OrganisationType.OTHER])
     chinese_name = bool(data.name_latin)
     name = fit_text(
@@ -439,7 +444,6 @@ def _layout(data: BadgeData) -> dict:
         "sessions": _session_lines(data.sessions),
         "band": fit_text(data.organisation_type_label, 85.0, 16.0, max_lines=1, bold=True, letter_spacing=band_spacing),
         "band_spacing": band_spacing,
-        "qr": qr_png_data_uri(data.checkin_code, scale=4, border=4),
     }
 
 
@@ -456,21 +460,88 @@ def _template():
     return environment.get_template("print/badge.html")
 
 
-def badge_html(badges: Sequence[BadgeData]) -> str:
-    """One HTML document with a page per badge."""
-    return _template().render(badges=[_layout(data) for data in badges])
+def badge_html(badges: Sequence[BadgeData], part: str = "all") -> str:
+    """One HTML document with a page per badge (without the crop marks and the QR code,
+    which _finish_page draws): all of it, its "static" part or its "body" (see badge.html)."""
+    return _template().render(badges=[_layout(data) for data in badges], part=part)
 
 
-def _set_bleed_box(pdf) -> None:
-    """WeasyPrint's page box holds the bleed and the crop marks; the PDF's BleedBox says where
-    the artwork ends (3 mm past the TrimBox), as print shops expect."""
-    import pydyf
+@lru_cache(maxsize=1)
+def badge_stylesheet():
+    """badge.css, parsed once per process."""
+    from weasyprint import CSS
 
+    return CSS(filename=str(TEMPLATES / "print" / "badge.css"), font_config=font_configuration())
+
+
+@lru_cache(maxsize=1)
+def _crop_marks() -> bytes:
+    """PDF operators for the crop marks: 0.25 pt thick, on the trim lines, from 5 to 10 mm
+    outside the trim (in WeasyPrint's page space: points, from the trim's top left, y down)."""
+    near, far = (v * MM for v in CROP_MARKS_MM)
+    width, height, thickness = BADGE_WIDTH_MM * MM, BADGE_HEIGHT_MM * MM, 0.25
+    rectangles = []
+    for x in (0.0, width):
+        for y in (-far, height + near):
+            rectangles.append((x - thickness / 2, y, thickness, far - near))
+    for y in (0.0, height):
+        for x in (-far, width + near):
+            rectangles.append((x, y - thickness / 2, far - near, thickness))
+    return ("q 0 0 0 rg\n" + "\n".join("%.3f %.3f %.3f %.3f re" % r for r in rectangles) + "\nf Q").encode()
+
+
+class _RawObject(pydyf.Object):
+    """A PDF object given as bytes (copied from another PDF)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.body = b""
+
+    @property
+    def data(self) -> bytes:
+        return self.body
+
+
+def _add_form(pdf, page: _PdfParts) -> bytes:
+    """Copy a one-page PDF's page, with what it uses, into a pydyf PDF as a Form XObject
+    (a page of the same size: its BBox is the MediaBox); returns the form's reference."""
+    dictionary = page.objects[page.page][0]
+    contents = _number(rb"/Contents (\d+) 0 R", dictionary)
+    box = re.search(rb"/MediaBox \[([^\]]*)\]", dictionary)
+    if contents is None or box is None:
+        raise ValueError("the page has no single content stream or no MediaBox")
+    skipped = (page.catalog, page.pages, page.page, page.info)
+    copies = {old: _RawObject() for old in page.objects if old not in skipped}
+    for copy in copies.values():
+        pdf.add_object(copy)
+    numbers = {old: copy.number for old, copy in copies.items()}
+    for old, copy in copies.items():
+        if old == contents:
+            copy.body = _page_part(page, old, numbers, box.group(1))
+        else:
+            copy.body = _renumbered(page.objects[old], numbers)
+    return copies[contents].reference
+
+
+def _finish_page(pdf, data: BadgeData, static: _PdfParts | None) -> None:
+    """Draw the static part (rendered once for all badges like this one, see _static_parts),
+    the crop marks and the QR code on the badge's page, and give it a BleedBox: WeasyPrint's
+    page box holds the bleed and the crop marks; the PDF's BleedBox says where the artwork
+    ends (3 mm past the TrimBox), as print shops expect."""
     bleed = BLEED_MM * MM
+    qr = qr_pdf_path(data.checkin_code, QR_LEFT_MM * MM, QR_TOP_MM * MM, QR_SIZE_MM * MM)
     for obj in pdf.objects:
         if isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/Page" and "TrimBox" in obj:
             left, top, right, bottom = (float(v) for v in obj["TrimBox"])
             obj["BleedBox"] = pydyf.Array([left - bleed, top - bleed, right + bleed, bottom + bleed])
+            content = pdf.objects[int(obj["Contents"].split()[0])]
+            # The page's content ends in the state it began with: the trim's top left, y down.
+            content.stream += [_crop_marks(), qr]
+            if static is not None:
+                form = _add_form(pdf, static)
+                pdf.objects[int(obj["Resources"].split()[0])]["XObject"]["BadgeStatic"] = form
+                # First, in the page's own space, as the static part's page had it: under the rest.
+                content.stream.insert(0, b"q /BadgeStatic Do Q")
 
 
 # --- compact CJK fonts ----------------------------------------------------------------------
@@ -479,60 +550,181 @@ def _set_bleed_box(pdf) -> None:
 # an empty slot for every glyph below the highest one used: some 40,000 slots, 140 KB per font
 # and badge, and 100 ms to make. Noto Sans CJK is a CID-keyed CFF font: its charset keeps
 # each glyph's CID when glyphs are dropped, and the PDF's text refers to CIDs. So while
-# badges are written, the font is subset without keeping ids (15 ms) and embedded as a bare
-# CFF program (CIDFontType0C, which every PDF reader maps through the charset); the rest of
-# the PDF stays as WeasyPrint wrote it. Anything unexpected falls back to WeasyPrint's way.
+# badges are written, the font is subset without keeping ids and embedded as a bare CFF
+# program (CIDFontType0C, which every PDF reader maps through the charset); the rest of the
+# PDF stays as WeasyPrint wrote it. Anything unexpected falls back to WeasyPrint's way.
+#
+# Subsetting the whole font takes HarfBuzz 3.5 ms (it reads all 65,000 glyphs' subroutines),
+# so each process first makes, once, a subset with the glyphs most badges print, and takes
+# each badge's glyphs from that in 0.1 ms; a badge with a glyph outside it (a rare character
+# in a name) is subset from the whole font. And WeasyPrint copies the whole font file (20 MB)
+# into every font of every PDF it writes, 10 ms each time; while badges are written, each
+# file is copied once.
 
-_compacting = contextvars.ContextVar("compacting_cjk_fonts", default=False)
+# {face address: (a reference that keeps the face, its whole file)} while badges are
+# written, else None.
+_badge_font_files = contextvars.ContextVar("badge_font_files", default=None)
+# {WeasyPrint's font hash (its Pango description): (subset face, {glyph id: its id in it}) or None}
+_common_glyph_faces: dict[str, tuple | None] = {}
 
 
-def _compact_cff(font, glyph_ids: Iterable[int]) -> tuple[bytes, bytes] | None:
-    """(OpenType subset, its bare CFF program) of a CID-keyed CFF font, or None."""
-    from fontTools.cffLib import CFFFontSet
+def _subset_request(glyph_ids: Sequence[int], dropped_tables: Iterable[str], characters=(), features=()):
+    """HarfBuzz's subset input, desubroutinized and unhinted: the glyphs given, those of the
+    characters given and what the layout features given make of them; without the tables
+    named."""
     from weasyprint.pdf.fonts import harfbuzz_subset
     from weasyprint.text.ffi import ffi, harfbuzz
-    from weasyprint.text.fonts import get_hb_object_data
 
-    used = sorted({0, *glyph_ids})
     request = ffi.gc(harfbuzz_subset.hb_subset_input_create_or_fail(), harfbuzz_subset.hb_subset_input_destroy)
-    glyphs = ffi.new(f"hb_codepoint_t[{len(used)}]", used)
-    harfbuzz.hb_set_add_sorted_array(harfbuzz_subset.hb_subset_input_glyph_set(request), glyphs, len(used))
+    tags = [harfbuzz.hb_tag_from_string(tag.encode(), -1) for tag in dropped_tables]
+    for values, target in (
+        (glyph_ids, harfbuzz_subset.hb_subset_input_glyph_set(request)),
+        (characters, harfbuzz_subset.hb_subset_input_set(request, harfbuzz_subset.HB_SUBSET_SETS_UNICODE)),
+        ([harfbuzz.hb_tag_from_string(f.encode(), -1) for f in features],
+         harfbuzz_subset.hb_subset_input_set(request, harfbuzz_subset.HB_SUBSET_SETS_LAYOUT_FEATURE_TAG)),
+        (tags, harfbuzz_subset.hb_subset_input_set(request, harfbuzz_subset.HB_SUBSET_SETS_DROP_TABLE_TAG)),
+    ):
+        if values:
+            ordered = sorted(values)
+            harfbuzz.hb_set_add_sorted_array(target, ffi.new("hb_codepoint_t[]", ordered), len(ordered))
     harfbuzz_subset.hb_subset_input_set_flags(
         request, harfbuzz_subset.HB_SUBSET_FLAGS_DESUBROUTINIZE | harfbuzz_subset.HB_SUBSET_FLAGS_NO_HINTING
     )
-    face = harfbuzz_subset.hb_subset_or_fail(font.hb_face, request)
-    if face == ffi.NULL:
-        return None
-    face = ffi.gc(face, harfbuzz.hb_face_destroy)
+    return request
+
+
+def _subset_face(face, glyph_ids: Sequence[int], dropped_tables: Iterable[str]):
+    """A HarfBuzz subset of a face with the glyphs given, without the tables named; or None."""
+    from weasyprint.pdf.fonts import harfbuzz_subset
+    from weasyprint.text.ffi import ffi, harfbuzz
+
+    subset = harfbuzz_subset.hb_subset_or_fail(face, _subset_request(glyph_ids, dropped_tables))
+    return None if subset == ffi.NULL else ffi.gc(subset, harfbuzz.hb_face_destroy)
+
+
+def _cff_table(face) -> bytes:
+    """A HarfBuzz face's CFF table (b"" if it has none)."""
+    from weasyprint.text.ffi import ffi, harfbuzz
+
     blob = ffi.gc(
         harfbuzz.hb_face_reference_table(face, harfbuzz.hb_tag_from_string(b"CFF ", -1)),
         harfbuzz.hb_blob_destroy,
     )
     length = ffi.new("unsigned int *")
     data = harfbuzz.hb_blob_get_data(blob, length)
-    if not length[0]:
-        return None
-    program = bytes(ffi.buffer(data, length[0]))
-    # Only if every glyph kept its CID: a CID-keyed font whose charset names each one used.
+    return bytes(ffi.buffer(data, length[0])) if length[0] else b""
+
+
+def _cids(program: bytes) -> list[int] | None:
+    """The CID of each glyph of a CFF program, or None if it is not CID-keyed."""
+    from fontTools.cffLib import CFFFontSet
+
     fonts = CFFFontSet()
     fonts.decompile(io.BytesIO(program), None)
     top = fonts.topDictIndex[0]
-    cids = {int(name[3:]) for name in top.charset if name.startswith("cid")}
-    if not hasattr(top, "ROS") or not set(used[1:]) <= cids:
+    if not hasattr(top, "ROS"):
         return None
-    return get_hb_object_data(face), program
+    return [0 if name == ".notdef" else int(name[3:]) for name in top.charset]
+
+
+@lru_cache(maxsize=1)
+def _common_characters() -> tuple[int, ...]:
+    """Latin letters, punctuation, and GB 2312: the Chinese characters of nearly every name."""
+    blocks = ((0x20, 0x250), (0x2000, 0x2070), (0x3000, 0x3040), (0xFF00, 0xFFF0))
+    characters = {c for start, end in blocks for c in range(start, end)}
+    for row in range(0xA1, 0xF8):
+        for cell in range(0xA1, 0xFF):
+            try:
+                characters.add(ord(bytes((row, cell)).decode("gb2312")))
+            except UnicodeDecodeError:
+                pass
+    return tuple(characters)
+
+
+@lru_cache(maxsize=1)
+def _subset_plans() -> bool:
+    """Declare HarfBuzz's subset plans (WeasyPrint's bindings do not); whether this HarfBuzz
+    has them."""
+    from weasyprint.pdf.fonts import harfbuzz_subset
+    from weasyprint.text.ffi import ffi
+
+    ffi.cdef(
+        """
+        typedef ... hb_subset_plan_t;
+        typedef ... hb_map_t;
+        hb_subset_plan_t * hb_subset_plan_create_or_fail (hb_face_t *face, const hb_subset_input_t *input);
+        void hb_subset_plan_destroy (hb_subset_plan_t *plan);
+        hb_face_t * hb_subset_plan_execute_or_fail (hb_subset_plan_t *plan);
+        const hb_map_t * hb_subset_plan_new_to_old_glyph_mapping (const hb_subset_plan_t *plan);
+        hb_codepoint_t hb_map_get (const hb_map_t *map, hb_codepoint_t key);
+        """,
+        override=True,
+    )
+    try:
+        harfbuzz_subset.hb_subset_plan_create_or_fail  # noqa: B018 - looks the symbol up
+    except AttributeError:
+        return False
+    return True
+
+
+def _common_glyph_face(font) -> tuple | None:
+    """The font's glyphs for _common_characters() and their proportional forms (as
+    badge.css asks for), made once per process: (subset face, {glyph id: its id there}),
+    or None."""
+    from weasyprint.pdf.fonts import harfbuzz_subset
+    from weasyprint.text.ffi import ffi, harfbuzz
+
+    if font.hash not in _common_glyph_faces:
+        _common_glyph_faces[font.hash] = None
+        request = _subset_request(
+            [0], [t for t in font.tables if t not in ("CFF ", "maxp", "GSUB")], _common_characters(), ["pwid"]
+        )
+        plan = _subset_plans() and harfbuzz_subset.hb_subset_plan_create_or_fail(font.hb_face, request)
+        if plan and plan != ffi.NULL:
+            plan = ffi.gc(plan, harfbuzz_subset.hb_subset_plan_destroy)
+            face = harfbuzz_subset.hb_subset_plan_execute_or_fail(plan)
+            if face != ffi.NULL:
+                face = ffi.gc(face, harfbuzz.hb_face_destroy)
+                old = harfbuzz_subset.hb_subset_plan_new_to_old_glyph_mapping(plan)
+                count = harfbuzz.hb_face_get_glyph_count(face)
+                glyphs = {harfbuzz.hb_map_get(old, new): new for new in range(count)}
+                _common_glyph_faces[font.hash] = (face, glyphs)
+    return _common_glyph_faces[font.hash]
+
+
+def _compact_cff(font, glyph_ids: Iterable[int]) -> tuple[bytes, bytes] | None:
+    """(OpenType subset, its bare CFF program) of a CID-keyed CFF font, or None."""
+    from weasyprint.text.fonts import get_hb_object_data
+
+    used = sorted({0, *glyph_ids})
+    face, glyphs = font.hb_face, used
+    common = _common_glyph_face(font)  # the same glyphs, kept apart from the rest
+    if common and all(glyph in common[1] for glyph in used):
+        face, glyphs = common[0], [common[1][glyph] for glyph in used]
+    # Only the CFF table is embedded. Dropping the layout tables also spares their glyph
+    # closure (vertical and alternate forms the text does not use).
+    subset = _subset_face(face, glyphs, [t for t in font.tables if t != "CFF "])
+    program = _cff_table(subset) if subset is not None else b""
+    # Only if every glyph kept its CID: a CID-keyed font whose charset names each one used.
+    cids = _cids(program) if program else None
+    if cids is None or not set(used) <= set(cids):
+        return None
+    return get_hb_object_data(subset), program
 
 
 def _install_compact_subsetting() -> None:
-    """Wrap WeasyPrint's Font.subset: compact for Noto Sans CJK while badges are written."""
-    from weasyprint.pdf.fonts import Font
+    """Wrap WeasyPrint's Font.subset (compact for Noto Sans CJK) and its copying of whole
+    font files (once per file), while badges are written."""
+    from weasyprint.pdf import fonts as weasyprint_fonts
+    from weasyprint.text.ffi import ffi, harfbuzz
 
-    original = Font.subset
+    original = weasyprint_fonts.Font.subset
     if getattr(original, "compacts_cjk", False):
         return
 
     def subset(self, to_unicode, hinting):
-        if _compacting.get() and to_unicode and str(getattr(self, "family", "")).startswith("Noto Sans CJK"):
+        writing_badges = _badge_font_files.get() is not None
+        if writing_badges and to_unicode and str(getattr(self, "family", "")).startswith("Noto Sans CJK"):
             try:
                 compact = _compact_cff(self, to_unicode)
             except Exception:  # noqa: BLE001 - WeasyPrint's own subset is correct, only larger
@@ -543,14 +735,25 @@ def _install_compact_subsetting() -> None:
                 return None
         return original(self, to_unicode, hinting)
 
+    copy_data = weasyprint_fonts.get_hb_object_data
+
+    def whole_file_once(hb_object, ot_color=None, glyph=None):
+        files = _badge_font_files.get()
+        if files is None or ot_color is not None:
+            return copy_data(hb_object, ot_color, glyph)
+        address = int(ffi.cast("uintptr_t", hb_object))
+        if address not in files:
+            face = ffi.gc(harfbuzz.hb_face_reference(hb_object), harfbuzz.hb_face_destroy)
+            files[address] = (face, copy_data(hb_object))
+        return files[address][1]
+
     subset.compacts_cjk = True
-    Font.subset = subset
+    weasyprint_fonts.Font.subset = subset
+    weasyprint_fonts.get_hb_object_data = whole_file_once
 
 
 def _embed_bare_cff(document, pdf) -> None:
     """Put the bare CFF program of each compacted font where WeasyPrint put the OpenType one."""
-    import pydyf
-
     compacted = {id(f.file_content): f.bare_cff for f in document.fonts.values() if getattr(f, "bare_cff", None)}
     for obj in pdf.objects:
         if isinstance(obj, pydyf.Stream) and obj.stream and id(obj.stream[0]) in compacted:
@@ -560,38 +763,75 @@ def _embed_bare_cff(document, pdf) -> None:
 
 def _compress_streams(pdf) -> None:
     """Badges are written without object streams (see _split_pdf); compress each stream."""
-    import pydyf
-
     for obj in pdf.objects:
         if isinstance(obj, pydyf.Stream) and not obj.compress and "Filter" not in obj.extra:
             obj.compress = True
 
 
-def _finish_badge_pdf(document, pdf) -> None:
+def _finish_static_pdf(document, pdf) -> None:
     _embed_bare_cff(document, pdf)
-    _set_bleed_box(pdf)
     _compress_streams(pdf)
 
 
-def render_badges(badges: Sequence[BadgeData]) -> list[bytes]:
-    """A PDF per badge. The badges are laid out as one document (much faster than one each)
-    and each page is then written on its own, with only the glyphs it uses."""
+def _finish_badge_pdf(data: BadgeData, static: _PdfParts | None, document, pdf) -> None:
+    _embed_bare_cff(document, pdf)
+    _finish_page(pdf, data, static)
+    _compress_streams(pdf)
+
+
+def _render(badges: Sequence[BadgeData], part: str):
+    """WeasyPrint's document of the badges' part, a page each."""
     from weasyprint import HTML
 
-    _install_compact_subsetting()
-    document = HTML(string=badge_html(badges), base_url=str(TEMPLATES)).render(
-        font_config=font_configuration()
+    document = HTML(string=badge_html(badges, part)).render(
+        stylesheets=[badge_stylesheet()], font_config=font_configuration()
     )
     if len(document.pages) != len(badges):
         raise RuntimeError(f"{len(badges)} badges laid out on {len(document.pages)} pages")
-    token = _compacting.set(True)
+    return document
+
+
+def _static_key(data: BadgeData) -> tuple:
+    """What the static part of a badge shows: badges that agree on it share one."""
+    return (data.html_lang, data.forum_name, data.forum_name_lang, data.forum_name_secondary,
+            data.forum_name_secondary_lang, data.forum_dates, data.admits_label,
+            data.organisation_type, data.organisation_type_label)
+
+
+# {_static_key: the static part alone, as a one-page PDF taken apart}: made once per process.
+_static_parts: dict[tuple, _PdfParts] = {}
+
+
+def _static_parts_of(badges: Sequence[BadgeData]) -> list[_PdfParts] | None:
+    """Each badge's static part, rendered the first time this process needs it: a third of
+    a badge's time, spent once instead of on each badge. None if one's PDF cannot be taken
+    apart (each badge then renders its own)."""
+    missing = {_static_key(data): data for data in badges if _static_key(data) not in _static_parts}
+    if missing:
+        document = _render(list(missing.values()), "static")
+        for key, page in zip(missing, document.pages):
+            parts = _split_pdf(document.copy([page]).write_pdf(uncompressed_pdf=True, finisher=_finish_static_pdf))
+            if parts is None:
+                return None
+            _static_parts[key] = parts
+    return [_static_parts[_static_key(data)] for data in badges]
+
+
+def render_badges(badges: Sequence[BadgeData]) -> list[bytes]:
+    """A PDF per badge. The badges are laid out as one document (much faster than one each),
+    without the static part they share with others (see _static_parts_of), and each page
+    is then written on its own, with only the glyphs it uses."""
+    _install_compact_subsetting()
+    token = _badge_font_files.set({})
     try:
+        statics = _static_parts_of(badges)
+        document = _render(badges, "body" if statics else "all")
         return [
-            document.copy([page]).write_pdf(uncompressed_pdf=True, finisher=_finish_badge_pdf)
-            for page in document.pages
+            document.copy([page]).write_pdf(uncompressed_pdf=True, finisher=partial(_finish_badge_pdf, data, static))
+            for data, static, page in zip(badges, statics or [None] * len(badges), document.pages)
         ]
     finally:
-        _compacting.reset(token)
+        _badge_font_files.reset(token)
 
 
 def render_badge(data: BadgeData) -> bytes:
@@ -606,6 +846,10 @@ def _start_worker() -> None:
     font_configuration()
     _advance_widths(True)
     _advance_widths(False)
+    # What is left by now lives as long as the worker: the garbage collector need not walk it
+    # on every full collection (a tenth of the rendering time).
+    gc.collect()
+    gc.freeze()
 
 
 def _render_chunk(badges: list[BadgeData]) -> tuple[list[int], list[bytes], int]:
@@ -749,6 +993,7 @@ class _PdfAssembler:
         self.chunks: list[bytes] = [b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"]
         self.position = len(self.chunks[0])
         self.offsets: list[int] = []
+        self.leaves: dict[tuple[bytes, bytes], int] = {}  # numbers of the objects without references
 
     def reserve(self) -> int:
         self.offsets.append(-1)
@@ -766,18 +1011,25 @@ class _PdfAssembler:
         return number
 
     def copy(self, parts: _PdfParts, skip: set[int], renumbered: dict[int, int]) -> dict[int, int]:
-        """Copy the objects of a badge except `skip`; returns old -> new numbers."""
+        """Copy the objects of a badge except `skip` and those `renumbered` to objects
+        written already; returns old -> new numbers. An object without references that the
+        file holds already (a font of the static part that many badges share) is written
+        once."""
         numbers = dict(renumbered)
-        for old in parts.objects:
-            if old not in skip and old not in numbers:
-                numbers[old] = self.reserve()
-
-        def renumber(match: re.Match) -> bytes:
-            return b"%d 0 R" % numbers[int(match.group(1))]
-
+        copied = []
         for old, (dictionary, stream) in parts.objects.items():
-            if old not in skip:
-                self.put(numbers[old], _REFERENCE.sub(renumber, dictionary) + stream)
+            if old in skip or old in numbers:
+                continue
+            if _REFERENCE.search(dictionary) is None:
+                if (dictionary, stream) in self.leaves:
+                    numbers[old] = self.leaves[dictionary, stream]
+                    continue
+                numbers[old] = self.leaves[dictionary, stream] = self.reserve()
+            else:
+                numbers[old] = self.reserve()
+            copied.append(old)
+        for old in copied:
+            self.put(numbers[old], _renumbered(parts.objects[old], numbers))
         return numbers
 
     def finish(self, catalog: int, info: int) -> bytes:
@@ -793,6 +1045,24 @@ class _PdfAssembler:
 
 def _floats(text: bytes) -> list[float]:
     return [float(v) for v in text.split()]
+
+
+def _renumbered(obj: tuple[bytes, bytes], numbers: dict[int, int]) -> bytes:
+    """An object's bytes with its references renumbered."""
+    dictionary, stream = obj
+    return _REFERENCE.sub(lambda found: b"%d 0 R" % numbers[int(found.group(1))], dictionary) + stream
+
+
+def _page_part(parts: _PdfParts, contents: int, numbers: dict[int, int], box: bytes) -> bytes:
+    """The page's content stream as a Form XObject clipped to `box`, its resources
+    renumbered: the page drawn elsewhere."""
+    resources = _number(rb"/Resources (\d+) 0 R", parts.objects[parts.page][0])
+    dictionary, stream = parts.objects[contents]
+    if resources is None or not dictionary.startswith(b"<<") or not stream:
+        raise ValueError("the page has no resources or no content stream")
+    return b"<</Type /XObject/Subtype /Form/BBox [%s]/Resources %d 0 R%s%s" % (
+        box, numbers[resources], dictionary[2:], stream
+    )
 
 
 def _concatenate(parts: Sequence[_PdfParts], sheet: str) -> bytes | None:
@@ -813,18 +1083,11 @@ def _concatenate(parts: Sequence[_PdfParts], sheet: str) -> bytes | None:
             for slot, badge in enumerate(parts[start : start + 4]):
                 page = badge.objects[badge.page][0]
                 contents = _number(rb"/Contents (\d+) 0 R", page)
-                resources = _number(rb"/Resources (\d+) 0 R", page)
                 trim = re.search(rb"/TrimBox \[([^\]]*)\]", page)
-                if contents is None or resources is None or trim is None or b"/Annots" in page:
+                if contents is None or trim is None or b"/Annots" in page:
                     return None
                 numbers = out.copy(badge, {badge.catalog, badge.pages, badge.info, badge.page, contents}, {})
-                dictionary, stream = badge.objects[contents]
-                if not dictionary.startswith(b"<<") or not stream:
-                    return None
-                form = out.add(
-                    b"<</Type /XObject/Subtype /Form/BBox [%s]/Resources %d 0 R%s%s"
-                    % (trim.group(1), numbers[resources], dictionary[2:], stream)
-                )
+                form = out.add(_page_part(badge, contents, numbers, trim.group(1)))
                 left, bottom = _floats(trim.group(1))[:2]
                 x, y = slots[slot]
                 forms.append(b"/Badge%d %d 0 R" % (slot, form))
