@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import html5lib
 import pytest
 from sqlalchemy import select
 
@@ -14,22 +13,13 @@ from eventapp.services import mail as mail_service
 
 from .factories import CHINESE, GERMAN, person, register_by_api, set_session
 from .staff_helpers import sign_in
-from .test_html_quality import FieldCollector
+from .test_html_quality import assert_valid_and_labelled
 
 SYMPOSIUM = "german-enterprise-symposium"
 
 
 def text_of(response) -> str:
     return response.get_data(as_text=True)
-
-
-def assert_valid_and_labelled(page: str) -> None:
-    html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parse(page)
-    collected = FieldCollector()
-    collected.feed(page)
-    assert len(collected.ids) == len(set(collected.ids)), "duplicate id"
-    for field in collected.fields:
-        assert field.get("id") in collected.label_targets, field
 
 
 def outbox(app, kind: MailKind | None = None) -> list[tuple[str, MailKind, MailStatus, int]]:

@@ -5,7 +5,6 @@ import re
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-import html5lib
 from sqlalchemy import select
 
 from eventapp.extensions import db
@@ -13,7 +12,7 @@ from eventapp.models import LANGUAGES, AgendaItem, AuditEntry, Exhibitor, Sessio
 
 from .factories import register_by_api, seats, set_session
 from .staff_helpers import sign_in
-from .test_html_quality import FieldCollector
+from .test_html_quality import assert_valid_and_labelled
 
 SYMPOSIUM = "german-enterprise-symposium"
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -56,15 +55,6 @@ def edit_form(app, slug: str = SYMPOSIUM, **changes) -> dict:
 
 def post_edit(client, app, slug: str = SYMPOSIUM, **changes):
     return client.post(f"/admin/sessions/{session_id(app, slug)}/edit", data=edit_form(app, slug, **changes))
-
-
-def assert_valid_and_labelled(page: str) -> None:
-    html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parse(page)
-    collected = FieldCollector()
-    collected.feed(page)
-    assert len(collected.ids) == len(set(collected.ids)), "duplicate id"
-    for field in collected.fields:
-        assert field.get("id") in collected.label_targets, field
 
 
 def test_organiser_sees_every_session_with_its_seats_and_window(app, client, forum):

@@ -28,6 +28,16 @@ class FieldCollector(HTMLParser):
             self.fields.append(attributes)
 
 
+def assert_valid_and_labelled(page: str) -> None:
+    """Valid HTML, unique ids, and every field with a label linked to it."""
+    html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parse(page)
+    collected = FieldCollector()
+    collected.feed(page)
+    assert len(collected.ids) == len(set(collected.ids)), "duplicate id"
+    for field in collected.fields:
+        assert field.get("id") in collected.label_targets, field
+
+
 def pages(client):
     manage = "/" + register_by_api(client, ["exhibition"], base=CHINESE).json["manage_url"].split("/", 3)[3]
     return [
