@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -62,6 +63,21 @@ def localized(text: dict | None, language: str | None = None) -> str:
         if text.get(candidate):
             return text[candidate]
     return next((v for v in text.values() if v), "")
+
+
+# Names the forum uses where CLDR's differ (mainland usage for a Beijing government forum).
+COUNTRY_NAME_OVERRIDES = {"zh": {"TW": "中国台湾"}}
+
+
+@lru_cache(maxsize=8)
+def country_names(language: str) -> dict[str, str]:
+    """Territory codes and their names in `language` (Babel's, with the forum's overrides)."""
+    return {**Locale.parse(language).territories, **COUNTRY_NAME_OVERRIDES.get(language, {})}
+
+
+def country_name(code: str, language: str | None = None) -> str:
+    code = (code or "").upper()
+    return country_names(language or current_language()).get(code, code)
 
 
 def format_list(items) -> str:

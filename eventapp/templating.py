@@ -11,6 +11,7 @@ def register(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters["localized"] = i18n.localized
     app.jinja_env.filters["format_list"] = i18n.format_list
+    app.jinja_env.filters["country_name"] = i18n.country_name
     app.jinja_env.globals.update(
         LANGUAGE_NAMES=i18n.LANGUAGE_NAMES,
         has_han=names.has_han,

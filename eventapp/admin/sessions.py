@@ -8,9 +8,9 @@ from flask_babel import ngettext
 
 from ..auth import staff_actor
 from ..extensions import db
-from ..i18n import current_language, localized
+from ..i18n import localized
 from ..models import AgendaItem, Exhibitor, Session
-from ..public.forms import ConfirmForm, country_choices
+from ..public.forms import ConfirmForm
 from ..public.routes import event_or_404, exhibitor_theme_labels
 from ..services import programme
 from ..services.registration import session_fill
@@ -165,7 +165,6 @@ def exhibitors():
         event=event,
         by_theme=programme.exhibitors_by_theme(event),
         theme_labels=exhibitor_theme_labels(),
-        country_names=dict(country_choices(current_language())),
         confirm_form=ConfirmForm(),
     )
 

@@ -3,13 +3,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from babel import Locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, SelectMultipleField, StringField, TelField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp, ValidationError
 
-from ..i18n import LANGUAGE_NAMES, current_language
+from ..i18n import LANGUAGE_NAMES, country_names, current_language
 from ..models import PUBLIC_ORGANISATION_TYPES, NameOrder, OrganisationType
 from ..names import fold, pinyin, suggest_latin_name
 
@@ -25,10 +24,6 @@ def upper(value):
     return value.strip().upper() if isinstance(value, str) else value
 
 
-# Names the forum uses where CLDR's differ (mainland usage for a Beijing government forum).
-COUNTRY_NAMES = {"zh": {"TW": "中国台湾"}}
-
-
 def country_sort_key(name: str, language: str) -> str:
     """Chinese names by pinyin, others without accents (Ägypten under A, not after Z)."""
     return fold(" ".join(pinyin(name)) if language == "zh" else name)
@@ -37,7 +32,7 @@ def country_sort_key(name: str, language: str) -> str:
 @lru_cache(maxsize=8)
 def country_choices(language: str) -> tuple[tuple[str, str], ...]:
     """ISO 3166 alpha-2 countries named in the page's language, China and Germany first."""
-    territories = {**Locale.parse(language).territories, **COUNTRY_NAMES.get(language, {})}
+    territories = country_names(language)
     codes = [c for c in territories if len(c) == 2 and c.isalpha() and c not in NOT_COUNTRIES]
     first = [c for c in ("CN", "DE") if c in codes]
     rest = sorted((c for c in codes if c not in first), key=lambda c: country_sort_key(territories[c], language))

@@ -5,7 +5,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 
 from ..extensions import db, limiter
-from ..i18n import current_language, localized, use_preferred_language
+from ..i18n import localized, use_preferred_language
 from ..models import Registration, RegistrationStatus
 from ..services import mail
 from ..services import registration as registration_service
@@ -17,7 +17,6 @@ from .forms import (
     DelegateDetailsForm,
     LostLinkForm,
     RegistrationForm,
-    country_choices,
     organisation_type_labels,
 )
 
@@ -145,7 +144,6 @@ def manage(token: str):
         token=token,
         private_link=manage_url(token),
         organisation_types=organisation_type_labels(),
-        country_names=dict(country_choices(current_language())),
     )
 
 

@@ -16,7 +16,6 @@ from itertools import groupby
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel import Locale
 from babel.dates import format_date, format_interval
 from flask import current_app, render_template
 from flask_babel import force_locale
@@ -27,7 +26,7 @@ from sqlalchemy.orm import selectinload
 from .. import names
 from ..demo_data import EXHIBITOR_THEMES
 from ..extensions import db
-from ..i18n import HTML_LANG, localized, timezone_name
+from ..i18n import HTML_LANG, country_name, localized, timezone_name
 from ..models import (
     AgendaItem,
     Delegate,
@@ -83,10 +82,6 @@ def event_dates(event: Event, language: str) -> str:
 
 def timezone_note(event: Event) -> str:
     return _("All times are local time in Beijing (%(zone)s).", zone=timezone_name(event.timezone))
-
-
-def country_name(code: str, language: str) -> str:
-    return Locale.parse(language).territories.get(code, code)
 
 
 @dataclass

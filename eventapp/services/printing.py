@@ -28,7 +28,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pydyf
-from babel import Locale
 from babel.dates import format_date, format_interval, format_skeleton
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -38,7 +37,7 @@ from sqlalchemy.orm import selectinload
 
 from .. import names
 from ..extensions import db
-from ..i18n import HTML_LANG, format_local_time, localized
+from ..i18n import HTML_LANG, country_names, format_local_time, localized
 from ..models import (
     LANGUAGES,
     Delegate,
@@ -190,7 +189,7 @@ def _language_texts(event: Event, language: str) -> _LanguageTexts:
             category_labels=labels,
             admits_label=upper_latin(_("Admits to")),
             symposium_label=upper_latin(_("Symposium")),
-            countries=dict(Locale.parse(language).territories),
+            countries=country_names(language),
         )
 
 
