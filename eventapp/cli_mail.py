@@ -6,6 +6,7 @@ import time
 import click
 from flask.cli import with_appcontext
 
+from .extensions import db
 from .services import mail
 
 
@@ -18,7 +19,15 @@ def send_mail_command(loop: bool, interval: float) -> None:
     """Send the mails that are due (new ones, and retries whose time has come)."""
     click.echo(f"Sending mail through {mail.describe_transport()}.")
     while True:
-        report = mail.send_due()
+        try:
+            report = mail.send_due()
+        except Exception as error:  # noqa: BLE001 - e.g. the database restarting: try again
+            if not loop:
+                raise
+            click.echo(f"pass failed, trying again: {type(error).__name__}: {error}", err=True)
+            db.session.rollback()
+            time.sleep(interval)
+            continue
         if report.sent or report.retrying or report.failed or report.interrupted or not loop:
             click.echo(
                 f"sent {report.sent}, to retry {report.retrying}, failed {report.failed}"

@@ -37,7 +37,8 @@ def remember_language_of_page(response):
     next pages and form posts, as the switcher does. Only pages: a PDF or JSON answer may be
     shared by caches and must not set a cookie."""
     chosen = request.args.get("lang")
-    if response.mimetype == "text/html" and chosen in current_app.config["LANGUAGES"]:
+    page = response.status_code == 200 and response.mimetype == "text/html" and not response.cache_control.public
+    if page and chosen in current_app.config["LANGUAGES"]:
         session["language"] = chosen
     return response
 

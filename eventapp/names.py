@@ -29,14 +29,31 @@ def pinyin(text: str, tones: bool = False) -> list[str]:
     return lazy_pinyin(text, style=Style.TONE if tones else Style.NORMAL, errors="default")
 
 
+# Surnames read differently from the same character in other words (pypinyin reads the
+# everyday word): 曾 is Zeng as a name, not ceng.
+SURNAME_READINGS = {
+    "曾": ("zeng", "zēng"), "单": ("shan", "shàn"), "解": ("xie", "xiè"), "朴": ("piao", "piáo"),
+    "仇": ("qiu", "qiú"), "区": ("ou", "ōu"), "查": ("zha", "zhā"), "盖": ("ge", "gě"),
+    "乐": ("yue", "yuè"), "翟": ("zhai", "zhái"), "覃": ("qin", "qín"), "缪": ("miao", "miào"),
+    "长孙": ("zhangsun", "zhǎngsūn"), "尉迟": ("yuchi", "yùchí"), "万俟": ("moqi", "mòqí"),
+}
+
+
+def family_pinyin(family: str, tones: bool = False) -> str:
+    """A family name's pinyin as one word, with the readings surnames take."""
+    if family in SURNAME_READINGS:
+        return SURNAME_READINGS[family][1 if tones else 0]
+    return "".join(pinyin(family, tones))
+
+
 def split_native_name(name_native: str, family_first: bool) -> tuple[str, str]:
     """Family and given part of a name in Chinese characters (one-character family names
     are by far the most common; two-character ones such as 欧阳 are recognised)."""
     compound = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "夏侯", "令狐")
     name = name_native.strip()
-    if not family_first or len(name) < 2:
+    if not family_first:
         return "", name
-    cut = 2 if name[:2] in compound and len(name) > 2 else 1
+    cut = 2 if name[:2] in compound + ("万俟",) and len(name) > 2 else 1
     return name[:cut], name[cut:]
 
 
@@ -50,7 +67,7 @@ def search_text(family_name: str, given_name: str, name_native: str, organisatio
             family, given = split_native_name(name_native, family_first=True)
             for tones in (False, True):
                 syllables = pinyin(name_native, tones)
-                family_py = "".join(pinyin(family, tones)) if family else ""
+                family_py = family_pinyin(family, tones) if family else ""
                 given_py = "".join(pinyin(given, tones))
                 parts += [" ".join(syllables), "".join(syllables), f"{family_py} {given_py}".strip()]
     parts += [organisation, fold(organisation), email]
@@ -63,14 +80,14 @@ def suggest_latin_name(name_native: str, family_first: bool = True) -> tuple[str
     if not has_han(name_native):
         return "", ""
     family, given = split_native_name(name_native, family_first)
-    return "".join(pinyin(family)).capitalize(), "".join(pinyin(given)).capitalize()
+    return family_pinyin(family).capitalize(), "".join(pinyin(given)).capitalize()
 
 
 def sort_name(family_name: str, given_name: str, name_native: str) -> str:
     """A key that sorts family name first, Chinese names by their pinyin."""
     if has_han(name_native):
         family, given = split_native_name(name_native, family_first=True)
-        key = f"{''.join(pinyin(family))} {''.join(pinyin(given))}"
+        key = f"{family_pinyin(family)} {''.join(pinyin(given))}"
     else:
         key = f"{family_name} {given_name}"
     return fold(key).strip()[:250]

@@ -83,7 +83,9 @@ def test_failed_mail_stands_out_and_resend_puts_it_back_in_the_queue(app, client
     # A mail sent already is sent again as a copy; an off-site `next` is ignored.
     with app.app_context():
         mail_service.send_due()
-    response = client.post(f"/admin/mail/{mail_id}/resend", data={"next": "//evil.example/"})
+    key = "ab" * 16  # as the page gives it; a double click sends the same
+    for _click in range(2):
+        response = client.post(f"/admin/mail/{mail_id}/resend", data={"next": "//evil.example/", "key": key})
     assert response.headers["Location"].endswith("/admin/mail")
     assert [(e, s) for e, _k, s, _i in outbox(app)] == [(email, MailStatus.SENT), (email, MailStatus.QUEUED)]
 
@@ -258,3 +260,10 @@ def test_the_outbox_pages_through_many_mails_newest_first(app, client, forum):
     last = text_of(client.get("/admin/mail?lang=en&page=2"))
     assert "Page 2 of 2" in last and '<th scope="row">Registration received' in last  # the oldest, last
     assert len(re.findall(r'<tr class="mail-', last)) == 61 - 50
+
+
+def test_outbox_warns_when_mail_links_would_point_to_localhost(app, client, forum):
+    sign_in(client, app, StaffRole.ORGANISER)
+    assert "PUBLIC_BASE_URL" not in text_of(client.get("/admin/mail?lang=en"))
+    app.config.update(MAIL_SERVER="smtp.example.org", PUBLIC_BASE_URL="")
+    assert "PUBLIC_BASE_URL is not set" in text_of(client.get("/admin/mail?lang=en"))

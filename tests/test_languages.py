@@ -68,7 +68,10 @@ def test_a_page_opened_with_lang_keeps_its_language_for_the_form_that_follows(ap
     assert html_lang(response.get_data(as_text=True)) == "de"
     assert translated(app, "de", "Your consent is needed to register.") in response.get_data(as_text=True)
     # A PDF asked for in a language is not a choice of the page language (and sets no cookie).
-    assert "Set-Cookie" not in client.get("/agenda.pdf?lang=zh").headers
+    first = client.get("/agenda.pdf?lang=zh")
+    assert "Set-Cookie" not in first.headers
+    again = client.get("/agenda.pdf?lang=zh", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and "Set-Cookie" not in again.headers  # shared caches keep it
     assert html_lang(client.get("/").get_data(as_text=True)) == "de"
 
 
@@ -193,3 +196,21 @@ def test_names_are_written_the_way_each_person_writes_them(app, client, forum):
     listing = client.get("/admin/delegates?lang=en&sort=name").get_data(as_text=True)
     # Family name first in Chinese characters, sorted by pinyin: Müller-Lüdenscheidt before Wang.
     assert "王小明" in listing and listing.index("Müller-Lüdenscheidt") < listing.index("王小明")
+
+
+def test_surnames_take_their_surname_reading():
+    from eventapp.names import sort_name, suggest_latin_name
+
+    assert suggest_latin_name("曾小明") == ("Zeng", "Xiaoming")  # not "Ceng", as in 曾经
+    assert suggest_latin_name("单田芳") == ("Shan", "Tianfang")
+    assert suggest_latin_name("欧阳娜娜") == ("Ouyang", "Nana")
+    assert sort_name("", "", "解缙").startswith("xie ")
+
+
+def test_names_lose_line_breaks_and_control_characters(app, client, forum):
+    response = register_by_api(client, ["exhibition"], base=GERMAN, given_name="Jürgen\r\nBcc: x@example.com",
+                               organisation="Weiß\t& Söhne\x00 GmbH")
+    assert response.status_code == 201
+    with app.app_context():
+        delegate = db.session.execute(select(Delegate)).scalar_one()
+        assert delegate.given_name == "Jürgen Bcc: x@example.com" and delegate.organisation == "Weiß & Söhne GmbH"

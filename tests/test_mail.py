@@ -297,6 +297,7 @@ def test_a_delegate_who_lost_the_link_gets_it_mailed_and_strangers_learn_nothing
     unknown = client.post("/r/lost", data={"email": "nobody@example.de"}).get_data(as_text=True)
     assert "a mail with the private link is on its way" in known
     assert known.replace("jurgen", "X") == unknown.replace("nobody", "X")  # the same answer
+    client.post("/r/lost", data={"email": "jurgen@example.de"})  # again at once: no second mail
     send_due(smtp_app)
     assert [m["Subject"].split(":")[0] for m in inbox.messages] == ["Your registration", "Your private link"]
     assert private_link(response) in body_text(inbox.messages[1])
@@ -316,3 +317,36 @@ def test_a_late_mail_still_tells_of_its_own_change(smtp_app, client, inbox, foru
     assert "Cancelled" not in body_text(received)
     assert cancelled["Subject"].startswith("Registration cancelled:") and "Cancelled" in body_text(cancelled)
     assert "register again" in body_text(cancelled)
+
+
+def test_other_writes_during_the_hand_over_do_not_break_the_sender(app, client, forum, monkeypatch):
+    """A registration committed while the sender talks to the server (which takes seconds)."""
+    register_by_api(client, ["exhibition"], base=GERMAN)
+    handed_over = []
+
+    class BusyTransport:
+        def send(self, message, envelope_from, recipient):
+            if not handed_over:
+                assert register_by_api(client, ["exhibition"], base=GERMAN).status_code == 201
+            handed_over.append(message["Message-ID"])
+
+    monkeypatch.setattr(mail, "transport", lambda: BusyTransport())
+    report = send_due(app)
+    assert report.sent == 2 and len(handed_over) == 2  # the one written meanwhile went out too
+    assert [m.status for m in outbox(app)] == [MailStatus.SENT, MailStatus.SENT]
+
+
+def test_a_link_made_with_another_secret_key_is_not_mailed(app, client, forum):
+    register_by_api(client, ["exhibition"], base=GERMAN)
+    app.secret_key = "another key"
+    send_due(app)
+    (failed,) = outbox(app)
+    assert failed.status == MailStatus.FAILED and "SECRET_KEY" in failed.last_error
+
+
+def test_an_internationalised_domain_is_written_in_its_ascii_form(smtp_app, client, inbox, forum):
+    assert register_by_api(client, ["exhibition"], base=CHINESE, email="wang@例子.中国").status_code == 201
+    assert register_by_api(client, ["exhibition"], base=CHINESE, email="王@example.cn").status_code == 422
+    send_due(smtp_app)
+    (message,) = inbox.messages
+    assert message["To"].addresses[0].addr_spec == "wang@xn--fsqu00a.xn--fiqs8s"

@@ -7,7 +7,7 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -86,6 +86,7 @@ def mail_rows_context() -> dict:
         "mail_lang": subject_language,
         "mail_recipient": recipient_of,
         "confirm_form": ConfirmForm(),
+        "resend_key": uuid.uuid4().hex,  # one per page shown: a second click copies nothing
         "MailStatus": MailStatus,
     }
 
@@ -146,6 +147,9 @@ def mail_outbox():
         kind=kind,
         counts=mail_service.outbox_counts(),
         transport=mail_service.describe_transport(),
+        # Mails are written outside any request: without it their links point at localhost.
+        base_url_missing=bool(current_app.config["MAIL_SERVER"] and not current_app.config["PUBLIC_BASE_URL"]),
+        mail_base_url=mail_service.base_url_outside_requests(),
         **mail_rows_context(),
     )
 
@@ -161,12 +165,12 @@ def mail_resend(mail_id: int):
     if mail.delegate is None:
         flash(_("This mail cannot be sent again: its delegate has been deleted."), "error")
         return redirect(back)
-    if mail.status not in (MailStatus.FAILED, MailStatus.SENT):
+    key = request.form.get("key", "")
+    recipient = recipient_of(mail)
+    was = mail_service.resend(mail, actor=staff_actor(), key=key if re.fullmatch(r"[0-9a-f]{32}", key) else uuid.uuid4().hex)
+    if was is None:
         flash(_("This mail is already waiting to be sent."), "notice")
-        return redirect(back)
-    was_sent, recipient = mail.status == MailStatus.SENT, recipient_of(mail)
-    mail_service.resend(mail, actor=staff_actor())
-    if was_sent:
+    elif was == MailStatus.SENT:
         flash(_("A copy of the mail is queued for %(recipient)s.", recipient=recipient), "success")
     else:
         flash(_("The mail to %(recipient)s is back in the queue.", recipient=recipient), "success")

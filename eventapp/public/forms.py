@@ -1,6 +1,7 @@
 """Forms for delegates. The JSON API validates with the same classes (see api.routes)."""
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
@@ -16,8 +17,17 @@ from ..names import fold, pinyin, suggest_latin_name
 NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"}
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
 def strip(value):
     return value.strip() if isinstance(value, str) else value
+
+
+def one_line(value):
+    """One line without surrounding spaces: a line break or control character pasted into a
+    name would break the badge's layout and the headers of mails."""
+    return " ".join(_CONTROL.sub(" ", value).split()) if isinstance(value, str) else value
 
 
 def upper(value):
@@ -56,15 +66,15 @@ class DelegateDetailsForm(FlaskForm):
     """A delegate's personal details: registration, and editing through the private link."""
 
     family_name = StringField(
-        _l("Family name"), [InputRequired(), Length(max=100)], filters=[strip],
+        _l("Family name"), [InputRequired(), Length(max=100)], filters=[one_line],
         description=_l("In Latin letters, e.g. Wang or Müller. Left empty, it is filled in from a name in Chinese characters."),
     )
     given_name = StringField(
-        _l("Given name"), [InputRequired(), Length(max=100)], filters=[strip],
+        _l("Given name"), [InputRequired(), Length(max=100)], filters=[one_line],
         description=_l("In Latin letters, e.g. Xiaoming or Jürgen."),
     )
     name_native = StringField(
-        _l("Name in native script (optional)"), [Optional(), Length(max=100)], filters=[strip],
+        _l("Name in native script (optional)"), [Optional(), Length(max=100)], filters=[one_line],
         description=_l("For example 王小明. Printed on your badge."),
     )
     native_name_order = SelectField(
@@ -76,9 +86,9 @@ class DelegateDetailsForm(FlaskForm):
         default=NameOrder.FAMILY_FIRST.value,
     )
     organisation = StringField(
-        _l("Organisation"), [InputRequired(), Length(max=200)], filters=[strip]
+        _l("Organisation"), [InputRequired(), Length(max=200)], filters=[one_line]
     )
-    position = StringField(_l("Position (optional)"), [Optional(), Length(max=150)], filters=[strip])
+    position = StringField(_l("Position (optional)"), [Optional(), Length(max=150)], filters=[one_line])
     organisation_type = SelectField(
         _l("Type of organisation"), default=OrganisationType.ENTERPRISE.value
     )
@@ -89,8 +99,8 @@ class DelegateDetailsForm(FlaskForm):
     )
     email = EmailField(
         _l("Email"),
-        [InputRequired(), Email(check_deliverability=False), Length(max=254)],
-        filters=[strip],
+        [InputRequired(), Email(check_deliverability=False, allow_smtputf8=False), Length(max=254)],
+        filters=[one_line],
     )
     phone = TelField(
         _l("Phone (optional)"),
@@ -99,7 +109,7 @@ class DelegateDetailsForm(FlaskForm):
             Length(max=40),
             Regexp(r"^\+?[0-9 ()./-]{5,40}$", message=_l("Enter a phone number, e.g. +86 10 1234 5678.")),
         ],
-        filters=[strip],
+        filters=[one_line],
     )
     language = SelectField(
         _l("Preferred language"),
@@ -171,7 +181,7 @@ class ConfirmForm(FlaskForm):
 class LostLinkForm(FlaskForm):
     email = EmailField(
         _l("Email"),
-        [InputRequired(), Email(check_deliverability=False), Length(max=254)],
+        [InputRequired(), Email(check_deliverability=False, allow_smtputf8=False), Length(max=254)],
         filters=[strip],
         description=_l("The address you registered with."),
     )

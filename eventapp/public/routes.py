@@ -1,6 +1,8 @@
 """Pages for delegates: the programme, registration, and the private manage link."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
@@ -230,6 +232,10 @@ def cancel_all(token: str):
     )
 
 
+# However often the lost-link form is sent for one address, it mails at most this often.
+LOST_LINK_COOLDOWN = timedelta(minutes=15)
+
+
 @bp.route("/r/lost", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOST_LINK_RATE_LIMIT"], methods=["POST"])
 def lost_link():
@@ -239,7 +245,7 @@ def lost_link():
     form = LostLinkForm()
     if form.validate_on_submit():
         for delegate in registration_service.delegates_by_email(event, form.email.data):
-            mail.send_private_link(delegate, actor="delegate:lost-link")
+            mail.send_private_link(delegate, actor="delegate:lost-link", unless_sent_within=LOST_LINK_COOLDOWN)
         return render_template("public/lost_link.html", event=event, form=form, sent=True)
     return render_template("public/lost_link.html", event=event, form=form, sent=False), (
         422 if form.errors else 200

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import re
 import smtplib
+import socket
 import ssl
 from collections.abc import Iterable
 from contextlib import contextmanager
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -164,11 +165,22 @@ def register(app) -> None:
 
 def new_message_id(name: str | None = None) -> str:
     """A random Message-ID, or one made from `name` (the same name gives the same id)."""
-    domain = current_app.config["MAIL_DEFAULT_SENDER"].rpartition("@")[2] or "eventapp.local"
+    domain = sender_address()[0].rpartition("@")[2] or "eventapp.local"
     return f"<{name}@{domain}>" if name else make_msgid("eventapp", domain=domain)
 
 
 # --- links that leave the request -----------------------------------------------------------
+
+
+def base_url_outside_requests() -> str:
+    """Where links point when no request tells the host (the sender writes every mail so):
+    PUBLIC_BASE_URL, else SERVER_NAME, else the address `make run` serves at."""
+    config = current_app.config
+    if config.get("PUBLIC_BASE_URL"):
+        return config["PUBLIC_BASE_URL"]
+    if config.get("SERVER_NAME"):
+        return f"{config['PREFERRED_URL_SCHEME']}://{config['SERVER_NAME']}/"
+    return "http://127.0.0.1:5000/"
 
 
 def external_url(endpoint: str, **values) -> str:
@@ -179,10 +191,8 @@ def external_url(endpoint: str, **values) -> str:
         base = config["PUBLIC_BASE_URL"]
     elif has_request_context():
         base = request.host_url
-    elif config.get("SERVER_NAME"):
-        base = f"{config['PREFERRED_URL_SCHEME']}://{config['SERVER_NAME']}/"
     else:
-        base = "http://127.0.0.1:5000/"
+        base = base_url_outside_requests()
     parts = urlsplit(base)
     adapter = current_app.url_map.bind(
         parts.netloc, script_name=parts.path.rstrip("/") or "/", url_scheme=parts.scheme or "https"
@@ -239,7 +249,7 @@ def salutation_name(delegate: Delegate, language: str) -> str:
 def write(mail: OutboxMail) -> WrittenMail:
     """The mail as it goes out now, in the delegate's language."""
     from ..services import agendas, calendar  # imported on use: PDF/ICS modules are heavy
-    from .registration import current_private_link_token
+    from .registration import current_private_link_token, hash_token
 
     delegate = db.session.get(Delegate, mail.delegate_id) if mail.delegate_id else None
     if delegate is None:
@@ -247,6 +257,9 @@ def write(mail: OutboxMail) -> WrittenMail:
     language = delegate.language if delegate.language in HTML_LANG else "en"
     event = delegate.event
     token = current_private_link_token(delegate)
+    if token and hash_token(token) != delegate.manage_token_hash:
+        # The link was made with another secret key: it would open nothing.
+        raise MailNotWritten("SECRET_KEY is not the one the private link was made with")
     payload = mail.payload or {}
     live = agendas.personal_sessions(delegate)
     with force_locale(language):
@@ -340,7 +353,10 @@ def build_message(mail: OutboxMail, written: WrittenMail, sender: str, sender_na
     message = EmailMessage()
     message["Subject"] = written.subject
     message["From"] = Address(display_name=sender_name, addr_spec=sender)
-    message["To"] = Address(display_name=mail.delegate.latin_name if mail.delegate else "", addr_spec=written.recipient)
+    local, _at, domain = written.recipient.rpartition("@")
+    message["To"] = Address(  # an internationalised domain in its ASCII (IDNA) form
+        display_name=mail.delegate.latin_name if mail.delegate else "", username=local, domain=domain.encode("idna").decode()
+    )
     message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = mail.message_id
     message["Auto-Submitted"] = "auto-generated" if mail.kind != MailKind.MESSAGE else "no"
@@ -369,12 +385,19 @@ class SmtpTransport:
                                     context=ssl.create_default_context())
         else:
             smtp = smtplib.SMTP(c["MAIL_SERVER"], c["MAIL_PORT"], timeout=timeout)
-        with smtp:
+        try:
             if c["MAIL_USE_TLS"] and not c["MAIL_USE_SSL"]:
                 smtp.starttls(context=ssl.create_default_context())
             if c["MAIL_USERNAME"]:
                 smtp.login(c["MAIL_USERNAME"], c["MAIL_PASSWORD"])
             smtp.send_message(message, from_addr=envelope_from, to_addrs=[recipient])
+        except BaseException:
+            smtp.close()
+            raise
+        try:  # the server has the mail: a failed goodbye must not send it again
+            smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            smtp.close()
 
     def describe(self) -> str:
         return _("the SMTP server %(server)s", server=f"{self.config['MAIL_SERVER']}:{self.config['MAIL_PORT']}")
@@ -448,7 +471,9 @@ def mark_interrupted(now: datetime | None = None) -> int:
     cutoff = (now or utcnow()) - timedelta(seconds=current_app.config["MAIL_SENDING_LEASE"])
     with write_transaction():
         stuck = db.session.execute(
-            select(OutboxMail).where(OutboxMail.status == MailStatus.SENDING, OutboxMail.claimed_at < cutoff)
+            select(OutboxMail)
+            .where(OutboxMail.status == MailStatus.SENDING, OutboxMail.claimed_at < cutoff)
+            .with_for_update(skip_locked=True)  # not one a sender is just marking sent
         ).scalars().all()
         for mail in stuck:
             mail.status = MailStatus.FAILED
@@ -456,90 +481,146 @@ def mark_interrupted(now: datetime | None = None) -> int:
     return len(stuck)
 
 
-def send_one(mail: OutboxMail, via, now: datetime | None = None) -> MailStatus:
-    config = current_app.config
+# Errors that say the server cannot be reached now: the rest of the pass would only wait for
+# the same timeouts, so it stops and leaves them due.
+UNREACHABLE = (ConnectionError, socket.timeout, smtplib.SMTPConnectError, smtplib.SMTPServerDisconnected)
+
+
+@dataclass
+class Outcome:
+    status: MailStatus
+    unreachable: bool = False
+
+
+def sender_address() -> tuple[str, str]:
+    """MAIL_DEFAULT_SENDER's address (it may be given as "Name <address>") and its name."""
+    name, address = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])
+    return address, name
+
+
+def _prepare(mail: OutboxMail) -> tuple[EmailMessage, WrittenMail, str]:
+    """The message ready to hand over. Anything wrong with the delegate's data shows here
+    and will not get better by trying again."""
+    written = write(mail)
+    address, name = sender_address()
     try:
-        written = write(mail)
-        mail.recipient, mail.subject, mail.language = written.recipient, written.subject[:300], written.language
-        sender = config["MAIL_DEFAULT_SENDER"]
-        sender_name = localized(mail.delegate.event.name, written.language)
-        message = build_message(mail, written, sender, sender_name)
-        via.send(message, sender, written.recipient)
+        message = build_message(mail, written, address, name or localized(mail.delegate.event.name, written.language))
+    except (ValueError, TypeError) as error:  # e.g. a line break in a name, a malformed address
+        raise MailNotWritten(f"the message cannot be built: {error}") from error
+    return message, written, address
+
+
+def send_one(mail: OutboxMail, via, now: datetime | None = None) -> Outcome:
+    config, mail_id = current_app.config, mail.id
+    try:
+        message, written, envelope_from = _prepare(mail)
+        # End the read transaction before the (slow) hand-over: SQLite would refuse to write
+        # from a snapshot that other writers have passed meanwhile, and PostgreSQL would
+        # hold the transaction open for the length of an SMTP conversation.
+        db.session.rollback()
+        via.send(message, envelope_from, written.recipient)
     except Exception as error:  # noqa: BLE001 - whatever it was, the mail must not stay SENDING
+        db.session.rollback()  # a failed statement leaves PostgreSQL's transaction unusable
         if not isinstance(error, (MailNotWritten, smtplib.SMTPException, OSError)):
-            log.exception("mail %s could not be written or sent", mail.id)
+            log.exception("mail %s could not be written or sent", mail_id)
         permanent = isinstance(error, MailNotWritten)
         with write_transaction():
-            mail = db.session.get(OutboxMail, mail.id, populate_existing=True)
+            mail = db.session.get(OutboxMail, mail_id, populate_existing=True)
             mail.last_error = f"{type(error).__name__}: {error}"[:2000]
             if permanent or mail.attempts >= config["MAIL_MAX_ATTEMPTS"]:
                 mail.status = MailStatus.FAILED
             else:
                 mail.status = MailStatus.QUEUED
                 mail.next_attempt_at = (now or utcnow()) + retry_delay(mail.attempts)
-            status = mail.status
-        log.warning("mail %s to %s not sent: %s", mail.id, mail.recipient, mail.last_error)
-        return status
+            status, last_error = mail.status, mail.last_error
+        log.warning("mail %s not sent: %s", mail_id, last_error)
+        return Outcome(status, unreachable=isinstance(error, UNREACHABLE))
     with write_transaction():
-        mail = db.session.get(OutboxMail, mail.id, populate_existing=True)
+        mail = db.session.get(OutboxMail, mail_id, populate_existing=True)
         mail.status = MailStatus.SENT
         mail.sent_at = utcnow()
         mail.last_error = ""
         mail.recipient, mail.subject, mail.language = written.recipient, written.subject[:300], written.language
-    return MailStatus.SENT
+    return Outcome(MailStatus.SENT)
 
 
 def send_due(limit: int | None = None, now: datetime | None = None) -> SendReport:
-    """One pass: every mail due now (at most `limit`), one at a time."""
+    """One pass: every mail due now (at most `limit`), one at a time; it stops early when the
+    server cannot be reached."""
     report = SendReport(interrupted=mark_interrupted(now))
     via = transport()
     while limit is None or report.sent + report.retrying + report.failed < limit:
         mail = _claim_next(now or utcnow())
         if mail is None:
             break
-        status = send_one(mail, via, now)
-        if status == MailStatus.SENT:
+        outcome = send_one(mail, via, now)
+        if outcome.status == MailStatus.SENT:
             report.sent += 1
-        elif status == MailStatus.QUEUED:
+        elif outcome.status == MailStatus.QUEUED:
             report.retrying += 1
         else:
             report.failed += 1
+        if outcome.unreachable:
+            break
     return report
 
 
 # --- what organisers do ---------------------------------------------------------------------
 
 
-def resend(mail: OutboxMail, *, actor: str) -> OutboxMail:
-    """Send a mail again: a failed or interrupted one goes back to the queue; a sent one is
-    queued anew as a copy (with its own Message-ID)."""
+def resend(mail: OutboxMail, *, actor: str, key: str) -> MailStatus | None:
+    """Send a mail again: a failed (or interrupted) one goes back to the queue; a sent one is
+    queued anew as a copy. Returns the status it was resent from, or None when nothing was
+    done: it is queued or being sent already, or this `key` (made when the organiser's page
+    was shown) has already made its copy: a double click sends nothing twice."""
+    from sqlalchemy.exc import IntegrityError
+
     from .registration import record_audit
 
-    with write_transaction():
-        mail = db.session.get(OutboxMail, mail.id, populate_existing=True)
-        if mail.status in (MailStatus.FAILED, MailStatus.SENDING):
-            mail.status, mail.attempts, mail.next_attempt_at = MailStatus.QUEUED, 0, utcnow()
-            again = mail
-        else:
-            again = OutboxMail(
-                delegate_id=mail.delegate_id, kind=mail.kind, payload=mail.payload,
-                message_id=new_message_id(), created_by=actor,
-            )
-            db.session.add(again)
-        db.session.flush()
-        record_audit("mail_resent", actor, delegate=mail.delegate, mail=mail.id, kind=mail.kind.value)
-        db.session.info[_QUEUED] = True
-    return again
+    try:
+        with write_transaction():
+            mail = db.session.execute(
+                select(OutboxMail).where(OutboxMail.id == mail.id).with_for_update()
+            ).scalar_one()
+            was = mail.status
+            if was == MailStatus.FAILED:
+                mail.status, mail.attempts, mail.next_attempt_at = MailStatus.QUEUED, 0, utcnow()
+            elif was == MailStatus.SENT:
+                db.session.add(OutboxMail(
+                    delegate_id=mail.delegate_id, kind=mail.kind, payload=mail.payload,
+                    message_id=new_message_id(f"resend.{mail.id}.{key}"), created_by=actor,
+                ))
+            else:
+                return None
+            db.session.flush()
+            record_audit("mail_resent", actor, delegate=mail.delegate, mail=mail.id, kind=mail.kind.value)
+            db.session.info[_QUEUED] = True
+    except IntegrityError:
+        return None
+    return was
 
 
-def send_private_link(delegate: Delegate, *, actor: str) -> None:
-    """Mail the delegate their private link (the current one)."""
+def send_private_link(delegate: Delegate, *, actor: str, unless_sent_within: timedelta | None = None) -> bool:
+    """Mail the delegate their private link (the current one). With `unless_sent_within`, not
+    if such a mail was queued that recently (a public form must not flood a mailbox).
+    Returns whether a mail was queued."""
     from .registration import record_audit
 
     with write_transaction():
         delegate = db.session.get(Delegate, delegate.id)
+        if unless_sent_within is not None:
+            recent = db.session.execute(
+                select(OutboxMail.id).where(
+                    OutboxMail.delegate_id == delegate.id,
+                    OutboxMail.kind == MailKind.PRIVATE_LINK,
+                    OutboxMail.created_at > utcnow() - unless_sent_within,
+                ).limit(1)
+            ).first()
+            if recent is not None:
+                return False
         note(delegate, MailKind.PRIVATE_LINK, actor=actor)
         record_audit("private_link_sent", actor, delegate=delegate)
+    return True
 
 
 @dataclass
