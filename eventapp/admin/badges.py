@@ -88,9 +88,7 @@ def _selection(filters: dict) -> dict:
 
 
 def job_or_404(job_id: int) -> PrintJob:
-    job = db.session.get(PrintJob, job_id)
-    if job is None:
-        abort(404)
+    job = db.get_or_404(PrintJob, job_id)
     return job
 
 

@@ -25,9 +25,7 @@ PER_PAGE = 50
 
 
 def delegate_or_404(delegate_id: int) -> Delegate:
-    delegate = db.session.get(Delegate, delegate_id)
-    if delegate is None:
-        abort(404)
+    delegate = db.get_or_404(Delegate, delegate_id)
     return delegate
 
 
@@ -237,9 +235,7 @@ def delegate_private_link_mail(delegate_id: int):
 def checkin_undo(checkin_id: int):
     from flask_login import current_user
 
-    checkin = db.session.get(CheckIn, checkin_id)
-    if checkin is None:
-        abort(404)
+    checkin = db.get_or_404(CheckIn, checkin_id)
     if ConfirmForm().validate_on_submit():
         checkin_service.undo_checkin(checkin, current_user._get_current_object())
         flash(_("Check-in undone."), "success")

@@ -7,7 +7,7 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -156,9 +156,7 @@ def mail_outbox():
 
 @bp.post("/mail/<int:mail_id>/resend")
 def mail_resend(mail_id: int):
-    mail = db.session.get(OutboxMail, mail_id)
-    if mail is None:
-        abort(404)
+    mail = db.get_or_404(OutboxMail, mail_id)
     back = safe_next(request.form.get("next")) or url_for("admin.mail_outbox")
     if not ConfirmForm().validate_on_submit():
         return redirect(back)

@@ -1,7 +1,7 @@
 """Staff accounts and the audit log: admins only."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -49,9 +49,7 @@ def staff():
 @bp.post("/staff/<int:user_id>")
 @role_required(StaffRole.ADMIN)
 def staff_change(user_id: int):
-    user = db.session.get(StaffUser, user_id)
-    if user is None:
-        abort(404)
+    user = db.get_or_404(StaffUser, user_id)
     form = StaffAccountChangeForm(prefix=f"user{user.id}")
     if form.validate_on_submit():
         if user.id == current_user_id() and (form.role.data != StaffRole.ADMIN or not form.active.data):

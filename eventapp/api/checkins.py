@@ -65,8 +65,6 @@ def create_checkin():
 @bp.post("/checkins/<int:checkin_id>/undo")
 @role_required(StaffRole.DOOR)
 def undo_checkin(checkin_id: int):
-    checkin = db.session.get(CheckIn, checkin_id)
-    if checkin is None:
-        abort(404)
+    checkin = db.get_or_404(CheckIn, checkin_id)
     checkin = checkin_service.undo_checkin(checkin, current_user._get_current_object())
     return jsonify({"id": checkin.id, "undone_at": checkin.undone_at.isoformat()})
