@@ -33,6 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
 
     register_extensions(app)
+    register_input_guards(app)
     register_blueprints(app)
     register_error_pages(app)
     register_template_helpers(app)
@@ -93,6 +94,12 @@ def configure_sqlite(engine) -> None:
     def on_begin(connection):
         mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
         connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def register_input_guards(app: Flask) -> None:
+    from . import guards
+
+    guards.register(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -24,12 +24,17 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REDIS_URL = os.environ.get("REDIS_URL", "")
-    RATELIMIT_ENABLED = True
+    RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "1") != "0"  # 0: load tests from one address
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_RATE_LIMIT = "10 per minute"
-    LOST_LINK_RATE_LIMIT = "5 per minute"  # each try may send a mail
+    # Per client address (see TRUSTED_PROXIES behind a proxy). A rush of 300 delegates in a
+    # minute comes from 300 addresses; one address cannot queue more than 40 mails an hour.
+    REGISTRATION_RATE_LIMIT = os.environ.get("REGISTRATION_RATE_LIMIT", "10 per minute;40 per hour")
+    LOST_LINK_RATE_LIMIT = os.environ.get("LOST_LINK_RATE_LIMIT", "5 per minute;20 per hour")  # each may send a mail
+    # Failed sign-ins only: per client address, and per account (whatever the address).
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+    LOGIN_ACCOUNT_LOCKOUT = os.environ.get("LOGIN_ACCOUNT_LOCKOUT", "10 per 15 minutes")
     # Render badges and agendas in the background as soon as what is on them changes.
     PRERENDER_DOCUMENTS = os.environ.get("PRERENDER_DOCUMENTS", "1") != "0"
     HUEY_IMMEDIATE = False  # tests: run background tasks inline

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_limiter import RateLimitExceeded
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .extensions import db
+from .guards import BadInput
 
 
 def wants_json() -> bool:
@@ -26,10 +28,15 @@ def error_text(code: int) -> tuple[str, str]:
     return texts.get(code, (_("Something went wrong"), _("An unexpected error occurred. It has been logged; please try again later.")))
 
 
-def render_error(code: int):
+def render_error(code: int, detail: str | None = None, field: str | None = None):
+    """The error page (or JSON error); `detail` replaces the general sentence when the
+    cause is known (bad input), and in the API goes under `errors` like a field error."""
     title, message = error_text(code)
     if wants_json():
-        return jsonify(error=title, message=message), code
+        if detail and field:
+            return jsonify(errors={field: [detail]}), code
+        return jsonify(error=title, message=detail or message), code
+    message = detail or message
     try:
         from .services.registration import current_event
 
@@ -49,6 +56,10 @@ def register(app: Flask) -> None:
             return error
         if error.code >= 500:
             db.session.rollback()
+        if isinstance(error, BadInput):
+            return render_error(error.code, error.description, error.field)
+        if isinstance(error, RateLimitExceeded) and error.limit.error_message:
+            return render_error(error.code, error.description)
         return render_error(error.code)
 
     @app.errorhandler(Exception)

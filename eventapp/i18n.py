@@ -11,13 +11,29 @@ from babel.dates import format_datetime as babel_format_datetime
 from babel.dates import format_skeleton, get_timezone_name
 from babel.lists import format_list as babel_format_list
 from flask import current_app, g, has_request_context, request, session
-from flask_babel import get_locale, refresh
+from flask_babel import get_locale, gettext, refresh
+from flask_babel.speaklater import LazyString
+from markupsafe import Markup, escape
 
 # Which language fills in for a missing one: the forum's audience reads English best after
 # their own language.
 FALLBACK_ORDER = ("en", "zh", "de")
 LANGUAGE_NAMES = {"zh": "中文", "de": "Deutsch", "en": "English"}
 HTML_LANG = {"zh": "zh-CN", "de": "de", "en": "en"}
+
+
+class TextLazyString(LazyString):
+    """A lazily translated message that is text, not markup. Flask-Babel's LazyString has
+    `__html__`, so Jinja would print it unescaped, together with any user input put into it
+    through %(name)s (a form error echoing a field's value): every lazy message is escaped."""
+
+    def __html__(self) -> Markup:
+        return escape(str(self))
+
+
+def lazy_gettext(string: str, **variables) -> TextLazyString:
+    """Like Flask-Babel's lazy_gettext (imported as `_l`), but escaped in templates."""
+    return TextLazyString(gettext, string, **variables)
 
 
 def select_locale() -> str:

@@ -380,6 +380,21 @@ class ApiToken(db.Model):
     user: Mapped[StaffUser] = relationship(back_populates="api_tokens")
 
 
+class StaffSession(db.Model):
+    """A staff sign-in on one browser. The session cookie only names it (by a random key,
+    stored hashed): signing out ends it here, so a copied cookie opens nothing afterwards."""
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[StaffUser] = relationship()
+
+
 ENTRANCE = "entrance"  # the door of the venue itself; other doors are session slugs
 
 

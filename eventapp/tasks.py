@@ -82,6 +82,15 @@ def send_mail() -> None:
         mail.send_due()
 
 
+@huey.task(retries=2, retry_delay=10)
+def mail_lost_links(event_id: int, email: str) -> None:
+    """The lost-link form's lookup and mail, off the request (see public.routes.lost_link)."""
+    from .services import mail
+
+    with task_app().app_context():
+        mail.send_lost_links(event_id, email)
+
+
 @huey.periodic_task(crontab(minute="*"))
 def send_mail_every_minute() -> None:
     """Retries come due later, and a commit's own task may have been lost: look every minute."""

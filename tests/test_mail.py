@@ -307,6 +307,28 @@ def test_a_delegate_who_lost_the_link_gets_it_mailed_and_strangers_learn_nothing
     assert "/r/lost" in client.get("/r/no-such-token").get_data(as_text=True)
 
 
+def test_the_lost_link_form_does_the_same_work_for_known_and_unknown_addresses(app, client, forum):
+    """Both answers only queue a task: the lookup and the mail happen in the worker, so the
+    time of the answer does not tell whether an address is registered."""
+    from eventapp.tasks import huey
+
+    register_by_api(client, ["exhibition"], email="jurgen@example.de")
+    huey.immediate = False  # a real queue, as in production
+    try:
+        huey.flush()
+        before = len(outbox(app))
+        for email in ("jurgen@example.de", "nobody@example.de"):
+            assert client.post("/r/lost", data={"email": email}).status_code == 200
+        assert len(outbox(app)) == before  # nothing looked up or written in the request
+        assert huey.pending_count() == 2
+        with app.app_context():
+            while (task := huey.dequeue()) is not None:
+                huey.execute(task)
+    finally:
+        huey.immediate = True
+    assert [m.kind for m in outbox(app)][before:] == [MailKind.PRIVATE_LINK]
+
+
 def test_a_late_mail_still_tells_of_its_own_change(smtp_app, client, inbox, forum):
     response = register_by_api(client, ["exhibition"], base=GERMAN, language="en")
     path = "/" + private_link(response).split("/", 3)[3]

@@ -17,6 +17,7 @@ from ..services import mail as mail_service
 from ..services import registration as registration_service
 from ..services.registration import DelegateDetails, RegistrationRefused
 from ..services.search import SORTS, DelegateQuery, search_delegates
+from ..web import page_number
 from . import bp
 from .forms import AddRegistrationForm, NewDelegateForm, StaffDelegateForm
 from .mail import delegate_mails, mail_rows_context
@@ -31,7 +32,6 @@ def delegate_or_404(delegate_id: int) -> Delegate:
 
 def query_from_request() -> DelegateQuery:
     args = request.args
-    page = args.get("page", "1")
     return DelegateQuery(
         text=args.get("q", "")[:200],
         session_slug=args.get("session", ""),
@@ -39,7 +39,7 @@ def query_from_request() -> DelegateQuery:
         organisation_type=args.get("type", ""),
         country=args.get("country", ""),
         sort=args.get("sort", "name") if args.get("sort", "name") in SORTS else "name",
-        page=int(page) if page.isdigit() else 1,
+        page=page_number(),
         per_page=PER_PAGE,
     )
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import lazy_gettext as _l
+from ..i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField
 from wtforms.validators import InputRequired

@@ -1,7 +1,7 @@
 """Forms for organisers' delegate and staff pages."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from ..i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,

@@ -10,14 +10,14 @@ from dataclasses import dataclass
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import ngettext
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from ..i18n import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from wtforms import HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Optional, Regexp
 
 from ..auth import staff_actor
-from ..auth.routes import safe_next
+from ..web import page_number, safe_next
 from ..extensions import db
 from ..i18n import HTML_LANG, localized
 from ..models import LANGUAGES, Delegate, MailKind, MailStatus, OutboxMail, RegistrationStatus, Session
@@ -137,8 +137,7 @@ def outbox_page(status: str, kind: str, page: int) -> MailPage:
 def mail_outbox():
     event = event_or_404()
     status, kind = request.args.get("status", ""), request.args.get("kind", "")
-    number = request.args.get("page", "1")
-    page = outbox_page(status, kind, int(number) if number.isdigit() else 1)
+    page = outbox_page(status, kind, page_number())
     return render_template(
         "admin/mail_outbox.html",
         event=event,

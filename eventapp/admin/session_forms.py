@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from ..i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,

@@ -12,6 +12,7 @@ from ..public.routes import event_or_404
 from ..services import staff as staff_service
 from ..services.registration import record_audit
 from ..services.transactions import write_transaction
+from ..web import page_number
 from . import bp
 from .forms import StaffAccountChangeForm, StaffAccountForm
 
@@ -60,6 +61,8 @@ def staff_change(user_id: int):
             before = (user.role.value, user.active)
             user.role = StaffRole(form.role.data)
             user.active = form.active.data
+            if not user.active:
+                staff_service.end_all_sessions(user)
             record_audit(
                 "staff_changed", staff_actor(), email=user.email,
                 before={"role": before[0], "active": before[1]},
@@ -79,8 +82,7 @@ def current_user_id() -> int:
 @role_required(StaffRole.ADMIN)
 def audit_log():
     event = event_or_404()
-    page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and int(page) > 0 else 1
+    page = page_number()
     actor = request.args.get("actor", "")[:200]
     statement = select(AuditEntry)
     if actor:

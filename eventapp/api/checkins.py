@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timezone
 
-from flask import abort, jsonify, request
+from flask import abort, jsonify
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -14,29 +14,32 @@ from ..models import CheckIn, StaffRole
 from ..services import checkin as checkin_service
 from ..services.registration import current_event
 from . import bp
-from .routes import field_errors
+from .routes import field_errors, json_object_body
 from ..door.presenting import scan_answer
 
 
-def _parse_time(value) -> datetime | None:
-    if not isinstance(value, str):
-        return None
+# A door app's clock may be off, but not by centuries; this also keeps the conversion to
+# UTC away from the edges of datetime's range (0001-01-01T00:00+14:00 has no UTC time).
+EARLIEST_SCAN, LATEST_SCAN = datetime(2000, 1, 1, tzinfo=timezone.utc), datetime(9000, 1, 1, tzinfo=timezone.utc)
+
+
+def parse_scan_time(value: str) -> datetime | None:
+    """An ISO 8601 time (without offset: UTC) between EARLIEST_SCAN and LATEST_SCAN, or None."""
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.astimezone(timezone.utc)
+    except (ValueError, OverflowError):
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if EARLIEST_SCAN <= moment < LATEST_SCAN else None
 
 
 @bp.post("/checkins")
 @role_required(StaffRole.DOOR)
-def create_checkin():
+@json_object_body
+def create_checkin(payload: dict):
     """Scan a badge code at a door: {"code", "session": slug or "entrance", "scan_id"}."""
-    if not request.is_json:
-        abort(415)
-    payload = request.get_json(silent=True)
-    if not isinstance(payload, dict):
-        return field_errors(400, {"body": [_("Send a JSON object.")]})
     errors: dict[str, list[str]] = {}
     code, door, scan_id = payload.get("code"), payload.get("session"), payload.get("scan_id")
     if not isinstance(code, str) or not code.strip():
@@ -47,6 +50,11 @@ def create_checkin():
         scan_id = str(uuid.uuid4())
     elif not isinstance(scan_id, str) or not 1 <= len(scan_id) <= 64:
         errors["scan_id"] = [_("Give a scan id of 1 to 64 characters.")]
+    scanned_at = payload.get("scanned_at")
+    if scanned_at is not None:
+        scanned_at = parse_scan_time(scanned_at) if isinstance(scanned_at, str) else None
+        if scanned_at is None:
+            errors["scanned_at"] = [_("Give the time of the scan in ISO 8601, e.g. 2026-12-26T09:15:00+08:00.")]
     if errors:
         return field_errors(422, errors)
     event = current_event()
@@ -55,7 +63,7 @@ def create_checkin():
     try:
         result = checkin_service.scan(
             event, code, door, scan_id, current_user._get_current_object(),
-            scanned_at=_parse_time(payload.get("scanned_at")),
+            scanned_at=scanned_at,
         )
     except checkin_service.UnknownDoor:
         return field_errors(422, {"session": [_("Unknown door: %(door)s", door=door)]})
@@ -64,7 +72,8 @@ def create_checkin():
 
 @bp.post("/checkins/<int:checkin_id>/undo")
 @role_required(StaffRole.DOOR)
-def undo_checkin(checkin_id: int):
+@json_object_body
+def undo_checkin(checkin_id: int, payload: dict):
     checkin = db.get_or_404(CheckIn, checkin_id)
     checkin = checkin_service.undo_checkin(checkin, current_user._get_current_object())
     return jsonify({"id": checkin.id, "undone_at": checkin.undone_at.isoformat()})

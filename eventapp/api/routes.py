@@ -1,10 +1,13 @@
 """JSON API, version 1. The field names are a contract: see README."""
 from __future__ import annotations
 
+from functools import wraps
+
 from flask import abort, jsonify, request, url_for
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
+from .. import limits
 from ..i18n import localized
 from ..public.forms import RegistrationForm
 from ..services import registration as registration_service
@@ -86,13 +89,27 @@ def field_errors(status: int, errors: dict[str, list[str]]):
     return jsonify(errors={k: [str(m) for m in v] for k, v in errors.items()}), status
 
 
+def json_object_body(view):
+    """Every state-changing endpoint: only `application/json` (a cross-site form cannot send
+    it without a preflight, so CSRF cannot ride on a door's session cookie), and the body,
+    if any, is one JSON object, handed to the view as `payload` (empty body: {})."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not request.is_json:
+            abort(415)
+        payload = request.get_json() if request.get_data(cache=True) else {}
+        if not isinstance(payload, dict):
+            return field_errors(400, {"body": [_("Send a JSON object.")]})
+        return view(*args, payload=payload, **kwargs)
+
+    return wrapped
+
+
 @bp.post("/registrations")
-def create_registration():
-    if not request.is_json:
-        abort(415)
-    payload = request.get_json(silent=True)
-    if not isinstance(payload, dict):
-        return field_errors(400, {"body": [_("Send a JSON object.")]})
+@limits.registration
+@json_object_body
+def create_registration(payload: dict):
     event = current_event_or_404()
     data, type_errors = form_data_from_json(payload)
     form = RegistrationForm(

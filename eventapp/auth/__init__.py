@@ -3,19 +3,26 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, abort, request, session
 from flask_login import current_user
 
-from ..extensions import db, login_manager
+from ..extensions import login_manager
 from ..models import StaffRole, StaffUser
+from ..services.staff import user_for_api_token, user_for_session
 
 bp = Blueprint("auth", __name__)
 
 
+# The key of this browser's sign-in (services.staff.start_session) in the session cookie.
+SESSION_KEY = "staff_session"
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> StaffUser | None:
-    user = db.session.get(StaffUser, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+    """The signed-in user, only while their sign-in has not ended on the server."""
+    if not user_id.isdigit() or len(user_id) > 10:
+        return None
+    return user_for_session(int(user_id), session.get(SESSION_KEY))
 
 
 @login_manager.request_loader
@@ -26,8 +33,6 @@ def load_user_from_bearer_token(req) -> StaffUser | None:
     header = req.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
-    from ..services.staff import user_for_api_token
-
     return user_for_api_token(header[len("Bearer "):].strip())
 
 

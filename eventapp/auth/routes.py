@@ -1,17 +1,19 @@
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from ..i18n import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
+from flask_limiter import RateLimitExceeded
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import InputRequired, Length
 
-from ..extensions import limiter
+from .. import limits
 from ..models import StaffRole
 from ..services import staff as staff_service
-from . import bp
+from ..web import safe_next
+from . import SESSION_KEY, bp
 
 
 class LoginForm(FlaskForm):
@@ -23,14 +25,9 @@ def home_for(user) -> str:
     return url_for("admin.dashboard") if user.can(StaffRole.ORGANISER) else url_for("door.choose_door")
 
 
-def safe_next(target: str | None) -> str | None:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return None
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@limits.sign_in_by_address
+@limits.sign_in_by_account
 def login():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
@@ -38,6 +35,7 @@ def login():
     if form.validate_on_submit():
         user = staff_service.authenticate(form.email.data, form.password.data)
         if user is not None:
+            session[SESSION_KEY] = staff_service.start_session(user)
             login_user(user)
             return redirect(safe_next(request.args.get("next")) or home_for(user))
         # The same words whether the email is unknown or the password wrong.
@@ -45,9 +43,19 @@ def login():
     return render_template("auth/login.html", form=form), (401 if form.errors else 200)
 
 
+@bp.errorhandler(RateLimitExceeded)
+def too_many_failed_sign_ins(error: RateLimitExceeded):
+    """The form again, with the entries and why it is refused for now."""
+    form = LoginForm()
+    form.validate()
+    form.password.errors = [*form.password.errors, error.description]
+    return render_template("auth/login.html", form=form), 429
+
+
 @bp.post("/logout")
 def logout():
     if FlaskForm().validate_on_submit():
+        staff_service.end_session(session.pop(SESSION_KEY, None))
         logout_user()
         flash(_("You have signed out."), "success")
     return redirect(url_for("auth.login"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from flask_babel import lazy_gettext as _l
+from ..i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, SelectMultipleField, StringField, TelField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp, ValidationError
@@ -63,14 +63,16 @@ def organisation_type_labels() -> dict[OrganisationType, str]:
 
 
 class DelegateDetailsForm(FlaskForm):
-    """A delegate's personal details: registration, and editing through the private link."""
+    """A delegate's personal details: registration, and editing through the private link.
+    Required fields use DataRequired, which looks at the value after the filters: an entry
+    of only spaces is no entry."""
 
     family_name = StringField(
-        _l("Family name"), [InputRequired(), Length(max=100)], filters=[one_line],
+        _l("Family name"), [DataRequired(), Length(max=100)], filters=[one_line],
         description=_l("In Latin letters, e.g. Wang or Müller. Left empty, it is filled in from a name in Chinese characters."),
     )
     given_name = StringField(
-        _l("Given name"), [InputRequired(), Length(max=100)], filters=[one_line],
+        _l("Given name"), [DataRequired(), Length(max=100)], filters=[one_line],
         description=_l("In Latin letters, e.g. Xiaoming or Jürgen."),
     )
     name_native = StringField(
@@ -86,7 +88,7 @@ class DelegateDetailsForm(FlaskForm):
         default=NameOrder.FAMILY_FIRST.value,
     )
     organisation = StringField(
-        _l("Organisation"), [InputRequired(), Length(max=200)], filters=[one_line]
+        _l("Organisation"), [DataRequired(), Length(max=200)], filters=[one_line]
     )
     position = StringField(_l("Position (optional)"), [Optional(), Length(max=150)], filters=[one_line])
     organisation_type = SelectField(
@@ -94,12 +96,12 @@ class DelegateDetailsForm(FlaskForm):
     )
     country = SelectField(
         _l("Country or region"),
-        [InputRequired(message=_l("Choose a country or region."))],
+        [DataRequired(message=_l("Choose a country or region."))],
         filters=[upper],
     )
     email = EmailField(
         _l("Email"),
-        [InputRequired(), Email(check_deliverability=False, allow_smtputf8=False), Length(max=254)],
+        [DataRequired(), Email(check_deliverability=False, allow_smtputf8=False), Length(max=254)],
         filters=[one_line],
     )
     phone = TelField(

@@ -1,17 +1,19 @@
 """Pages for delegates: the programme, registration, and the private manage link."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_limiter import RateLimitExceeded
 
-from ..extensions import db, limiter
+from .. import limits, tasks
+from ..errors import render_error
+from ..extensions import db
 from ..i18n import localized, use_preferred_language
 from ..models import Registration, RegistrationStatus
 from ..services import mail
 from ..services import registration as registration_service
 from ..services.registration import DelegateDetails, RegistrationRefused
+from ..web import safe_next
 from . import bp
 from .forms import (
     AddSessionForm,
@@ -84,6 +86,7 @@ def exhibitor_theme_labels():
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limits.registration
 def register():
     event = event_or_404()
     form = registration_form(event)
@@ -102,10 +105,26 @@ def register():
             form.sessions.errors.append(refusal.message)
         else:
             return redirect(url_for("public.confirmation", token=result.manage_token))
+    return registration_page(event, form, 422 if form.errors else 200)
+
+
+def registration_page(event, form: RegistrationForm, status: int):
     public_sessions = [s for s in event.sessions if s.public_registration]
     return render_template(
         "public/register.html", event=event, form=form, public_sessions=public_sessions
-    ), (422 if form.errors else 200)
+    ), status
+
+
+@bp.errorhandler(RateLimitExceeded)
+def too_many_requests(error: RateLimitExceeded):
+    """The registration form again with the entries and the reason; other pages: the error page."""
+    if request.endpoint != "public.register":
+        return render_error(429, error.description)
+    event = event_or_404()
+    form = registration_form(event)
+    form.validate()
+    form.sessions.errors = [*form.sessions.errors, error.description]
+    return registration_page(event, form, 429)
 
 
 def registration_rows(delegate):
@@ -232,20 +251,18 @@ def cancel_all(token: str):
     )
 
 
-# However often the lost-link form is sent for one address, it mails at most this often.
-LOST_LINK_COOLDOWN = timedelta(minutes=15)
-
-
 @bp.route("/r/lost", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOST_LINK_RATE_LIMIT"], methods=["POST"])
+@limits.lost_link
 def lost_link():
     """Mail the private link again to the address given. The answer is the same whether the
     address is registered or not, so the page tells no one who is."""
     event = event_or_404()
     form = LostLinkForm()
     if form.validate_on_submit():
-        for delegate in registration_service.delegates_by_email(event, form.email.data):
-            mail.send_private_link(delegate, actor="delegate:lost-link", unless_sent_within=LOST_LINK_COOLDOWN)
+        # Looked up and mailed by the background worker: the answer takes the same time
+        # whether the address is registered or not (inline only if the queue is down).
+        if not tasks.enqueue(tasks.mail_lost_links, event.id, form.email.data):
+            mail.send_lost_links(event.id, form.email.data)
         return render_template("public/lost_link.html", event=event, form=form, sent=True)
     return render_template("public/lost_link.html", event=event, form=form, sent=False), (
         422 if form.errors else 200
@@ -256,7 +273,4 @@ def lost_link():
 def set_language(code: str):
     if code in current_app.config["LANGUAGES"]:
         session["language"] = code
-    target = request.args.get("next") or url_for("public.programme")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("public.programme")  # no open redirect
-    return redirect(target)
+    return redirect(safe_next(request.args.get("next")) or url_for("public.programme"))

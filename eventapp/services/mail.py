@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 from flask import current_app, has_request_context, render_template, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from ..i18n import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import event as sa_event
 from sqlalchemy import select
@@ -43,6 +43,7 @@ from ..extensions import db
 from ..i18n import HTML_LANG, localized
 from ..models import (
     Delegate,
+    Event,
     MailKind,
     MailStatus,
     OutboxMail,
@@ -621,6 +622,21 @@ def send_private_link(delegate: Delegate, *, actor: str, unless_sent_within: tim
         note(delegate, MailKind.PRIVATE_LINK, actor=actor)
         record_audit("private_link_sent", actor, delegate=delegate)
     return True
+
+
+# However often the lost-link form is sent for one address, it mails at most this often.
+LOST_LINK_COOLDOWN = timedelta(minutes=15)
+
+
+def send_lost_links(event_id: int, email: str) -> None:
+    """The lost-link form: the private link of every delegate of the event with this email."""
+    from .registration import delegates_by_email
+
+    event = db.session.get(Event, event_id)
+    if event is None:
+        return
+    for delegate in delegates_by_email(event, email):
+        send_private_link(delegate, actor="delegate:lost-link", unless_sent_within=LOST_LINK_COOLDOWN)
 
 
 @dataclass

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
-from ..models import ApiToken, StaffRole, StaffUser, utcnow
+from ..models import ApiToken, StaffRole, StaffSession, StaffUser, utcnow
 from .registration import hash_token
 
 PASSWORD_METHOD = "scrypt"
@@ -56,6 +56,7 @@ def check_password_length(password: str) -> None:
 def set_password(user: StaffUser, password: str) -> None:
     check_password_length(password)
     user.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
+    end_all_sessions(user)
     db.session.commit()
 
 
@@ -67,9 +68,52 @@ def authenticate(email: str, password: str) -> StaffUser | None:
         return None
     if not check_password_hash(user.password_hash, password) or not user.active:
         return None
-    user.last_login_at = utcnow()
-    db.session.commit()
     return user
+
+
+def start_session(user: StaffUser) -> str:
+    """A new sign-in for `user`: the key for the session cookie (only its hash is kept)."""
+    key = secrets.token_urlsafe(32)
+    user.last_login_at = utcnow()
+    db.session.add(StaffSession(user=user, key_hash=hash_token(key)))
+    db.session.commit()
+    return key
+
+
+def user_for_session(user_id: int, key: str | None) -> StaffUser | None:
+    """The active user whose sign-in `key` names, if that sign-in has not ended."""
+    if not key or len(key) > 200:
+        return None
+    return db.session.execute(
+        select(StaffUser)
+        .join(StaffSession, StaffSession.user_id == StaffUser.id)
+        .where(
+            StaffUser.id == user_id,
+            StaffUser.active.is_(True),
+            StaffSession.key_hash == hash_token(key),
+            StaffSession.ended_at.is_(None),
+        )
+    ).scalar_one_or_none()
+
+
+def end_session(key: str | None) -> None:
+    """Signing out: this browser's sign-in ends, whoever holds a copy of its cookie."""
+    if key:
+        db.session.execute(
+            db.update(StaffSession)
+            .where(StaffSession.key_hash == hash_token(key), StaffSession.ended_at.is_(None))
+            .values(ended_at=utcnow())
+        )
+        db.session.commit()
+
+
+def end_all_sessions(user: StaffUser) -> None:
+    """Every sign-in of `user` ends (deactivation, new password); the caller commits."""
+    db.session.execute(
+        db.update(StaffSession)
+        .where(StaffSession.user_id == user.id, StaffSession.ended_at.is_(None))
+        .values(ended_at=utcnow())
+    )
 
 
 def create_api_token(user: StaffUser) -> str:

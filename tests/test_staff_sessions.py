@@ -1,0 +1,60 @@
+"""Signing out, or being deactivated, ends the sign-in on the server: a copy of the session
+cookie taken before opens nothing afterwards."""
+from __future__ import annotations
+
+from eventapp.models import StaffRole, StaffUser
+from eventapp.services import staff as staff_service
+from eventapp.extensions import db
+
+from .staff_helpers import PASSWORD, make_staff, sign_in
+
+
+def copied_session(app, client):
+    """Another browser holding a copy of `client`'s session cookie."""
+    thief = app.test_client()
+    thief.set_cookie("session", client.get_cookie("session", domain="forum.test").value, domain="forum.test")
+    return thief
+
+
+def test_a_copied_cookie_of_a_signed_out_organiser_no_longer_opens_the_back_office(app, client, forum):
+    sign_in(client, app, StaffRole.ORGANISER)
+    thief = copied_session(app, client)
+    assert thief.get("/admin/").status_code == 200  # the copy works while the sign-in lasts
+    assert client.post("/staff/logout").status_code == 302
+    for browser in (client, thief):
+        response = browser.get("/admin/")
+        assert response.status_code == 302 and "/staff/login" in response.headers["Location"]
+
+
+def test_signing_out_ends_only_that_browser(app, client, forum):
+    sign_in(client, app, StaffRole.ORGANISER)
+    laptop = sign_in(app.test_client(), app, StaffRole.ORGANISER)
+    client.post("/staff/logout")
+    assert laptop.get("/admin/").status_code == 200
+
+
+def test_deactivation_ends_every_sign_in_for_good(app, client, forum):
+    email = make_staff(app, StaffRole.ORGANISER)
+    sign_in(client, app, StaffRole.ORGANISER)
+    thief = copied_session(app, client)
+    admin = sign_in(app.test_client(), app, StaffRole.ADMIN)
+    with app.app_context():
+        user_id = staff_service.find_user(email).id
+    prefix = f"user{user_id}"
+    admin.post(f"/admin/staff/{user_id}", data={f"{prefix}-role": "organiser"})  # active unticked
+    assert client.get("/admin/").status_code == 302 and thief.get("/admin/").status_code == 302
+    # Active again: the old cookies stay dead; a new sign-in works.
+    admin.post(f"/admin/staff/{user_id}", data={f"{prefix}-role": "organiser", f"{prefix}-active": "y"})
+    with app.app_context():
+        assert db.session.get(StaffUser, user_id).active
+    assert client.get("/admin/").status_code == 302 and thief.get("/admin/").status_code == 302
+    assert client.post("/staff/login", data={"email": email, "password": PASSWORD}).status_code == 302
+    assert client.get("/admin/").status_code == 200
+
+
+def test_a_new_password_ends_other_sign_ins(app, client, forum):
+    email = make_staff(app, StaffRole.ORGANISER)
+    sign_in(client, app, StaffRole.ORGANISER)
+    with app.app_context():
+        staff_service.set_password(staff_service.find_user(email), "another long password")
+    assert client.get("/admin/").status_code == 302
