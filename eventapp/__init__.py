@@ -34,6 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_extensions(app)
     register_input_guards(app)
+    register_security(app)
     register_blueprints(app)
     register_error_pages(app)
     register_template_helpers(app)
@@ -100,6 +101,12 @@ def register_input_guards(app: Flask) -> None:
     from . import guards
 
     guards.register(app)
+
+
+def register_security(app: Flask) -> None:
+    from . import security
+
+    security.register(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -66,6 +66,8 @@ def register(app: Flask) -> None:
     def unexpected_error(error: Exception):
         if isinstance(error, HTTPException):
             return http_error(error)
-        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        # The route, not the path: a private link's token must not reach the error log.
+        route = request.url_rule.rule if request.url_rule else "(no route)"
+        app.logger.exception("Unhandled error on %s %s", request.method, route)
         db.session.rollback()
         return render_error(InternalServerError.code)
