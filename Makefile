@@ -18,7 +18,7 @@ JS_STAMP := eventapp/static/vendor/.installed
 CATALOGUES := eventapp/translations
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard $(CATALOGUES)/*/LC_MESSAGES/messages.po))
 
-.PHONY: install run test system-packages python-packages js-packages translations messages database clean
+.PHONY: install run test lock system-packages python-packages js-packages translations messages database clean
 
 install: system-packages python-packages js-packages translations database
 
@@ -34,11 +34,21 @@ system-packages:
 
 python-packages: $(STAMP)
 
-$(STAMP): pyproject.toml
+# Exactly the versions in requirements.lock (those the tests passed with), then eventapp itself.
+$(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is required"; exit 1; }
 	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --disable-pip-version-check -e '.[dev]'
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install -q --disable-pip-version-check --no-deps -e .
 	@touch $(STAMP)
+
+# After changing the dependencies in pyproject.toml: resolve them again and write the lock.
+lock:
+	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[dev]'
+	@{ echo "# Every package and version the tests passed with (make install installs exactly these)."; \
+	  echo "# After changing dependencies in pyproject.toml: make lock"; \
+	  $(BIN)/pip freeze --exclude-editable; } > requirements.lock
 
 # The door page's QR reader comes from the npm registry and is served from static/vendor/.
 js-packages: $(JS_STAMP)
@@ -80,6 +90,7 @@ run: install
 	$(BIN)/gunicorn -w $(WORKERS) -b $(HOST):$(PORT) --access-logfile - --logger-class eventapp.serving.RedactingAccessLogger 'eventapp:create_app()'
 
 test: install
+	$(BIN)/bandit -ll -q -r eventapp
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:

@@ -18,6 +18,7 @@ def error_text(code: int) -> tuple[str, str]:
     """A title and a sentence telling the user what happened and what to do."""
     texts = {
         400: (_("Bad request"), _("The request could not be understood. Please go back and try again.")),
+        401: (_("Sign-in needed"), _("Sign in first, or send an API token as “Authorization: Bearer <token>”.")),
         403: (_("Access denied"), _("You do not have permission to open this page.")),
         404: (_("Page not found"), _("This page does not exist. If you followed a private link, it may be incomplete or no longer valid.")),
         405: (_("Method not allowed"), _("This address cannot be used that way.")),
@@ -35,7 +36,8 @@ def render_error(code: int, detail: str | None = None, field: str | None = None)
     if wants_json():
         if detail and field:
             return jsonify(errors={field: [detail]}), code
-        return jsonify(error=title, message=detail or message), code
+        headers = {"WWW-Authenticate": "Bearer"} if code == 401 else {}
+        return jsonify(error=title, message=detail or message), code, headers
     message = detail or message
     try:
         from .services.registration import current_event

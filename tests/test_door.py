@@ -234,7 +234,8 @@ def test_api_token_scans_without_a_session_cookie(app, forum):
         "/api/v1/checkins", json={"code": code, "session": SYMPOSIUM},
         headers={"Authorization": "Bearer not-a-token"},
     )
-    assert wrong.status_code == 401
+    assert wrong.status_code == 401 and wrong.headers["WWW-Authenticate"] == "Bearer"
+    assert wrong.json["error"] == "Sign-in needed" and "Authorization: Bearer" in wrong.json["message"]
 
 
 def test_anonymous_visitors_can_neither_scan_nor_open_the_door_pages(client, app, forum):

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from . import checkins, routes  # noqa: E402,F401
+from . import checkins, openapi, routes  # noqa: E402,F401

@@ -287,7 +287,7 @@ def write(mail: OutboxMail) -> WrittenMail:
             context["message_body"] = localized(payload["message"]["body"], language)
         # Optional paragraphs leave blank lines behind: keep one between paragraphs.
         text = re.sub(r"\n{3,}", "\n\n", render_template(f"mail/{mail.kind.value}.txt", **context)).strip() + "\n"
-        html = render_template("mail/mail.html", body=Markup(_text_to_html(text, context)), **context)
+        html = render_template("mail/mail.html", body=_text_to_html(text, context), **context)
         attachments = []
         if mail.kind in WITH_CALENDAR and context["has_seat"]:
             attachments.append((f"{event.slug}.ics", calendar.personal_ics(delegate, language)))
@@ -313,7 +313,7 @@ def subject_of(mail: OutboxMail) -> str:
 BULLET = "· "  # starts a session in the text part (templates/mail/_parts.txt)
 
 
-def _text_to_html(text: str, context: dict) -> str:
+def _text_to_html(text: str, context: dict) -> Markup:
     """The HTML part says what the text part says: paragraphs, links made clickable, and the
     session lists (a "· " line with indented lines below it) as lists."""
     links = {u for u in (context.get("link"), context.get("register_url"), context.get("programme_url")) if u}

@@ -1,0 +1,436 @@
+"""The JSON API's contract as an OpenAPI 3.1 document: GET /api/v1/openapi.json.
+
+It describes what README's "JSON API (v1)" section promises; tests/test_openapi.py checks
+real answers against it and tests/test_schemathesis.py fuzzes the API with it.
+"""
+from __future__ import annotations
+
+from flask import jsonify
+
+from ..guards import MAX_DATABASE_INT  # what the <int:…> converter matches
+from ..i18n import LANGUAGE_NAMES
+from ..models import PUBLIC_ORGANISATION_TYPES, NameOrder, OrganisationType, RegistrationStatus, ScanStatus, SessionKind
+from . import bp
+
+LANGUAGES = list(LANGUAGE_NAMES)  # zh, de, en
+SYMPOSIUM = "german-enterprise-symposium"
+
+
+def _ref(kind: str, name: str) -> dict:
+    return {"$ref": f"#/components/{kind}/{name}"}
+
+
+def _schema(name: str) -> dict:
+    return _ref("schemas", name)
+
+
+def _nullable(schema: dict) -> dict:
+    """JSON Schema 2020-12 (OpenAPI 3.1) style: the value or null."""
+    return {**schema, "type": [schema["type"], "null"]}
+
+
+def _text(max_length: int, description: str, min_length: int | None = None) -> dict:
+    schema = {"type": "string", "maxLength": max_length, "description": description}
+    if min_length is not None:
+        schema["minLength"] = min_length
+    return schema
+
+
+DATE_TIME = {"type": "string", "format": "date-time"}
+# The WTForms validators of eventapp.public.forms.RegistrationForm, which the API uses.
+REGISTRATION_REQUEST = {
+    "type": "object",
+    "description": "Every value except `sessions` and `consent` must be a string. Unknown fields are ignored.",
+    "required": ["family_name", "given_name", "email", "organisation", "country", "sessions", "consent"],
+    "properties": {
+        "family_name": _text(100, "Family name (the form asks for Latin letters).", 1),
+        "given_name": _text(100, "Given name (the form asks for Latin letters).", 1),
+        "email": {"type": "string", "format": "email", "maxLength": 254, "minLength": 3},
+        "organisation": _text(200, "Organisation.", 1),
+        "country": {
+            "type": "string",
+            "pattern": "^[A-Za-z]{2}$",
+            "description": "ISO 3166 alpha-2 code, any letter case (CN, de).",
+        },
+        "sessions": {
+            "type": "array",
+            "minItems": 1,
+            "items": {"type": "string", "maxLength": 80},
+            "description": "Session slugs; unknown, invitation-only or closed ones answer 422 under `sessions`.",
+        },
+        "consent": {"type": "boolean", "const": True, "description": "Must be true to register."},
+        "name_native": _text(100, "Name in native script, for example 王小明."),
+        "native_name_order": {
+            "type": "string",
+            "enum": [order.value for order in NameOrder],
+            "default": NameOrder.FAMILY_FIRST.value,
+        },
+        "position": _text(150, "Position."),
+        "organisation_type": {
+            "type": "string",
+            "enum": [t.value for t in PUBLIC_ORGANISATION_TYPES],
+            "default": OrganisationType.ENTERPRISE.value,
+        },
+        "phone": {
+            "type": "string",
+            "maxLength": 40,
+            "pattern": r"^\+?[0-9 ()./-]{5,40}$",
+            "description": "Digits, spaces and + ( ) . / -, for example +86 10 1234 5678.",
+        },
+        "language": {"type": "string", "enum": LANGUAGES, "default": "en"},
+    },
+    "additionalProperties": True,
+}
+
+REGISTRATION_EXAMPLE = {
+    "family_name": "Wang",
+    "given_name": "Xiaoming",
+    "name_native": "王小明",
+    "email": "wang.xiaoming@example.cn",
+    "organisation": "Example Co.",
+    "country": "CN",
+    "language": "zh",
+    "sessions": [SYMPOSIUM, "exhibition"],
+    "consent": True,
+}
+
+SCHEMAS = {
+    "Error": {
+        "type": "object",
+        "description": "A plain HTTP error. Messages are for people and may be translated.",
+        "required": ["error", "message"],
+        "properties": {"error": {"type": "string"}, "message": {"type": "string"}},
+    },
+    "FieldErrors": {
+        "type": "object",
+        "description": "Messages per field (`body` for the body as a whole); check field names, not message text.",
+        "required": ["errors"],
+        "properties": {
+            "errors": {
+                "type": "object",
+                "minProperties": 1,
+                "additionalProperties": {"type": "array", "minItems": 1, "items": {"type": "string"}},
+            }
+        },
+    },
+    "Session": {
+        "type": "object",
+        "required": [
+            "slug", "kind", "title", "titles", "room", "starts_at", "ends_at", "capacity", "confirmed",
+            "waitlisted", "seats_left", "public_registration", "registration_opens_at",
+            "registration_closes_at",
+        ],
+        "properties": {
+            "slug": {"type": "string"},
+            "kind": {"type": "string", "enum": [kind.value for kind in SessionKind]},
+            "title": {"type": "string", "description": "In the request's language."},
+            "titles": {
+                "type": "object",
+                "description": "The title in zh, de and en.",
+                "additionalProperties": {"type": "string"},
+            },
+            "room": {"type": "string", "description": "In the request's language."},
+            "starts_at": {**DATE_TIME, "description": "UTC."},
+            "ends_at": {**DATE_TIME, "description": "UTC."},
+            "capacity": {"type": ["integer", "null"], "minimum": 0, "description": "null: no limit."},
+            "confirmed": {"type": "integer", "minimum": 0},
+            "waitlisted": {"type": "integer", "minimum": 0},
+            "seats_left": {"type": ["integer", "null"], "minimum": 0, "description": "null: no limit."},
+            "public_registration": {"type": "boolean"},
+            "registration_opens_at": {**_nullable(DATE_TIME), "description": "null: open now."},
+            "registration_closes_at": {**DATE_TIME, "description": "Defaults to the session's start."},
+        },
+    },
+    "RegistrationRequest": REGISTRATION_REQUEST,
+    "RegistrationCreated": {
+        "type": "object",
+        "required": ["registrations", "manage_url"],
+        "properties": {
+            "registrations": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["session", "status", "waitlist_position"],
+                    "properties": {
+                        "session": {"type": "string"},
+                        "status": {
+                            "type": "string",
+                            "enum": [RegistrationStatus.CONFIRMED.value, RegistrationStatus.WAITLISTED.value],
+                        },
+                        "waitlist_position": {
+                            "type": ["integer", "null"],
+                            "minimum": 1,
+                            "description": "1 for the first person waiting; null when the seat is confirmed.",
+                        },
+                    },
+                },
+            },
+            "manage_url": {
+                "type": "string",
+                "format": "uri",
+                "description": "The delegate's private link (also in the confirmation mail).",
+            },
+        },
+    },
+    "CheckinRequest": {
+        "type": "object",
+        "required": ["code", "session"],
+        "properties": {
+            "code": {
+                "type": "string",
+                "minLength": 1,
+                "pattern": r"\S",
+                "description": "The code read from the badge; case and spaces do not matter.",
+            },
+            "session": {
+                "type": "string",
+                "minLength": 1,
+                "description": 'The door: a session slug, or "entrance" for the venue.',
+                "examples": ["entrance", SYMPOSIUM],
+            },
+            "scan_id": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 64,
+                "description": "The client's id for this scan (a UUID); a repeat gets the first answer again. Made by the server if left out.",
+            },
+            "scanned_at": {
+                **DATE_TIME,
+                "description": "ISO 8601 time of the scan on the device (kept for offline scans); "
+                "without an offset it is UTC. Years 2000 to 8999.",
+            },
+        },
+        "additionalProperties": True,
+    },
+    "Delegate": {
+        "type": "object",
+        "required": [
+            "id", "family_name", "given_name", "name_native", "display_name", "latin_name",
+            "organisation", "organisation_type", "organisation_type_label", "country",
+        ],
+        "properties": {
+            "id": {"type": "integer"},
+            "family_name": {"type": "string"},
+            "given_name": {"type": "string"},
+            "name_native": {"type": "string"},
+            "display_name": {"type": "string"},
+            "latin_name": {"type": "string"},
+            "organisation": {"type": "string"},
+            "organisation_type": {"type": "string", "enum": [t.value for t in OrganisationType]},
+            "organisation_type_label": {"type": "string"},
+            "country": {"type": "string"},
+        },
+    },
+    "CheckinResult": {
+        "type": "object",
+        "required": [
+            "status", "delegate", "checked_in_at", "checkin_id", "door", "checked_in_door", "replayed",
+            "message",
+        ],
+        "properties": {
+            "status": {"type": "string", "enum": [status.value for status in ScanStatus]},
+            "delegate": {
+                "oneOf": [_schema("Delegate"), {"type": "null"}],
+                "description": "null for an unknown code (status invalid).",
+            },
+            "checked_in_at": {
+                **_nullable(DATE_TIME),
+                "description": "The standing check-in; for already_checked_in, the first one.",
+            },
+            "checkin_id": {"type": ["integer", "null"], "minimum": 1},
+            "door": {"type": "string"},
+            "checked_in_door": {"type": ["string", "null"]},
+            "replayed": {"type": "boolean", "description": "true when the scan_id was seen before."},
+            "message": {"type": "string", "description": "One sentence for the person at the door."},
+        },
+    },
+    "UndoResult": {
+        "type": "object",
+        "required": ["id", "undone_at"],
+        "properties": {"id": {"type": "integer"}, "undone_at": DATE_TIME},
+    },
+}
+
+
+def _json(description: str, schema: dict) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+RESPONSES = {
+    "BadRequest": _json(
+        "The body is not a JSON object (or not valid JSON), is nested too deeply, or a value contains "
+        "a character that cannot be stored (NUL, a lone surrogate).",
+        {"anyOf": [_schema("FieldErrors"), _schema("Error")]},
+    ),
+    "Unauthorized": _json("No signed-in staff session and no valid bearer token.", _schema("Error")),
+    "NoEvent": _json("No event is loaded.", _schema("Error")),
+    "TooLarge": _json("The body is over 1 MiB.", _schema("Error")),
+    "NotJson": _json("The body was not sent as `Content-Type: application/json`.", _schema("Error")),
+    "TooMany": {
+        **_json(
+            "Too many registrations from this address (the HTML form and the API share the budget).",
+            _schema("Error"),
+        ),
+        "headers": {
+            "Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer", "minimum": 0}}
+        },
+    },
+}
+
+STAFF_SECURITY = [{"bearerAuth": []}, {"sessionCookie": []}]
+
+OPENAPI = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "eventapp JSON API",
+        "version": "1",
+        "description": "Registration and check-in for the forum. The field names are a contract (see README). "
+        "Every request body must be sent as `application/json`.",
+    },
+    "servers": [{"url": "/api/v1"}],
+    "paths": {
+        "/sessions": {
+            "get": {
+                "operationId": "listSessions",
+                "summary": "The sessions of the current event, in programme order",
+                "parameters": [
+                    {
+                        "name": "lang",
+                        "in": "query",
+                        "required": False,
+                        "description": "Language of `title` and `room` (else Accept-Language, then English).",
+                        "schema": {"type": "string", "enum": LANGUAGES},
+                    }
+                ],
+                "responses": {
+                    "200": _json("The sessions.", {"type": "array", "items": _schema("Session")}),
+                    "400": _ref("responses", "BadRequest"),
+                    "404": _ref("responses", "NoEvent"),
+                },
+            }
+        },
+        "/registrations": {
+            "post": {
+                "operationId": "createRegistration",
+                "summary": "Register a delegate for one or more sessions",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": _schema("RegistrationRequest"),
+                            "example": REGISTRATION_EXAMPLE,
+                        }
+                    },
+                },
+                "responses": {
+                    "201": _json("Registered: one entry per session.", _schema("RegistrationCreated")),
+                    "400": _ref("responses", "BadRequest"),
+                    "404": _ref("responses", "NoEvent"),
+                    "409": _json(
+                        "The email already holds a live registration for one of the sessions (under `email`).",
+                        _schema("FieldErrors"),
+                    ),
+                    "413": _ref("responses", "TooLarge"),
+                    "415": _ref("responses", "NotJson"),
+                    "422": _json(
+                        "Invalid or missing fields; an unknown slug, an invitation-only session or a closed "
+                        "registration window under `sessions`.",
+                        _schema("FieldErrors"),
+                    ),
+                    "429": _ref("responses", "TooMany"),
+                },
+            }
+        },
+        "/checkins": {
+            "post": {
+                "operationId": "createCheckin",
+                "summary": "Scan a badge code at a door",
+                "description": "For door apps and scanners: any staff account (door, organiser, admin).",
+                "security": STAFF_SECURITY,
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": _schema("CheckinRequest"),
+                            "example": {
+                                "code": "K7QXM2RD4PTA",
+                                "session": SYMPOSIUM,
+                                "scan_id": "5f0c8f5e-9a51-4c1e-b2a6-0d5f1b1f3c11",
+                            },
+                        }
+                    },
+                },
+                "responses": {
+                    "200": _json("The scan's answer (also for unknown codes: status invalid).", _schema("CheckinResult")),
+                    "400": _ref("responses", "BadRequest"),
+                    "401": _ref("responses", "Unauthorized"),
+                    "404": _ref("responses", "NoEvent"),
+                    "413": _ref("responses", "TooLarge"),
+                    "415": _ref("responses", "NotJson"),
+                    "422": _json(
+                        "A missing code, a bad scan_id or scanned_at, or an unknown door.", _schema("FieldErrors")
+                    ),
+                },
+            }
+        },
+        "/checkins/{checkin_id}/undo": {
+            "post": {
+                "operationId": "undoCheckin",
+                "summary": "Take a mistaken check-in back",
+                "description": "Send `Content-Type: application/json`; the body may be `{}`. "
+                "Undoing twice keeps the first `undone_at`.",
+                "security": STAFF_SECURITY,
+                "parameters": [
+                    {
+                        "name": "checkin_id",
+                        "in": "path",
+                        "required": True,
+                        "description": "`checkin_id` from a check-in's answer.",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_DATABASE_INT},
+                    }
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": {"type": "object"}, "example": {}}},
+                },
+                "responses": {
+                    "200": _json("Undone.", _schema("UndoResult")),
+                    "400": _ref("responses", "BadRequest"),
+                    "401": _ref("responses", "Unauthorized"),
+                    "404": _json("No check-in with this id.", _schema("Error")),
+                    "413": _ref("responses", "TooLarge"),
+                    "415": _ref("responses", "NotJson"),
+                },
+            }
+        },
+        "/openapi.json": {
+            "get": {
+                "operationId": "openapi",
+                "summary": "This document",
+                "responses": {"200": _json("OpenAPI 3.1.", {"type": "object"})},
+            }
+        },
+    },
+    "components": {
+        "schemas": SCHEMAS,
+        "responses": RESPONSES,
+        "securitySchemes": {
+            "bearerAuth": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "A token from `flask --app eventapp create-api-token EMAIL`.",
+            },
+            "sessionCookie": {
+                "type": "apiKey",
+                "in": "cookie",
+                "name": "session",
+                "description": "The session cookie of a signed-in staff browser.",
+            },
+        },
+    },
+}
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    return jsonify(OPENAPI)
