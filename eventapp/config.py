@@ -26,6 +26,7 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL", "")
     RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "1") != "0"  # 0: load tests from one address
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    RATELIMIT_STRATEGY = "fixed-window"  # limits.give_back_sign_in_attempt decrements a window
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
     # Per client address (see TRUSTED_PROXIES behind a proxy). A rush of 300 delegates in a
@@ -34,6 +35,7 @@ class Config:
     LOST_LINK_RATE_LIMIT = os.environ.get("LOST_LINK_RATE_LIMIT", "5 per minute;20 per hour")  # each may send a mail
     # Failed sign-ins only: per client address, and per account (whatever the address).
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+    STAFF_SESSION_HOURS = int(os.environ.get("STAFF_SESSION_HOURS", "16"))  # a door day, then sign in again
     LOGIN_ACCOUNT_LOCKOUT = os.environ.get("LOGIN_ACCOUNT_LOCKOUT", "10 per 15 minutes")
     # Render badges and agendas in the background as soon as what is on them changes.
     PRERENDER_DOCUMENTS = os.environ.get("PRERENDER_DOCUMENTS", "1") != "0"

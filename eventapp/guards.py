@@ -5,6 +5,7 @@
   field, before any view runs.
 - JSON bodies nested deeper than any request of ours (a 100,000-deep `[[[…` would exhaust
   the parser's recursion): 400.
+- Files sent to forms, none of which takes one: 400.
 - Integers in URLs beyond the database's integer range: the `int` converter does not match
   them, so the answer is 404 instead of an overflow in the query.
 """
@@ -99,6 +100,8 @@ def reject_unstorable_input() -> None:
     if request.method in ("POST", "PUT", "PATCH", "DELETE"):
         for key, values in request.form.lists():
             check_text(key, key, *values)
+        for key in request.files:  # no form takes a file: WTForms would see one in a text field
+            raise BadInput(_("“%(field)s” takes text, not a file.", field=key[:40]), key)
         if request.is_json and request.get_data(cache=True):
             check_json_value(request.get_json())
 

@@ -62,7 +62,8 @@ def add_security_headers(response: Response) -> Response:
     headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", HSTS)
-    if is_private(request.path):
+    # A form's answer repeats what was entered (personal data): never kept either.
+    if is_private(request.path) or request.method == "POST":
         response.cache_control.no_store = True  # added to what a view set (e.g. "private")
     return response
 
@@ -78,5 +79,7 @@ def register(app: Flask) -> None:
     if trusted > 0:
         # Behind `trusted` proxies: the client's address (rate limits key on it), scheme, host
         # and port come from their X-Forwarded-* headers; without them those are ignored.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted, x_host=trusted, x_port=trusted, x_prefix=0)
+        # Not X-Forwarded-Host/-Port: the proxy passes Host on (README), and a client's own
+        # X-Forwarded-Host would otherwise choose the host of the private links we build.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted, x_host=0, x_port=0, x_prefix=0)
     app.after_request(add_security_headers)

@@ -106,7 +106,8 @@ def enqueue(task, *args) -> bool:
         task(*args)
         return True
     except Exception:  # noqa: BLE001 - a missing queue must never break the change
-        log.warning("could not queue %s%r; it will be done on demand", task.name, args, exc_info=True)
+        # Not the arguments: they may be personal (the lost-link form's email address).
+        log.warning("could not queue %s; it will be done on demand", task.name, exc_info=True)
         return False
 
 

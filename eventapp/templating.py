@@ -1,6 +1,8 @@
 """Jinja filters and globals shared by every template."""
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import Flask, request, url_for
 
 from . import i18n, names
@@ -22,8 +24,10 @@ def register(app: Flask) -> None:
 
     @app.template_global()
     def page_url(number: int) -> str:
-        """This page's URL with the same filters, on page `number`."""
-        return url_for(request.endpoint, **{**(request.view_args or {}), **request.args.to_dict(), "page": number})
+        """This page's URL with the same filters, on page `number`. Built from the query as
+        sent, not through url_for, whose own arguments (_external, endpoint…) a query may name."""
+        query = [(key, value) for key, value in request.args.items(multi=True) if key != "page"]
+        return request.path + "?" + urlencode([*query, ("page", number)])
 
     @app.template_filter("local_time")
     def local_time(moment, event):

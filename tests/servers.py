@@ -21,13 +21,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn_server(database_url: str, instance_path: Path, workers: int = 4) -> Iterator[str]:
-    """Serve `eventapp:create_app()` on the database; yields the base URL, stops at the end."""
+def gunicorn_server(database_url: str, instance_path: Path, workers: int = 4, options: tuple[str, ...] = ()) -> Iterator[str]:
+    """Serve `eventapp:create_app()` on the database (with more gunicorn `options`); yields
+    the base URL, stops at the end."""
     port = free_port()
     # The load comes from one address here, unlike a real rush: no per-address limits.
     env = {**os.environ, "DATABASE_URL": database_url, "EVENTAPP_INSTANCE": str(instance_path), "RATELIMIT_ENABLED": "0"}
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "eventapp:create_app()"],
+        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", *options, "eventapp:create_app()"],
         cwd=PROJECT_ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -38,7 +39,7 @@ def gunicorn_server(database_url: str, instance_path: Path, workers: int = 4) ->
         deadline = time.monotonic() + 30
         while True:
             try:
-                urllib.request.urlopen(base + "/api/v1/sessions", timeout=2).read()
+                urllib.request.urlopen(base + "/static/css/site.css", timeout=2).read()  # even with no event
                 break
             except OSError:
                 if time.monotonic() > deadline or server.poll() is not None:

@@ -1,10 +1,6 @@
 """The private link's token never reaches gunicorn's access log (`make run` logs to stdout)."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from datetime import timedelta
@@ -14,7 +10,7 @@ from gunicorn.config import Config
 
 from eventapp.serving import RedactingAccessLogger, redact
 
-from .servers import PROJECT_ROOT, free_port
+from .servers import gunicorn_server
 
 TOKEN = "WWEcpluQIkz5Fncwd5CET7VAbYGxlQpAC-buiM5_1kY"  # what a private link's token looks like
 
@@ -75,31 +71,13 @@ def test_gunicorn_with_the_logger_class_of_make_run_logs_no_token(tmp_path):
         upgrade()
         db.engine.dispose()
     log = tmp_path / "access.log"
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": url, "EVENTAPP_INSTANCE": str(tmp_path / "instance")}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{port}", "--access-logfile", str(log),
-         "--logger-class", "eventapp.serving.RedactingAccessLogger", "eventapp:create_app()"],
-        cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(base + "/static/js/focus.js", timeout=2).read()
-                break
-            except OSError:
-                assert time.monotonic() < deadline and server.poll() is None, "gunicorn did not start"
-                time.sleep(0.2)
+    options = ("--access-logfile", str(log), "--logger-class", "eventapp.serving.RedactingAccessLogger")
+    with gunicorn_server(url, tmp_path / "instance", workers=1, options=options) as base:
         request = urllib.request.Request(base + f"/r/{TOKEN}/edit?lang=de", headers={"Referer": f"{base}/r/{TOKEN}"})
         try:
             urllib.request.urlopen(request, timeout=5)
         except urllib.error.HTTPError as error:
             assert error.code == 404  # no such delegate: logged all the same
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     text = log.read_text()
     assert "/r/<token>/edit?lang=de" in text and f'"{base}/r/<token>"' in text
     assert TOKEN not in text

@@ -160,6 +160,11 @@ def test_invalid_entries_are_explained(app, client, forum):
     assert window.status_code == 422 and "Registration must close after it opens." in text_of(window)
     other_day = client.post(path, data=edit_form(app, starts_at="2001-01-01T10:00", ends_at="2001-01-01T11:00"))
     assert other_day.status_code == 422 and "choose a time within it" in text_of(other_day)
+    huge = client.post(path, data=edit_form(app, capacity="99999999999999999999"))
+    assert huge.status_code == 422 and "Enter a smaller number." in text_of(huge)
+    for name in ("starts_at", "registration_opens_at"):  # no UTC time for 0001-01-01 in Beijing
+        ancient = client.post(path, data=edit_form(app, **{name: "0001-01-01T00:00"}))
+        assert ancient.status_code == 422 and "between the years 2000 and 8999" in text_of(ancient)
     assert seats(app, SYMPOSIUM)["capacity"] == 27
 
 

@@ -135,6 +135,14 @@ def test_a_country_of_only_spaces_is_asked_for_again(app, client, forum):
     assert api.status_code == 422 and "country" in api.json["errors"]
 
 
+def test_a_file_sent_to_a_form_is_refused(app, client, forum):
+    from io import BytesIO
+
+    for url in ("/register", "/r/lost", "/staff/login"):
+        response = client.post(url + "?lang=en", data={"email": (BytesIO(b"x"), "x.txt")}, content_type="multipart/form-data")
+        assert response.status_code == 400 and "takes text, not a file" in page(response), url
+
+
 # ---- redirects and numbers ----
 
 @pytest.mark.parametrize("target", ["/admin/\r\nSet-Cookie: x=1", "//evil.example/", "/\\evil.example/", "https://evil.example/"])
@@ -159,6 +167,18 @@ def test_numbers_beyond_the_database_range_are_not_found(app, client, forum):
             assert client.get(f"{url}?page={number}").status_code == 200, (url, number)
     undo = client.post("/api/v1/checkins/99999999999/undo", json={})
     assert undo.status_code == 404
+
+
+def test_paging_links_keep_the_query_and_ignore_url_for_arguments(app, client, forum):
+    from eventapp.services.demo import add_fake_delegates
+    from eventapp.services.registration import current_event
+
+    with app.app_context():
+        add_fake_delegates(current_event(), 60, seed=1)
+    sign_in(client, app, StaffRole.ORGANISER)
+    response = client.get("/admin/delegates?page=1&_method=zz&endpoint=zz&_external=1&q=")
+    assert response.status_code == 200
+    assert 'href="/admin/delegates?_method=zz&amp;endpoint=zz&amp;_external=1&amp;q=&amp;page=2"' in page(response)
 
 
 def test_undo_takes_only_json(app, client, forum):

@@ -115,6 +115,37 @@ def test_an_account_is_locked_after_failures_from_any_address(limited_app, forum
     assert sign_in(client, other, PASSWORD, address="203.0.113.50").status_code == 302
 
 
+def test_failed_sign_ins_sent_at_once_cannot_slip_under_the_limit(limited_app, forum):
+    from concurrent.futures import ThreadPoolExecutor
+
+    email = make_staff(limited_app, StaffRole.ORGANISER)
+
+    def attempt(n):
+        return sign_in(limited_app.test_client(), email, "wrong password", address=f"203.0.113.{n}").status_code
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        statuses = list(pool.map(attempt, range(12)))
+    assert statuses.count(401) == 3 and statuses.count(429) == 9  # the account's budget is 3
+
+
+def test_an_administrator_unlocks_an_account_by_saving_it(limited_app, forum):
+    email = make_staff(limited_app, StaffRole.ORGANISER)
+    admin_email = make_staff(limited_app, StaffRole.ADMIN)
+    client = limited_app.test_client()
+    for n in range(4):
+        sign_in(client, email, "wrong password", address=f"203.0.113.{n}")
+    assert sign_in(client, email, PASSWORD, address="203.0.113.60").status_code == 429
+    admin = limited_app.test_client()
+    assert sign_in(admin, admin_email, PASSWORD, address="198.51.100.30").status_code == 302
+    from eventapp.services import staff as staff_service
+
+    with limited_app.app_context():
+        user_id = staff_service.find_user(email).id
+    saved = admin.post(f"/admin/staff/{user_id}", data={f"user{user_id}-role": "organiser", f"user{user_id}-active": "y"})
+    assert saved.status_code == 302
+    assert sign_in(client, email, PASSWORD, address="203.0.113.61").status_code == 302
+
+
 def test_lost_link_requests_are_limited_per_address(limited_app, forum):
     client = limited_app.test_client()
     statuses = [
@@ -122,3 +153,11 @@ def test_lost_link_requests_are_limited_per_address(limited_app, forum):
         for n in range(3)
     ]
     assert statuses == [200, 200, 429]
+
+
+def test_a_forwarded_host_never_chooses_the_host_of_private_links(limited_app, forum):
+    limited_app.config["TRUSTED_PROXIES"] = 1
+    client = create_app({**limited_app.config}).test_client()
+    forged = {"headers": {"X-Forwarded-For": "203.0.113.5", "X-Forwarded-Host": "evil.example", "X-Forwarded-Port": "666"}}
+    response = register(client, "10.0.0.2", **forged)
+    assert response.status_code == 201 and response.json["manage_url"].startswith("http://forum.test/r/")

@@ -58,3 +58,17 @@ def test_a_new_password_ends_other_sign_ins(app, client, forum):
     with app.app_context():
         staff_service.set_password(staff_service.find_user(email), "another long password")
     assert client.get("/admin/").status_code == 302
+
+
+def test_a_sign_in_ends_by_itself_after_staff_session_hours(app, client, forum):
+    from datetime import timedelta
+
+    from eventapp.models import StaffSession, utcnow
+
+    sign_in(client, app, StaffRole.ORGANISER)
+    assert client.get("/admin/").status_code == 200
+    with app.app_context():
+        for staff_session in db.session.execute(db.select(StaffSession)).scalars():
+            staff_session.created_at = utcnow() - timedelta(hours=app.config["STAFF_SESSION_HOURS"], minutes=1)
+        db.session.commit()
+    assert client.get("/admin/").status_code == 302

@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import gettext as _
-from ..i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -19,8 +18,10 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
+from ..guards import MAX_DATABASE_INT
+from ..i18n import lazy_gettext as _l
 from ..i18n import HTML_LANG, current_language, format_list, timezone_name, to_local
 from ..models import LANGUAGES, AgendaItem, ExhibitorTheme, Session
 from ..public.forms import country_choices, strip
@@ -69,10 +70,17 @@ def missing_translation_notes(session: Session) -> list[str]:
     ]
 
 
+def within_calendar_range(form, field) -> None:
+    """A forum between 2000 and 8999: also keeps the conversion to UTC inside datetime's range
+    (0001-01-01 in Beijing has no UTC time)."""
+    if field.data is not None and not 2000 <= field.data.year < 9000:
+        raise ValidationError(_l("Give a date between the years 2000 and 8999."))
+
+
 def local_datetime_field(label, required: bool = True, description=None):
     return DateTimeLocalField(
         label,
-        [InputRequired()] if required else [Optional()],
+        [InputRequired() if required else Optional(), within_calendar_range],
         format=LOCAL_FORMATS,
         invalid_value_message=DATETIME_MESSAGE,
         description=description,
@@ -128,7 +136,8 @@ class SessionForm(ProgrammeForm):
     ends_at = local_datetime_field(_l("Ends"))
     capacity = IntegerField(
         _l("Capacity (optional)"),
-        [Optional()],  # the service refuses a negative one
+        # The service refuses a negative one; the database stores at most MAX_DATABASE_INT.
+        [Optional(), NumberRange(max=MAX_DATABASE_INT, message=_l("Enter a smaller number."))],
         invalid_value_message=_l("Enter a whole number, or leave empty for no limit."),
         description=_l(
             "Empty: no limit. It cannot be lower than the seats already confirmed; "

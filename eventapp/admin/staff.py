@@ -5,6 +5,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from .. import limits
 from ..auth import role_required, staff_actor
 from ..extensions import db
 from ..models import AuditEntry, StaffRole, StaffUser
@@ -68,6 +69,7 @@ def staff_change(user_id: int):
                 before={"role": before[0], "active": before[1]},
                 after={"role": user.role.value, "active": user.active},
             )
+        limits.clear_account_lockout(user.email)  # saving an account also unlocks its sign-in
         flash(_("Account %(email)s saved.", email=user.email), "success")
     return redirect(url_for("admin.staff"))
 

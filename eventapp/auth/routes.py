@@ -2,14 +2,13 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from ..i18n import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
-from flask_limiter import RateLimitExceeded
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import InputRequired, Length
 
 from .. import limits
+from ..i18n import lazy_gettext as _l
 from ..models import StaffRole
 from ..services import staff as staff_service
 from ..web import safe_next
@@ -26,30 +25,25 @@ def home_for(user) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limits.sign_in_by_address
-@limits.sign_in_by_account
 def login():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     form = LoginForm()
     if form.validate_on_submit():
+        try:
+            limits.take_sign_in_attempt(form.email.data)
+        except limits.SignInRefused as refusal:  # the form again, with the entries and why
+            form.password.errors.append(refusal.message)
+            return render_template("auth/login.html", form=form), 429, {"Retry-After": str(refusal.retry_after)}
         user = staff_service.authenticate(form.email.data, form.password.data)
         if user is not None:
+            limits.give_back_sign_in_attempt(form.email.data)
             session[SESSION_KEY] = staff_service.start_session(user)
             login_user(user)
             return redirect(safe_next(request.args.get("next")) or home_for(user))
         # The same words whether the email is unknown or the password wrong.
         form.password.errors.append(_("Email or password is not right."))
     return render_template("auth/login.html", form=form), (401 if form.errors else 200)
-
-
-@bp.errorhandler(RateLimitExceeded)
-def too_many_failed_sign_ins(error: RateLimitExceeded):
-    """The form again, with the entries and why it is refused for now."""
-    form = LoginForm()
-    form.validate()
-    form.password.errors = [*form.password.errors, error.description]
-    return render_template("auth/login.html", form=form), 429
 
 
 @bp.post("/logout")

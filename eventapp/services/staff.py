@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -81,7 +83,8 @@ def start_session(user: StaffUser) -> str:
 
 
 def user_for_session(user_id: int, key: str | None) -> StaffUser | None:
-    """The active user whose sign-in `key` names, if that sign-in has not ended."""
+    """The active user whose sign-in `key` names, if that sign-in has not ended and is not
+    older than STAFF_SESSION_HOURS (a forgotten browser does not stay signed in for weeks)."""
     if not key or len(key) > 200:
         return None
     return db.session.execute(
@@ -92,6 +95,7 @@ def user_for_session(user_id: int, key: str | None) -> StaffUser | None:
             StaffUser.active.is_(True),
             StaffSession.key_hash == hash_token(key),
             StaffSession.ended_at.is_(None),
+            StaffSession.created_at > utcnow() - timedelta(hours=current_app.config["STAFF_SESSION_HOURS"]),
         )
     ).scalar_one_or_none()
 
