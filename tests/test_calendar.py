@@ -103,6 +103,7 @@ def test_personal_calendar_has_only_the_delegates_sessions_and_marks_the_waiting
     assert len(sessions) == 2, "cancelled and other sessions are left out"
     assert str(sessions["隐形冠军专题展"]["STATUS"]) == "CONFIRMED", "in the delegate's language"
     (waiting,) = [entry for title, entry in sessions.items() if title.startswith("德企座谈会")]
+    assert str(waiting["SUMMARY"]) == "德企座谈会（候补名单）", "the waiting-list mark in the delegate's language"
     assert str(waiting["STATUS"]) == "TENTATIVE"
     assert waiting.decoded("DTSTART").astimezone(timezone.utc).time() == time(2, 30)
     programme_uids = {str(e["UID"]) for e in parse(client.get("/agenda.ics")).walk("VEVENT")}

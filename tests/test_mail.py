@@ -97,6 +97,7 @@ def subject_in(app, kind: MailKind, language: str, event_name: str) -> str:
 
 def calendar_of(message) -> Calendar:
     (attachment,) = [part for part in message.iter_attachments() if part.get_content_type() == "text/calendar"]
+    assert attachment.get_content_charset() == "utf-8", "readers must not guess how to decode the Chinese"
     return Calendar.from_ical(attachment.get_payload(decode=True))
 
 

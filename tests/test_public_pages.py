@@ -138,6 +138,13 @@ def test_delegate_adds_a_session_then_cancels_one_then_everything(client, app, f
     with app.app_context():
         delegate = db.session.execute(select(Delegate)).scalar_one()
         symposium_id = next(r.id for r in delegate.registrations if r.session.slug == SYMPOSIUM)
+    # The page's Cancel is a link to a question first; the seat stays until it is answered.
+    manage_page = text_of(client.get(path + "?lang=en"))
+    assert f'href="{path}/registrations/{symposium_id}/cancel"' in manage_page
+    question = text_of(client.get(f"{path}/registrations/{symposium_id}/cancel?lang=en"))
+    assert "Cancel your registration for German Enterprise Symposium?" in question
+    assert "Yes, cancel this session" in question and "No, keep my registration" in question
+    assert seats(app, SYMPOSIUM)["cancelled"] == 0
     client.post(f"{path}/registrations/{symposium_id}/cancel")
     assert seats(app, SYMPOSIUM)["cancelled"] == 1
     assert "Cancel everything" in text_of(client.get(path + "/cancel?lang=en"))
@@ -208,3 +215,32 @@ def test_form_survives_an_expired_csrf_token_without_losing_entries(app, forum):
     assert response.status_code == 422
     page = text_of(response)
     assert "The form had expired" in page and 'value="王小明"' in page
+
+
+def test_every_page_has_a_description_and_the_site_an_icon(client, forum):
+    page = client.get("/?lang=en").get_data(as_text=True)
+    assert '<meta name="description" content="Programme, registration and private pages for the delegates of Beijing China-Germany Forum' in page
+    assert '<link rel="icon" href="/static/img/favicon.ico"' in page
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.data.startswith(b"\x00\x00\x01\x00")  # an ICO file
+    assert client.get("/static/img/favicon.ico").status_code == 200
+
+
+def test_a_full_session_is_amber_on_the_form_as_on_the_programme(app, client, forum):
+    set_session(app, "german-enterprise-symposium", capacity=0)
+    page = client.get("/register?lang=en").get_data(as_text=True)
+    assert '<span class="seat-note seat-note-full">Full: you will join the waiting list</span>' in page
+    css = client.get("/static/css/site.css").get_data(as_text=True)
+    assert ".seat-note-full { color: var(--warn); }" in css
+
+
+def test_an_address_with_an_umlaut_before_the_at_is_refused_with_the_reason(app, client, forum):
+    response = client.post("/register?lang=en", data=form_data(person(email="müller@example.de"), ["exhibition"]))
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Before the @, use Latin letters without accents or umlauts (for example mueller@example.de" in page
+    assert "Invalid email address" not in page
+    api = register_by_api(client, ["exhibition"], email="jürgen@example.de")
+    assert api.status_code == 422 and "Before the @" in api.json["errors"]["email"][0]
+    # An umlaut in the domain is fine: it is sent as its IDNA form.
+    assert register_by_api(client, ["exhibition"], email="info@müller.de").status_code == 201

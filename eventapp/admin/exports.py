@@ -18,7 +18,7 @@ from ..services.registration import UnknownSession, sessions_by_slug
 from . import bp
 
 FORMATS = {
-    "csv": ("text/csv; charset=utf-8", export_service.to_csv),
+    "csv": ("text/csv", export_service.to_csv),  # send_file adds "; charset=utf-8"
     "xlsx": (
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         export_service.to_xlsx,

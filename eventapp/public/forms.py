@@ -7,7 +7,7 @@ from functools import lru_cache
 from ..i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, SelectMultipleField, StringField, TelField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp, StopValidation, ValidationError
 
 from ..i18n import LANGUAGE_NAMES, country_names, current_language
 from ..models import PUBLIC_ORGANISATION_TYPES, NameOrder, OrganisationType
@@ -28,6 +28,14 @@ def one_line(value):
     """One line without surrounding spaces: a line break or control character pasted into a
     name would break the badge's layout and the headers of mails."""
     return " ".join(_CONTROL.sub(" ", value).split()) if isinstance(value, str) else value
+
+
+def plain_local_part(form, field) -> None:
+    """Before the @ only what every mail server takes: say so, instead of "Invalid email
+    address" for müller@example.de (the domain may have umlauts: it is converted)."""
+    local, at, _domain = (field.data or "").rpartition("@")
+    if at and not local.isascii():
+        raise StopValidation(_l("Before the @, use Latin letters without accents or umlauts (for example mueller@example.de, not müller@example.de): many mail servers cannot deliver to such an address."))
 
 
 def upper(value):
@@ -101,7 +109,7 @@ class DelegateDetailsForm(FlaskForm):
     )
     email = EmailField(
         _l("Email"),
-        [DataRequired(), Email(check_deliverability=False, allow_smtputf8=False), Length(max=254)],
+        [DataRequired(), plain_local_part, Email(check_deliverability=False, allow_smtputf8=False), Length(max=254)],
         filters=[one_line],
     )
     phone = TelField(
@@ -183,7 +191,7 @@ class ConfirmForm(FlaskForm):
 class LostLinkForm(FlaskForm):
     email = EmailField(
         _l("Email"),
-        [InputRequired(), Email(check_deliverability=False, allow_smtputf8=False), Length(max=254)],
+        [InputRequired(), plain_local_part, Email(check_deliverability=False, allow_smtputf8=False), Length(max=254)],
         filters=[strip],
         description=_l("The address you registered with."),
     )

@@ -161,7 +161,6 @@ def manage(token: str):
         delegate=delegate,
         rows=registration_rows(delegate),
         add_form=add_form,
-        confirm_form=ConfirmForm(),
         token=token,
         private_link=manage_url(token),
         organisation_types=organisation_type_labels(),
@@ -221,13 +220,19 @@ def status_sentence(registration: Registration) -> str:
     return _("%(session)s: cancelled.", session=title)
 
 
-@bp.post("/r/<token>/registrations/<int:registration_id>/cancel")
+@bp.route("/r/<token>/registrations/<int:registration_id>/cancel", methods=["GET", "POST"])
 def cancel_one(token: str, registration_id: int):
+    """Asks first (a scarce seat is gone with one click otherwise), then cancels one session."""
     delegate = delegate_or_404(token)
     registration = db.session.get(Registration, registration_id)
     if registration is None or registration.delegate_id != delegate.id:
         abort(404)
-    if not ConfirmForm().validate_on_submit():
+    if registration.status == RegistrationStatus.CANCELLED:
+        return redirect(url_for("public.manage", token=token))
+    form = ConfirmForm()
+    if request.method == "GET":
+        return cancel_page(delegate, token, form, [registration], all_sessions=False)
+    if not form.validate_on_submit():
         flash(_("The form had expired. Please try again."), "error")
         return redirect(url_for("public.manage", token=token))
     registration_service.cancel_registration(registration, actor=f"delegate:{delegate.id}")
@@ -246,8 +251,14 @@ def cancel_all(token: str):
         registration_service.cancel_delegate(delegate, actor=f"delegate:{delegate.id}")
         flash(_("All your registrations have been cancelled."), "success")
         return redirect(url_for("public.manage", token=token))
+    return cancel_page(delegate, token, form, delegate.live_registrations, all_sessions=True)
+
+
+def cancel_page(delegate, token: str, form: ConfirmForm, registrations, *, all_sessions: bool):
+    """The question before a cancellation: which seats, and what happens to them."""
     return render_template(
-        "public/cancel_all.html", event=delegate.event, delegate=delegate, form=form, token=token
+        "public/cancel.html", event=delegate.event, delegate=delegate, form=form, token=token,
+        registrations=registrations, all_sessions=all_sessions, action=request.path,
     )
 
 
@@ -267,6 +278,12 @@ def lost_link():
     return render_template("public/lost_link.html", event=event, form=form, sent=False), (
         422 if form.errors else 200
     )
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for it on every site, whatever the page links to."""
+    return current_app.send_static_file("img/favicon.ico")
 
 
 @bp.get("/language/<code>")

@@ -58,7 +58,7 @@ def _session_entry(session: Session, event: Event, language: str, *, waitlisted:
     entry.add("dtstart", session.starts_at.astimezone(zone))
     entry.add("dtend", session.ends_at.astimezone(zone))
     title = localized(session.title, language)
-    entry.add("summary", f"{title} {_('(waiting list)')}" if waitlisted else title)
+    entry.add("summary", _("%(title)s (waiting list)", title=title) if waitlisted else title)
     room, venue = localized(session.room, language), localized(event.venue, language)
     entry.add("location", ", ".join(part for part in (room, venue) if part))
     entry.add("description", _description(session, event, language))

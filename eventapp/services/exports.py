@@ -39,6 +39,7 @@ from ..models import (
 
 # OWASP's list: what Excel, LibreOffice and Google Sheets take as the start of a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+PHONE_NUMBER = re.compile(r"\+[0-9][0-9 ()./-]{3,39}")
 # Control characters that the XLSX format cannot hold (openpyxl refuses them).
 _XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _SHEET_TITLE_ILLEGAL = re.compile(r"[\[\]:*?/\\]")
@@ -288,7 +289,10 @@ def attendance_table(event: Event, session: Session) -> ExportTable:
 
 
 def neutralise(value: str) -> str:
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe; a phone
+    number (+86 10 …: digits and punctuation, no letters, so no function) is left as it is."""
+    if PHONE_NUMBER.fullmatch(value):
+        return value
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 

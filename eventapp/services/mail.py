@@ -365,7 +365,8 @@ def build_message(mail: OutboxMail, written: WrittenMail, sender: str, sender_na
     message.add_alternative(written.html, subtype="html")
     for filename, content in written.attachments:
         message.add_attachment(
-            content, maintype="text", subtype="calendar", filename=filename, params={"method": "PUBLISH"}
+            content, maintype="text", subtype="calendar", filename=filename,
+            params={"method": "PUBLISH", "charset": "utf-8"},  # else readers guess, and garble Chinese
         )
     message["Content-Language"] = HTML_LANG[written.language]  # after set_content, which drops it
     return message
