@@ -91,6 +91,15 @@ def mail_lost_links(event_id: int, email: str) -> None:
         mail.send_lost_links(event_id, email)
 
 
+def mail_private_links_soon(event_id: int, email: str) -> None:
+    """The private link of whoever registered with `email`, mailed by the worker (inline if
+    the queue is down): the answer to the request is the same whether anyone did."""
+    if not enqueue(mail_lost_links, event_id, email):
+        from .services import mail
+
+        mail.send_lost_links(event_id, email)
+
+
 @huey.periodic_task(crontab(minute="*"))
 def send_mail_every_minute() -> None:
     """Retries come due later, and a commit's own task may have been lost: look every minute."""

@@ -77,6 +77,10 @@ def test_organiser_registers_a_delegate_for_an_invitation_only_session(app, clie
     page = text_of(client.get(response.headers["Location"] + "?lang=en"))
     assert "王小明" in page and "Opening Ceremony" in page and "Confirmed" in page
     assert seats(app, "opening-ceremony")["confirmed"] == 1
+    # The same person again: named, and no second delegate.
+    again = client.post("/admin/delegates/new?lang=en", data={**data, "sessions": ["exhibition"]})
+    assert again.status_code == 422
+    assert "王小明 (WANG Xiaoming) is already registered with this email address: add the sessions on their page." in text_of(again)
 
 
 def test_new_delegate_form_keeps_entries_on_errors(app, client, forum):

@@ -6,7 +6,7 @@ import re
 from sqlalchemy import select
 
 from eventapp.extensions import db
-from eventapp.models import Delegate
+from eventapp.models import Delegate, OutboxMail
 
 from .factories import CHINESE, GERMAN, form_data, person, register_by_api, seats, set_session
 
@@ -84,12 +84,19 @@ def test_full_session_puts_the_form_registrant_on_the_waiting_list_with_position
     assert "On the waiting list, position 1" in page
 
 
-def test_duplicate_email_on_the_form_gives_a_clear_message(client, forum):
+def test_registering_again_mails_the_link_and_points_to_it(app, client, forum):
     payload = person()
-    client.post("/register", data=form_data(payload, [SYMPOSIUM]))
+    client.post("/register", data=form_data(payload, ["exhibition"]))
     again = client.post("/register?lang=en", data=form_data(payload, [SYMPOSIUM]))
     assert again.status_code == 422
-    assert "already registered for German Enterprise Symposium" in text_of(again)
+    page = text_of(again)
+    assert "You have already registered with this email address. We are mailing you your private link again" in page
+    assert 'id="email-error"' in page  # under the email field, not under "Sessions"
+    assert 'href="/r/lost">Get the link to your registration again</a>' in page
+    with app.app_context():
+        assert len(db.session.execute(select(Delegate)).scalars().all()) == 1
+        kinds = [m.kind.value for m in db.session.execute(select(OutboxMail).order_by(OutboxMail.id)).scalars()]
+    assert kinds == ["received", "private_link"]
 
 
 def test_registration_closed_is_explained_on_the_form(client, app, forum):

@@ -107,8 +107,20 @@ def test_same_email_cannot_hold_a_session_twice_whatever_its_case(app, forum):
     with pytest.raises(service.AlreadyRegistered) as refusal:
         register(app, email=" Jurgen@Example.DE ")
     assert "already registered" in refusal.value.message
-    # Another session with the same email is fine, and so is the symposium after cancelling.
-    register(app, slugs=["exhibition"], email="jurgen@example.de")
+    assert seats(app, SYMPOSIUM)["confirmed"] == 1
+
+
+def test_one_person_stays_one_delegate_whatever_the_session(app, forum):
+    """Registering again for another session is refused: the session is added through the
+    delegate's private link, so there is one link, one badge code and one lost-link mail."""
+    token, _ = register(app, slugs=["exhibition"], email="jurgen@example.de")
+    with pytest.raises(service.EmailHasDelegate) as refusal:
+        register(app, slugs=[SYMPOSIUM], email="Jurgen@example.de")
+    assert refusal.value.field == "email" and "private link" in refusal.value.message
+    with app.app_context():
+        delegate = service.find_delegate_by_token(token)
+        service.add_sessions(delegate, [SYMPOSIUM], actor="test")
+        assert len(service.delegates_by_email(delegate.event, "jurgen@example.de")) == 1
     assert seats(app, SYMPOSIUM)["confirmed"] == 1
 
 

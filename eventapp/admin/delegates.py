@@ -15,7 +15,7 @@ from ..public.routes import event_or_404, manage_url
 from ..services import checkin as checkin_service
 from ..services import mail as mail_service
 from ..services import registration as registration_service
-from ..services.registration import DelegateDetails, RegistrationRefused
+from ..services.registration import DelegateDetails, EmailHasDelegate, RegistrationRefused
 from ..services.search import SORTS, DelegateQuery, search_delegates
 from ..web import page_number
 from . import bp
@@ -92,6 +92,11 @@ def delegate_new():
                 event, DelegateDetails.from_mapping(form.data), form.sessions.data,
                 actor=staff_actor(), by_staff=True,
             )
+        except EmailHasDelegate as refusal:
+            form.email.errors.append(_(
+                "%(name)s is already registered with this email address: add the sessions on their page.",
+                name=refusal.delegate.display_name,
+            ))
         except RegistrationRefused as refusal:
             form.sessions.errors.append(refusal.message)
         else:

@@ -327,7 +327,7 @@ OPENAPI = {
                     "400": _ref("responses", "BadRequest"),
                     "404": _ref("responses", "NoEvent"),
                     "409": _json(
-                        "The email already holds a live registration for one of the sessions (under `email`).",
+                        "The email already belongs to a delegate of the event (under `email`); their private link is mailed again.",
                         _schema("FieldErrors"),
                     ),
                     "413": _ref("responses", "TooLarge"),

@@ -7,11 +7,11 @@ from flask import abort, jsonify, request, url_for
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from .. import limits
+from .. import limits, tasks
 from ..i18n import localized
 from ..public.forms import RegistrationForm
 from ..services import registration as registration_service
-from ..services.registration import AlreadyRegistered, DelegateDetails, RegistrationRefused
+from ..services.registration import AlreadyRegistered, DelegateDetails, EmailHasDelegate, RegistrationRefused
 from . import bp
 
 TEXT_FIELDS = (
@@ -125,6 +125,8 @@ def create_registration(payload: dict):
             event, DelegateDetails.from_mapping(form.data), form.sessions.data, actor="delegate:api"
         )
     except AlreadyRegistered as refusal:
+        if isinstance(refusal, EmailHasDelegate):
+            tasks.mail_private_links_soon(event.id, form.email.data)
         return field_errors(409, {"email": [refusal.message]})
     except RegistrationRefused as refusal:
         return field_errors(422, {refusal.field: [refusal.message]})

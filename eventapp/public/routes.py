@@ -10,9 +10,8 @@ from ..errors import render_error
 from ..extensions import db
 from ..i18n import localized, use_preferred_language
 from ..models import Registration, RegistrationStatus
-from ..services import mail
 from ..services import registration as registration_service
-from ..services.registration import DelegateDetails, RegistrationRefused
+from ..services.registration import DelegateDetails, EmailHasDelegate, RegistrationRefused
 from ..web import safe_next
 from . import bp
 from .forms import (
@@ -101,6 +100,10 @@ def register():
             result = registration_service.register(
                 event, details, form.sessions.data, actor="delegate:web"
             )
+        except EmailHasDelegate as refusal:  # one person, one link: mail it, do not make another
+            tasks.mail_private_links_soon(event.id, details.email)
+            form.email.errors.append(refusal.message)
+            return registration_page(event, form, 422, already_registered=True)
         except RegistrationRefused as refusal:
             form.sessions.errors.append(refusal.message)
         else:
@@ -108,10 +111,11 @@ def register():
     return registration_page(event, form, 422 if form.errors else 200)
 
 
-def registration_page(event, form: RegistrationForm, status: int):
+def registration_page(event, form: RegistrationForm, status: int, already_registered: bool = False):
     public_sessions = [s for s in event.sessions if s.public_registration]
     return render_template(
-        "public/register.html", event=event, form=form, public_sessions=public_sessions
+        "public/register.html", event=event, form=form, public_sessions=public_sessions,
+        already_registered=already_registered,
     ), status
 
 
@@ -270,10 +274,7 @@ def lost_link():
     event = event_or_404()
     form = LostLinkForm()
     if form.validate_on_submit():
-        # Looked up and mailed by the background worker: the answer takes the same time
-        # whether the address is registered or not (inline only if the queue is down).
-        if not tasks.enqueue(tasks.mail_lost_links, event.id, form.email.data):
-            mail.send_lost_links(event.id, form.email.data)
+        tasks.mail_private_links_soon(event.id, form.email.data)
         return render_template("public/lost_link.html", event=event, form=form, sent=True)
     return render_template("public/lost_link.html", event=event, form=form, sent=False), (
         422 if form.errors else 200

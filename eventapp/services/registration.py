@@ -68,6 +68,14 @@ class AlreadyRegistered(RegistrationRefused):
     """The email already holds a live registration for the session."""
 
 
+class EmailHasDelegate(AlreadyRegistered):
+    """The email already belongs to a delegate of the event: one person, one private link
+    and one badge, so a new session is added through that link, not by registering again."""
+
+    field = "email"
+    delegate: Delegate | None = None  # the one who has it
+
+
 class CapacityTooLow(RegistrationRefused):
     field = "capacity"
 
@@ -340,6 +348,20 @@ def _ensure_email_free(email_normalized: str, sessions: Iterable[Session]) -> No
             )
 
 
+def _ensure_no_delegate_with(event: Event, email_normalized: str, other_than: Delegate | None = None) -> None:
+    others = [d for d in delegates_by_email(event, email_normalized) if d is not other_than]
+    if not others:
+        return
+    if other_than is not None:
+        refusal = EmailHasDelegate(_("Another delegate is registered with this email address."))
+    else:
+        refusal = EmailHasDelegate(
+            _("You have already registered with this email address. We are mailing you your private link again: with it you can add sessions or change your registration.")
+        )
+    refusal.delegate = others[0]
+    raise refusal
+
+
 def _take_seats(delegate: Delegate, sessions: Iterable[Session], actor: str) -> list[Registration]:
     """Confirm or waitlist the delegate in each session; the caller holds the seat lock."""
     taken = []
@@ -421,8 +443,8 @@ def register(
 ) -> RegistrationResult:
     """Register a new delegate for sessions: a confirmed seat while one is free, otherwise
     the next place on that session's waiting list. Public registration (by_staff False)
-    must be inside each session's window. Refuses an email that already holds one of the
-    sessions. Commits."""
+    must be inside each session's window. Refuses an email that already has a delegate
+    (EmailHasDelegate): one person stays one delegate. Commits."""
     (result,) = register_many(event, [details], session_slugs, actor=actor, by_staff=by_staff)
     return result
 
@@ -445,7 +467,7 @@ def register_many(
     results = []
     with seat_transaction(sessions) as locked:
         for details in people:
-            _ensure_email_free(normalise_email(details.email), locked)
+            _ensure_no_delegate_with(event, normalise_email(details.email))
             delegate, token = _create_delegate(event, details, actor)
             results.append(RegistrationResult(delegate, _take_seats(delegate, locked, actor), token))
     return results
@@ -509,14 +531,14 @@ def cancel_delegate(delegate: Delegate, *, actor: str) -> list[Registration]:
 
 
 def update_details(delegate: Delegate, details: DelegateDetails, *, actor: str) -> Delegate:
-    """Change a delegate's personal details. A new email must not already hold one of the
-    delegate's sessions under another registration. Commits."""
+    """Change a delegate's personal details. A new email must not belong to another
+    delegate of the event. Commits."""
     sessions = [r.session for r in delegate.live_registrations]
-    with seat_transaction(sessions) as locked:
+    with seat_transaction(sessions):
         delegate = db.session.get(Delegate, delegate.id)
         new_key = normalise_email(details.email)
         if new_key != delegate.email_normalized:
-            _ensure_email_free(new_key, locked)
+            _ensure_no_delegate_with(delegate.event, new_key, other_than=delegate)
         before = DelegateDetails.of(delegate)
         _apply_details(delegate, details)
         after = DelegateDetails.of(delegate)
