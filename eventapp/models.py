@@ -287,6 +287,17 @@ class Delegate(db.Model):
     def live_registrations(self) -> list[Registration]:
         return [r for r in self.registrations if r.status != RegistrationStatus.CANCELLED]
 
+    @property
+    def current_registrations(self) -> list[Registration]:
+        """One per session, in programme order: the live one, else the last cancelled one (a
+        session cancelled and added again is listed once; the history has the rest)."""
+        by_session: dict[int, Registration] = {}
+        for registration in sorted(self.registrations, key=lambda r: r.id):
+            shown = by_session.get(registration.session_id)
+            if shown is None or shown.status == RegistrationStatus.CANCELLED:
+                by_session[registration.session_id] = registration
+        return sorted(by_session.values(), key=lambda r: (r.session.starts_at, r.id))
+
     def __repr__(self) -> str:
         return f"<Delegate {self.id} {self.family_name}>"
 

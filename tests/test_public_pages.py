@@ -251,3 +251,22 @@ def test_an_address_with_an_umlaut_before_the_at_is_refused_with_the_reason(app,
     assert api.status_code == 422 and "Before the @" in api.json["errors"]["email"][0]
     # An umlaut in the domain is fine: it is sent as its IDNA form.
     assert register_by_api(client, ["exhibition"], email="info@müller.de").status_code == 201
+
+
+def test_a_session_cancelled_and_added_again_is_listed_once(app, client, forum):
+    from .staff_helpers import sign_in
+    from eventapp.models import StaffRole
+
+    path = register_by_api(client, [SYMPOSIUM, "exhibition"]).json["manage_url"].replace("http://forum.test", "")
+    with app.app_context():
+        delegate = db.session.execute(select(Delegate)).scalar_one()
+        symposium_id = next(r.id for r in delegate.registrations if r.session.slug == SYMPOSIUM)
+        delegate_id = delegate.id
+    client.post(f"{path}/registrations/{symposium_id}/cancel")
+    client.post(path + "/sessions", data={"session": SYMPOSIUM})
+    page = text_of(client.get(path + "?lang=en"))
+    assert page.count("German Enterprise Symposium</th>") == 1 and "Cancelled" not in page
+    sign_in(client, app, StaffRole.ORGANISER)
+    admin_page = text_of(client.get(f"/admin/delegates/{delegate_id}?lang=en"))
+    registrations = admin_page.split('id="registrations"')[1].split("</table>")[0]
+    assert registrations.count('<th scope="row">German Enterprise Symposium</th>') == 1

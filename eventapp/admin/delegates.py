@@ -113,14 +113,13 @@ def delegate_page_context(delegate: Delegate, details_form: StaffDelegateForm | 
     checkins = db.session.execute(
         select(CheckIn).where(CheckIn.delegate_id == delegate.id).order_by(CheckIn.checked_in_at)
     ).scalars().all()
-    rows = sorted(delegate.registrations, key=lambda r: (r.session.starts_at, r.id))
     return {
         "event": event,
         "delegate": delegate,
         "form": details_form or StaffDelegateForm(obj=delegate),
         "add_form": add_form,
         "confirm_form": ConfirmForm(),
-        "rows": [(r, registration_service.waitlist_position(r)) for r in rows],
+        "rows": registration_service.registration_rows(delegate),
         "history": registration_service.delegate_history(delegate),
         "checkins": checkins,
         "organisation_types": organisation_type_labels(),

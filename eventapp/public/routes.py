@@ -131,12 +131,6 @@ def too_many_requests(error: RateLimitExceeded):
     return registration_page(event, form, 429)
 
 
-def registration_rows(delegate):
-    """The delegate's registrations with their waiting-list positions, programme order."""
-    rows = sorted(delegate.registrations, key=lambda r: (r.session.starts_at, r.id))
-    return [(r, registration_service.waitlist_position(r)) for r in rows]
-
-
 @bp.get("/r/<token>/confirmation")
 def confirmation(token: str):
     delegate = delegate_or_404(token)
@@ -144,7 +138,7 @@ def confirmation(token: str):
         "public/confirmation.html",
         event=delegate.event,
         delegate=delegate,
-        rows=[row for row in registration_rows(delegate) if row[0].status != RegistrationStatus.CANCELLED],
+        rows=[row for row in registration_service.registration_rows(delegate) if row[0].status != RegistrationStatus.CANCELLED],
         private_link=manage_url(token),
         token=token,
     )
@@ -163,7 +157,7 @@ def manage(token: str):
         "public/manage.html",
         event=event,
         delegate=delegate,
-        rows=registration_rows(delegate),
+        rows=registration_service.registration_rows(delegate),
         add_form=add_form,
         token=token,
         private_link=manage_url(token),

@@ -163,6 +163,11 @@ def delegates_by_email(event: Event, email: str) -> list[Delegate]:
     )
 
 
+def registration_rows(delegate: Delegate) -> list[tuple[Registration, int | None]]:
+    """What the delegate holds, one row per session, with waiting-list positions."""
+    return [(r, waitlist_position(r)) for r in delegate.current_registrations]
+
+
 def current_event() -> Event | None:
     """The event this installation serves: the one that starts last."""
     return db.session.execute(
