@@ -12,7 +12,7 @@ WORKERS ?= 2
 PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)/
 # Fonts for Chinese on badges, HarfBuzz subsetting (WeasyPrint is ~10x slower without it),
 # Chromium for the browser tests, poppler for looking at PDFs.
-APT_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 chromium poppler-utils
+APT_PACKAGES := fonts-noto-cjk fonts-noto-core libharfbuzz-subset0 chromium poppler-utils
 
 JS_STAMP := eventapp/static/vendor/.installed
 CATALOGUES := eventapp/translations

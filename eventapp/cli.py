@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import date, timedelta
+from datetime import date
 
 import click
 from flask import Flask
@@ -31,7 +31,7 @@ def register(app: Flask) -> None:
 
 def _parse_date(ctx, param, value: str | None) -> date:
     if value is None:
-        return date.today() + timedelta(days=30)
+        return demo.suitable_forum_day(date.today())
     try:
         return date.fromisoformat(value)
     except ValueError:
@@ -44,7 +44,7 @@ def _parse_date(ctx, param, value: str | None) -> date:
     "start",
     callback=_parse_date,
     metavar="YYYY-MM-DD",
-    help="The forum's date (default: 30 days from today, so registration is open).",
+    help="The forum's date (default: the first weekday 30 days or more from today that is a public holiday neither in China nor in Germany).",
 )
 @with_appcontext
 def seed_demo_command(start: date) -> None:

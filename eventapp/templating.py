@@ -41,41 +41,6 @@ def register(app: Flask) -> None:
     def local_datetime(moment, event, fmt="medium"):
         return i18n.format_local_datetime(moment, event.timezone, fmt)
 
-    @app.template_filter("audit_action")
-    def audit_action(action: str) -> str:
-        from flask_babel import gettext as _
-
-        labels = {
-            "delegate_created": _("Registered as delegate"),
-            "registered": _("Registered"),
-            "waitlisted": _("Put on the waiting list"),
-            "promoted": _("Promoted from the waiting list"),
-            "cancelled": _("Cancelled"),
-            "details_changed": _("Details changed"),
-            "private_link_renewed": _("New private link made"),
-            "private_link_sent": _("Private link mailed"),
-            "mail_resent": _("Mail sent again"),
-            "message_sent": _("Message to delegates queued"),
-            "checked_in": _("Checked in"),
-            "checkin_undone": _("Check-in undone"),
-            "capacity_changed": _("Capacity changed"),
-            "session_changed": _("Session changed"),
-            "staff_created": _("Staff account created"),
-            "staff_changed": _("Staff account changed"),
-        }
-        return labels.get(action, action)
-
-    @app.template_filter("registration_status")
-    def registration_status(status: str) -> str:
-        from flask_babel import gettext as _
-
-        labels = {
-            RegistrationStatus.CONFIRMED: _("Confirmed"),
-            RegistrationStatus.WAITLISTED: _("On the waiting list"),
-            RegistrationStatus.CANCELLED: _("Cancelled"),
-        }
-        return labels.get(status, status)
-
     @app.template_filter("local_when")
     def local_when(moment, event):
         return i18n.format_local_when(moment, event.timezone)

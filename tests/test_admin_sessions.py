@@ -271,13 +271,68 @@ def test_exhibitors_are_added_by_theme_and_booths_are_not_shared(app, client, fo
     assert "Brandt Laser GmbH" not in text_of(client.get("/sessions/exhibition?lang=en"))
 
 
+def new_session_form(app, **changes) -> dict:
+    """The new-session form filled in for a workshop on the forum's first day, 14:00 to 15:30."""
+    with app.app_context():
+        day = db.session.execute(select(Session.starts_at).where(Session.slug == SYMPOSIUM)).scalar_one().astimezone(BEIJING).date()
+    data = {
+        "kind": "forum", "slug": "", "title_en": "Hydrogen Workshop: Fuel Cells", "title_de": "Wasserstoff-Werkstatt",
+        "title_zh": "", "description_en": "", "description_de": "", "description_zh": "",
+        "room_en": "Room 3", "room_de": "Raum 3", "room_zh": "3号会议室",
+        "starts_at": f"{day}T14:00", "ends_at": f"{day}T15:30", "capacity": "2", "public_registration": "y",
+        "registration_opens_at": "", "registration_closes_at": "",
+    }
+    data.update(changes)
+    return data
+
+
+def test_organiser_adds_a_session_that_delegates_can_register_for(app, client, forum):
+    sign_in(client, app, StaffRole.ORGANISER)
+    listing = text_of(client.get("/admin/sessions?lang=en"))
+    assert '<a class="button" href="/admin/sessions/new">New session</a>' in listing
+    form_page = client.get("/admin/sessions/new?lang=en")
+    assert form_page.status_code == 200 and "Web address (optional)" in text_of(form_page)
+    added = client.post("/admin/sessions/new?lang=en", data=new_session_form(app), follow_redirects=True)
+    assert "Hydrogen Workshop: Fuel Cells has been added." in text_of(added)
+    with app.app_context():
+        session = db.session.execute(select(Session).where(Session.slug == "hydrogen-workshop-fuel-cells")).scalar_one()
+        assert (session.kind.value, session.capacity, session.public_registration) == ("forum", 2, True)
+        assert session.starts_at.astimezone(BEIJING).strftime("%H:%M") == "14:00"
+        assert db.session.execute(select(AuditEntry).where(AuditEntry.action == "session_created")).scalar_one().session_id == session.id
+    assert "Hydrogen Workshop: Fuel Cells" in text_of(client.get("/admin/sessions?lang=en"))
+    assert "Wasserstoff-Werkstatt" in text_of(client.get("/?lang=de"))
+    # Delegates take its seats like any other session's, the third one on the waiting list.
+    statuses = [
+        register_by_api(client, ["hydrogen-workshop-fuel-cells"], email=f"h{n}@example.de").json["registrations"][0]["status"]
+        for n in range(3)
+    ]
+    assert statuses == ["confirmed", "confirmed", "waitlisted"]
+
+
+def test_a_new_session_with_a_taken_or_malformed_address_is_refused_with_the_entries_kept(app, client, forum):
+    sign_in(client, app, StaffRole.ORGANISER)
+    taken = client.post("/admin/sessions/new?lang=en", data=new_session_form(app, slug="exhibition"))
+    assert taken.status_code == 422
+    page = text_of(taken)
+    assert "Another session already has the address “exhibition”: choose another." in page
+    assert 'value="Hydrogen Workshop: Fuel Cells"' in page and 'value="3号会议室"' in page
+    malformed = client.post("/admin/sessions/new?lang=en", data=new_session_form(app, slug="Wasser Stoff!"))
+    assert malformed.status_code == 422 and "Use small Latin letters, digits and hyphens" in text_of(malformed)
+    outside = client.post("/admin/sessions/new?lang=en", data=new_session_form(app, starts_at="2001-01-01T10:00", ends_at="2001-01-01T11:00"))
+    assert outside.status_code == 422 and "choose a time within it" in text_of(outside)
+    untitled = client.post("/admin/sessions/new?lang=en", data=new_session_form(app, title_en="", title_de=""))
+    assert untitled.status_code == 422 and "Give the title in at least one language." in text_of(untitled)
+    with app.app_context():
+        assert db.session.execute(select(Session.id).where(Session.room["en"].as_string() == "Room 3")).first() is None
+
+
 def test_programme_pages_are_valid_html_with_labelled_fields_in_every_language(app, client, forum):
     sign_in(client, app, StaffRole.ORGANISER)
     sid = session_id(app)
     with app.app_context():
         item_id = db.session.execute(select(AgendaItem.id).where(AgendaItem.session_id == sid)).scalars().first()
     paths = [
-        "/admin/sessions", f"/admin/sessions/{sid}/edit", f"/admin/sessions/{sid}/agenda/new",
+        "/admin/sessions", "/admin/sessions/new", f"/admin/sessions/{sid}/edit", f"/admin/sessions/{sid}/agenda/new",
         f"/admin/agenda/{item_id}/edit", "/admin/exhibitors", "/admin/exhibitors/new",
     ]
     for language in ("en", "de", "zh"):

@@ -15,6 +15,23 @@ def counts(app) -> tuple[int, ...]:
         )
 
 
+def test_the_demo_forum_falls_on_a_working_day_in_china_and_germany():
+    from datetime import date
+
+    from eventapp.services.demo import suitable_forum_day
+
+    # 30 days after 2 December 2026 is New Year's Day: the forum moves to Monday 4 January.
+    assert suitable_forum_day(date(2026, 12, 2)) == date(2027, 1, 4)
+    # 30 days after 2 January 2027 is a Monday: kept.
+    assert suitable_forum_day(date(2027, 1, 2)) == date(2027, 2, 1)
+    # Never on a weekend: 30 days after 1 December 2026 is Thursday 31 December; after 4 December, Sunday 3 January.
+    assert suitable_forum_day(date(2026, 12, 1)) == date(2026, 12, 31)
+    assert suitable_forum_day(date(2026, 12, 4)) == date(2027, 1, 4)
+    # China's Golden Week (1 to 7 October) and German Unity Day (3 October) are skipped.
+    assert suitable_forum_day(date(2027, 9, 1)) > date(2027, 10, 3)
+    assert suitable_forum_day(date(2027, 9, 1)).weekday() < 5
+
+
 def test_seed_demo_loads_the_forum_once(app, runner):
     first = runner.invoke(args=["seed-demo", "--date", "2026-12-26"])
     assert first.exit_code == 0 and "Loaded the demo forum on 2026-12-26" in first.output

@@ -103,7 +103,7 @@ def test_delegates_csv_opens_in_excel_with_every_name_and_status(client, forum_w
     wang, mueller = by_family_name(rows)["Wang"], by_family_name(rows)["Müller-Lüdenscheidt"]
     assert (wang["Given name"], wang["Name in native script"]) == ("Xiaoming", "王小明")
     assert wang["Organisation"] == "北京精工智能装备有限公司" and wang["Position"] == "总经理"
-    assert (wang["Country"], wang["Language"], wang["Organisation type"]) == ("CN", "zh", "enterprise")
+    assert (wang["Country"], wang["Language"], wang["Organisation type"]) == ("China", "Chinese", "Enterprise")
     assert wang["German Enterprise Symposium"] == "confirmed"
     assert wang["Special Exhibition of Hidden Champions"] == "confirmed"
     assert wang["Opening Ceremony"] == "" and wang["Thematic Forum"] == ""
@@ -113,6 +113,20 @@ def test_delegates_csv_opens_in_excel_with_every_name_and_status(client, forum_w
     assert by_family_name(rows)["Formel"]["German Enterprise Symposium"] == "waitlisted (1)"
     assert len(wang["Check-in code"]) == 12
     assert datetime.strptime(wang["Registered at (Asia/Shanghai)"], "%Y-%m-%d %H:%M:%S")
+
+
+def test_a_chinese_export_has_chinese_headers_and_names_instead_of_codes(client, forum_with_delegates):
+    rows = csv_rows(client.get("/admin/exports/delegates.csv?lang=zh"))
+    wang = {row["姓氏"]: row for row in rows}["Wang"]
+    assert (wang["国家/地区"], wang["语言"], wang["单位类型"]) == ("中国", "中文", "企业")
+    assert wang["德企座谈会"] == "已确认"
+    assert datetime.strptime(wang["注册时间（Asia/Shanghai）"], "%Y-%m-%d %H:%M:%S")
+    registrations = csv_rows(client.get("/admin/exports/registrations.csv?lang=zh"))
+    assert {"创建时间（Asia/Shanghai）", "确认时间（Asia/Shanghai）", "取消时间（Asia/Shanghai）"} <= set(registrations[0])
+    attendance = csv_rows(client.get(f"/admin/exports/sessions/{SYMPOSIUM}/attendance.csv?lang=de"))
+    assert "Eingelassen um (Asia/Shanghai)" in attendance[0]
+    mueller = {row["Nachname"]: row for row in csv_rows(client.get("/admin/exports/delegates.csv?lang=de"))}["Müller-Lüdenscheidt"]
+    assert (mueller["Land"], mueller["Sprache"]) == ("Deutschland", "Deutsch")
 
 
 def test_delegates_xlsx_holds_the_same_with_real_times(client, app, forum_with_delegates):

@@ -253,6 +253,27 @@ def test_an_address_with_an_umlaut_before_the_at_is_refused_with_the_reason(app,
     assert register_by_api(client, ["exhibition"], email="info@müller.de").status_code == 201
 
 
+def test_characters_no_badge_font_has_are_refused_with_the_characters_named(app, client, forum):
+    entries = person(given_name="Max 😀", organisation="Rocket 🚀 GmbH", name_native="Max")
+    response = client.post("/register?lang=en", data=form_data(entries, ["exhibition"]))
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Badges cannot print 😀. Please leave it out or write it in letters." in page
+    assert "Badges cannot print 🚀." in page
+    assert 'value="Rocket 🚀 GmbH"' in page  # the entries are kept to be corrected
+    several = register_by_api(client, ["exhibition"], family_name="Müller🎉🎈")
+    assert several.status_code == 422
+    assert several.json["errors"]["family_name"] == [
+        "Badges cannot print these characters: 🎉 🎈. Please leave them out or write them in letters."
+    ]
+    # What the badge fonts have is taken: umlauts, ß, Chinese, Greek, Cyrillic, Vietnamese.
+    kept = register_by_api(
+        client, ["exhibition"], family_name="Straße-Ünal", given_name="Ελένη Олег Nguyễn", name_native="王小明",
+        email="eleni@example.gr",
+    )
+    assert kept.status_code == 201, kept.json
+
+
 def test_a_session_cancelled_and_added_again_is_listed_once(app, client, forum):
     from .staff_helpers import sign_in
     from eventapp.models import StaffRole

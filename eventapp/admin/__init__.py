@@ -13,4 +13,4 @@ def organisers_only():
     return refuse_unless(StaffRole.ORGANISER)
 
 
-from . import badges, dashboard, delegates, exports, mail, sessions, staff  # noqa: E402,F401
+from . import badges, dashboard, delegates, exports, history, mail, sessions, staff  # noqa: E402,F401

@@ -5,7 +5,7 @@ programme service, which stores them in UTC.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time, timedelta
 
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
@@ -23,7 +23,8 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 from ..guards import MAX_DATABASE_INT
 from ..i18n import lazy_gettext as _l
 from ..i18n import HTML_LANG, current_language, format_list, timezone_name, to_local
-from ..models import LANGUAGES, AgendaItem, ExhibitorTheme, Session
+from ..labels import session_kind_labels
+from ..models import LANGUAGES, AgendaItem, ExhibitorTheme, Session, SessionKind
 from ..public.forms import country_choices, strip
 from ..public.routes import exhibitor_theme_labels
 from ..services import programme
@@ -192,6 +193,32 @@ class SessionForm(ProgrammeForm):
             registration_opens_at=utc(self.registration_opens_at),
             registration_closes_at=utc(self.registration_closes_at),
         )
+
+
+class NewSessionForm(SessionForm):
+    """A session to add: what every session has, and what is fixed once it exists."""
+
+    kind = SelectField(_l("Kind of session"), default=SessionKind.SYMPOSIUM.value)
+    slug = StringField(
+        _l("Web address (optional)"),
+        [Optional(), Length(max=programme.SLUG_MAX)],
+        filters=[strip],
+        description=_l(
+            "The last part of the session's links and its name in the API, e.g. innovation-workshop. "
+            "Empty: made from the title. It cannot be changed later."
+        ),
+        render_kw={"autocapitalize": "none", "spellcheck": "false"},
+    )
+
+    def __init__(self, *args, zone: str, **kwargs):
+        super().__init__(*args, zone=zone, **kwargs)
+        self.kind.choices = [(kind.value, label) for kind, label in session_kind_labels().items()]
+
+    @classmethod
+    def blank(cls, event) -> NewSessionForm:
+        """Prefilled with the event's first day, 09:00 to 10:00 (the organiser changes them)."""
+        start = datetime.combine(event.starts_on, time(9, 0))
+        return cls(zone=event.timezone, data={"starts_at": start, "ends_at": start + timedelta(hours=1)})
 
 
 class AgendaItemForm(ProgrammeForm):

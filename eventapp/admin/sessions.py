@@ -9,7 +9,7 @@ from flask_babel import ngettext
 from ..auth import staff_actor
 from ..extensions import db
 from ..i18n import localized
-from ..models import AgendaItem, Exhibitor, Session
+from ..models import AgendaItem, Exhibitor, Session, SessionKind
 from ..public.forms import ConfirmForm
 from ..public.routes import event_or_404, exhibitor_theme_labels
 from ..services import programme
@@ -19,6 +19,7 @@ from .session_forms import (
     LANGUAGE_LABELS,
     AgendaItemForm,
     ExhibitorForm,
+    NewSessionForm,
     SessionForm,
     missing_translation_notes,
 )
@@ -59,6 +60,22 @@ def sessions():
         fills=session_fill(event),
         missing=missing_translation_notes,
     )
+
+
+@bp.route("/sessions/new", methods=["GET", "POST"])
+def session_new():
+    event = event_or_404()
+    form = NewSessionForm(zone=event.timezone) if request.method == "POST" else NewSessionForm.blank(event)
+    session = form.save(
+        lambda: programme.create_session(
+            event, form.details(), form.capacity.data,
+            kind=SessionKind(form.kind.data), slug=form.slug.data, actor=staff_actor(),
+        )
+    )
+    if session is not None:
+        flash(_("%(session)s has been added. Add its agenda below.", session=localized(session.title)), "success")
+        return redirect(url_for("admin.session_edit", session_id=session.id, _anchor="agenda"))
+    return render_template("admin/session_new.html", event=event, form=form), status_for(form)
 
 
 @bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])

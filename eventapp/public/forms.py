@@ -5,13 +5,16 @@ import re
 from functools import lru_cache
 
 from ..i18n import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, SelectMultipleField, StringField, TelField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp, StopValidation, ValidationError
 
 from ..i18n import LANGUAGE_NAMES, country_names, current_language
 from ..models import PUBLIC_ORGANISATION_TYPES, NameOrder, OrganisationType
+from ..labels import organisation_type_labels  # noqa: F401 (imported from here by the views)
 from ..names import fold, pinyin, suggest_latin_name
+from ..printable import unprintable_characters
 
 # Babel's territories include groupings and private-use codes that are not countries.
 NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"}
@@ -38,6 +41,21 @@ def plain_local_part(form, field) -> None:
         raise StopValidation(_l("Before the @, use Latin letters without accents or umlauts (for example mueller@example.de, not müller@example.de): many mail servers cannot deliver to such an address."))
 
 
+def printable_on_badge(form, field) -> None:
+    """Names and organisations go on the badge: a character no badge font has (an emoji,
+    say) would print as an empty box, so it is refused with the characters named."""
+    missing = unprintable_characters(field.data or "")
+    if missing:
+        raise ValidationError(
+            ngettext(
+                "Badges cannot print %(characters)s. Please leave it out or write it in letters.",
+                "Badges cannot print these characters: %(characters)s. Please leave them out or write them in letters.",
+                len(missing),
+                characters=" ".join(missing),
+            )
+        )
+
+
 def upper(value):
     return value.strip().upper() if isinstance(value, str) else value
 
@@ -57,34 +75,21 @@ def country_choices(language: str) -> tuple[tuple[str, str], ...]:
     return tuple((c, territories[c]) for c in first + rest)
 
 
-def organisation_type_labels() -> dict[OrganisationType, str]:
-    return {
-        OrganisationType.GOVERNMENT: _l("Government or public authority"),
-        OrganisationType.CHAMBER: _l("Chamber of commerce"),
-        OrganisationType.ASSOCIATION: _l("Association"),
-        OrganisationType.ENTERPRISE: _l("Enterprise"),
-        OrganisationType.PRESS: _l("Press"),
-        OrganisationType.OTHER: _l("Other"),
-        OrganisationType.EXHIBITOR: _l("Exhibitor"),
-        OrganisationType.STAFF: _l("Staff"),
-    }
-
-
 class DelegateDetailsForm(FlaskForm):
     """A delegate's personal details: registration, and editing through the private link.
     Required fields use DataRequired, which looks at the value after the filters: an entry
     of only spaces is no entry."""
 
     family_name = StringField(
-        _l("Family name"), [DataRequired(), Length(max=100)], filters=[one_line],
+        _l("Family name"), [DataRequired(), Length(max=100), printable_on_badge], filters=[one_line],
         description=_l("In Latin letters, e.g. Wang or Müller. Left empty, it is filled in from a name in Chinese characters."),
     )
     given_name = StringField(
-        _l("Given name"), [DataRequired(), Length(max=100)], filters=[one_line],
+        _l("Given name"), [DataRequired(), Length(max=100), printable_on_badge], filters=[one_line],
         description=_l("In Latin letters, e.g. Xiaoming or Jürgen."),
     )
     name_native = StringField(
-        _l("Name in native script (optional)"), [Optional(), Length(max=100)], filters=[one_line],
+        _l("Name in native script (optional)"), [Optional(), Length(max=100), printable_on_badge], filters=[one_line],
         description=_l("For example 王小明. Printed on your badge."),
     )
     native_name_order = SelectField(
@@ -96,9 +101,9 @@ class DelegateDetailsForm(FlaskForm):
         default=NameOrder.FAMILY_FIRST.value,
     )
     organisation = StringField(
-        _l("Organisation"), [DataRequired(), Length(max=200)], filters=[one_line]
+        _l("Organisation"), [DataRequired(), Length(max=200), printable_on_badge], filters=[one_line]
     )
-    position = StringField(_l("Position (optional)"), [Optional(), Length(max=150)], filters=[one_line])
+    position = StringField(_l("Position (optional)"), [Optional(), Length(max=150), printable_on_badge], filters=[one_line])
     organisation_type = SelectField(
         _l("Type of organisation"), default=OrganisationType.ENTERPRISE.value
     )

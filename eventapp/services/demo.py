@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+import holidays
 from sqlalchemy import select
 
 from .. import demo_data
@@ -27,6 +28,27 @@ from .registration import DelegateDetails, register_many, sessions_by_slug
 def _at(day: date, hhmm: str, zone: ZoneInfo) -> datetime:
     hours, minutes = map(int, hhmm.split(":"))
     return datetime.combine(day, time(hours, minutes), zone).astimezone(timezone.utc)
+
+
+# The demo forum opens registration this far ahead, and never on a day its delegates are off.
+DEMO_LEAD_DAYS = 30
+FORUM_COUNTRIES = ("CN", "DE")  # held in Beijing, with German guests travelling
+
+
+def is_forum_day(day: date) -> bool:
+    """A weekday that is a public holiday neither in China nor in Germany (national ones;
+    Chinese "make-up" Saturdays stay weekends: nobody books a forum on them)."""
+    if day.weekday() >= 5:
+        return False
+    return not any(day in holidays.country_holidays(country, years=day.year) for country in FORUM_COUNTRIES)
+
+
+def suitable_forum_day(today: date, lead_days: int = DEMO_LEAD_DAYS) -> date:
+    """The first forum day at least `lead_days` after `today`."""
+    day = today + timedelta(days=lead_days)
+    while not is_forum_day(day):
+        day += timedelta(days=1)
+    return day
 
 
 def seed_demo_forum(start: date) -> tuple[Event, bool]:

@@ -26,7 +26,8 @@ from sqlalchemy.orm import contains_eager
 from .. import names
 from .pdf import CJK_FONT_FAMILY, FontMissing, html_to_pdf  # noqa: F401 (FontMissing: for callers)
 from ..extensions import db
-from ..i18n import format_local_date, format_local_time, localized
+from ..i18n import country_name, format_local_date, format_local_time, localized
+from ..labels import language_label, organisation_type_label
 from ..models import (
     CheckIn,
     Delegate,
@@ -73,8 +74,6 @@ def _local(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
     return moment.astimezone(zone).replace(microsecond=0) if moment else None
 
 
-def _zone_note(event: Event) -> str:
-    return f"({event.timezone})"
 
 
 def _event_sessions(event: Event) -> list[Session]:
@@ -159,7 +158,7 @@ def delegate_table(event: Event) -> ExportTable:
             _("Email"),
             _("Phone"),
             _("Language"),
-            f"{_('Registered at')} {_zone_note(event)}",
+            _("Registered at (%(zone)s)", zone=event.timezone),
             _("Check-in code"),
             *(localized(s.title) for s in sessions),
         ],
@@ -177,11 +176,11 @@ def delegate_table(event: Event) -> ExportTable:
                 *_name_cells(delegate),
                 delegate.organisation,
                 delegate.position,
-                delegate.organisation_type.value,
-                delegate.country,
+                organisation_type_label(delegate.organisation_type),
+                country_name(delegate.country),
                 delegate.email,
                 delegate.phone,
-                delegate.language,
+                language_label(delegate.language),
                 _local(delegate.created_at, zone),
                 delegate.checkin_code,
                 *statuses,
@@ -195,7 +194,6 @@ def registration_table(event: Event) -> ExportTable:
     zone = ZoneInfo(event.timezone)
     registrations = _registrations(event)
     positions = _waitlist_positions(registrations)
-    note = _zone_note(event)
     table = ExportTable(
         title=_("Registrations"),
         columns=[
@@ -207,9 +205,10 @@ def registration_table(event: Event) -> ExportTable:
             _("Session title"),
             _("Status"),
             _("Waiting list position"),
-            f"{_('Created')} {note}",
-            f"{_('Confirmed')} {note}",
-            f"{_('Cancelled')} {note}",
+            # Full sentences, not f-strings: the message extractor cannot see into those.
+            _("Created (%(zone)s)", zone=event.timezone),
+            _("Confirmed (%(zone)s)", zone=event.timezone),
+            _("Cancelled (%(zone)s)", zone=event.timezone),
         ],
     )
     for registration in registrations:
@@ -264,7 +263,7 @@ def attendance_table(event: Event, session: Session) -> ExportTable:
             _("Email"),
             _("Status"),
             _("Checked in"),
-            f"{_('Checked in at')} {_zone_note(event)}",
+            _("Checked in at (%(zone)s)", zone=event.timezone),
         ],
     )
     for number, registration in enumerate([*confirmed, *cancelled_but_came, *waiting], start=1):

@@ -7,6 +7,7 @@ raise must promote from the waiting list under the seat lock.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -26,8 +27,10 @@ from ..models import (
     ExhibitorTheme,
     Registration,
     Session,
+    SessionKind,
     Trilingual,
 )
+from ..names import fold, pinyin
 from . import registration
 from .registration import record_audit
 from .transactions import write_transaction
@@ -211,6 +214,48 @@ def update_session(
         if changed:
             record_audit("session_changed", actor, session=session, fields=changed)
     return SessionSaved(changed, capacity_changed, promoted, agenda_moved)
+
+
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+SLUG_MAX = 80
+
+
+def slug_from_title(title: Trilingual) -> str:
+    """A web address part from the English (else German, else Chinese, in pinyin) title:
+    "Innovation Workshop: Hydrogen" -> innovation-workshop-hydrogen."""
+    text = title.get("en") or title.get("de") or " ".join(pinyin(title.get("zh") or ""))
+    words = re.findall(r"[a-z0-9]+", fold(text))
+    return "-".join(words)[:SLUG_MAX].strip("-")
+
+
+def create_session(
+    event: Event, details: SessionDetails, capacity: int | None, *, kind: SessionKind, slug: str, actor: str
+) -> Session:
+    """A new session of the event, under the same rules as a change (check_session_details);
+    its slug (URLs, the API's `sessions`) is made from the title when not given, must be new
+    in the event and is never changed afterwards."""
+    details = check_session_details(event, details)
+    check_capacity(capacity)
+    slug = (slug or "").strip().lower() or slug_from_title(details.title)
+    if not SLUG.fullmatch(slug) or len(slug) > SLUG_MAX:
+        raise ProgrammeRefused(
+            _("Use small Latin letters, digits and hyphens, e.g. innovation-workshop (at most %(max)d characters).", max=SLUG_MAX),
+            "slug",
+        )
+    taken = _("Another session already has the address “%(slug)s”: choose another.", slug=slug)
+    try:
+        with write_transaction() as dbs:
+            if dbs.execute(select(Session.id).where(Session.event_id == event.id, Session.slug == slug)).first():
+                raise ProgrammeRefused(taken, "slug")
+            session = Session(event_id=event.id, slug=slug, kind=kind, capacity=capacity, confirmed_count=0)
+            _apply(session, details, [f.name for f in fields(SessionDetails)])
+            dbs.add(session)
+            dbs.flush()
+            record_audit("session_created", actor, session=session, slug=slug)
+    except IntegrityError:
+        # Another organiser created a session with this slug between our check and the insert.
+        raise ProgrammeRefused(taken, "slug") from None
+    return session
 
 
 # --- agenda items ------------------------------------------------------------------------

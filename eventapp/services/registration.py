@@ -381,8 +381,9 @@ def _take_seats(delegate: Delegate, sessions: Iterable[Session], actor: str) -> 
     return taken
 
 
-def _fill_from_waiting_list(session: Session, actor: str, reason: str) -> list[Registration]:
-    """Confirm waiting delegates, first come first served, while seats are free."""
+def _fill_from_waiting_list(session: Session, actor: str, reason: str, by: str | None = None) -> list[Registration]:
+    """Confirm waiting delegates, first come first served, while seats are free; `reason`
+    (seat_freed, capacity_raised) and `by` (whose action freed the seat) go into the audit."""
     promoted = []
     while _has_free_seat(session):
         first = db.session.execute(
@@ -396,7 +397,7 @@ def _fill_from_waiting_list(session: Session, actor: str, reason: str) -> list[R
         ).scalar_one_or_none()
         if first is None:
             break
-        _set_status(first, RegistrationStatus.CONFIRMED, actor, "promoted", reason=reason)
+        _set_status(first, RegistrationStatus.CONFIRMED, actor, "promoted", reason=reason, by=by)
         promoted.append(first)
     return promoted
 
@@ -506,7 +507,7 @@ def cancel_registration(registration: Registration, *, actor: str) -> list[Regis
         _set_status(registration, RegistrationStatus.CANCELLED, actor, "cancelled")
         if not was_confirmed:
             return []
-        return _fill_from_waiting_list(session, "system", reason=f"seat freed by {actor}")
+        return _fill_from_waiting_list(session, "system", reason="seat_freed", by=actor)
 
 
 def cancel_delegate(delegate: Delegate, *, actor: str) -> list[Registration]:
@@ -530,7 +531,7 @@ def cancel_delegate(delegate: Delegate, *, actor: str) -> list[Registration]:
             _set_status(registration, RegistrationStatus.CANCELLED, actor, "cancelled")
             if was_confirmed:
                 promoted += _fill_from_waiting_list(
-                    session, "system", reason=f"seat freed by {actor}"
+                    session, "system", reason="seat_freed", by=actor
                 )
     return promoted
 
@@ -572,7 +573,7 @@ def set_capacity(session: Session, capacity: int | None, *, actor: str) -> list[
         record_audit(
             "capacity_changed", actor, session=session, previous=previous, capacity=capacity
         )
-        return _fill_from_waiting_list(session, "system", reason=f"capacity raised by {actor}")
+        return _fill_from_waiting_list(session, "system", reason="capacity_raised", by=actor)
 
 
 def waitlist_position(registration: Registration) -> int | None:
@@ -632,7 +633,7 @@ def promote(registration: Registration, *, actor: str) -> Registration:
                   session=localized(session.title)),
                 session,
             )
-        _set_status(registration, RegistrationStatus.CONFIRMED, actor, "promoted", reason="by organiser")
+        _set_status(registration, RegistrationStatus.CONFIRMED, actor, "promoted", reason="by_organiser")
     return registration
 
 

@@ -1,0 +1,232 @@
+"""The audit log written as sentences for organisers: what happened, who did it, and the
+details (changed fields, reasons, counts) instead of the JSON and actor codes it stores."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from ..i18n import format_list, localized
+from ..i18n import lazy_gettext as _l
+from ..labels import organisation_type_labels, role_labels
+from ..models import AuditEntry, MailKind, OrganisationType, RegistrationStatus, StaffRole
+from . import bp
+from .mail import kind_labels
+
+ACTION_LABELS = {
+    "delegate_created": _l("Registered as delegate"),
+    "registered": _l("Registered"),
+    "waitlisted": _l("Put on the waiting list"),
+    "promoted": _l("Promoted from the waiting list"),
+    "cancelled": _l("Cancelled"),
+    "details_changed": _l("Details changed"),
+    "private_link_renewed": _l("New private link made"),
+    "private_link_sent": _l("Private link mailed"),
+    "mail_resent": _l("Mail sent again"),
+    "message_sent": _l("Message to delegates queued"),
+    "checked_in": _l("Checked in"),
+    "checkin_undone": _l("Check-in undone"),
+    "capacity_changed": _l("Capacity changed"),
+    "session_changed": _l("Session changed"),
+    "session_created": _l("Session added"),
+    "agenda_item_added": _l("Agenda item added"),
+    "agenda_item_changed": _l("Agenda item changed"),
+    "agenda_item_deleted": _l("Agenda item deleted"),
+    "exhibitor_added": _l("Exhibitor added"),
+    "exhibitor_changed": _l("Exhibitor changed"),
+    "exhibitor_deleted": _l("Exhibitor deleted"),
+    "staff_created": _l("Staff account created"),
+    "staff_changed": _l("Staff account changed"),
+}
+
+STATUS_LABELS = {
+    RegistrationStatus.CONFIRMED: _l("Confirmed"),
+    RegistrationStatus.WAITLISTED: _l("On the waiting list"),
+    RegistrationStatus.CANCELLED: _l("Cancelled"),
+}
+
+# The names the services record in `fields`, as the forms call them.
+FIELD_LABELS = {
+    "family_name": _l("Family name"),
+    "given_name": _l("Given name"),
+    "name_native": _l("Name in native script"),
+    "native_name_order": _l("Order of the name in native script"),
+    "organisation": _l("Organisation"),
+    "position": _l("Position"),
+    "organisation_type": _l("Type of organisation"),
+    "country": _l("Country or region"),
+    "email": _l("Email"),
+    "phone": _l("Phone"),
+    "language": _l("Preferred language"),
+    "title": _l("Title"),
+    "description": _l("Description"),
+    "room": _l("Room"),
+    "starts_at": _l("Start"),
+    "ends_at": _l("End"),
+    "public_registration": _l("Open for registration"),
+    "registration_opens_at": _l("Registration opens"),
+    "registration_closes_at": _l("Registration closes"),
+    "presenter_name": _l("Presenter"),
+    "presenter_organisation": _l("Presenter's organisation"),
+    "company": _l("Company"),
+    "theme": _l("Theme"),
+    "booth": _l("Booth"),
+}
+
+# Who acted, for the actors that are not a staff account ("staff:<email>").
+ACTOR_LABELS = {
+    "system": _l("Automatically"),
+    "delegate:web": _l("The delegate, on the registration form"),
+    "delegate:api": _l("The delegate, through the registration API"),
+    "delegate:lost-link": _l("The delegate, asking for their link again"),
+}
+
+
+def action_label(action: str) -> str:
+    return str(ACTION_LABELS.get(action, action.replace("_", " ")))
+
+
+def status_label(status: str | None) -> str:
+    try:
+        return str(STATUS_LABELS[RegistrationStatus(status)])
+    except ValueError:
+        return status or "–"
+
+
+def actor_label(actor: str) -> str:
+    """"staff:anna@forum.example" -> the address; "delegate:17" -> the delegate, on their
+    private page; "cli:fake-delegates" -> the command; codes not known are shown as stored."""
+    if actor in ACTOR_LABELS:
+        return str(ACTOR_LABELS[actor])
+    kind, _sep, who = actor.partition(":")
+    if kind == "staff" and who:
+        return who
+    if kind == "delegate" and who.isdigit():
+        return _("The delegate, on their private page")
+    if kind == "cli" and who:
+        return _("The command line (%(command)s)", command=who)
+    return actor
+
+
+def _fields(names: object) -> str:
+    labels = [str(FIELD_LABELS.get(str(name), str(name).replace("_", " "))) for name in names or ()]  # type: ignore[union-attr]
+    return _("Changed: %(fields)s.", fields=format_list(labels)) if labels else ""
+
+
+def _seats(capacity: object) -> str:
+    if capacity is None:
+        return _("no limit")
+    return ngettext("%(num)d seat", "%(num)d seats", int(capacity))  # type: ignore[call-overload]
+
+
+def _reason(reason: object, by: object) -> str:
+    """Why someone was promoted: a seat freed or the capacity raised (by whom), an organiser."""
+    who = actor_label(str(by)) if by else ""
+    if reason == "seat_freed":
+        return _("A seat was freed (%(who)s).", who=who) if who else _("A seat was freed.")
+    if reason == "capacity_raised":
+        return _("The capacity was raised (%(who)s).", who=who) if who else _("The capacity was raised.")
+    if reason == "by_organiser":
+        return _("Confirmed by an organiser.")
+    return str(reason)  # entries written before reasons were codes
+
+
+def _role(value: object) -> str:
+    try:
+        return str(role_labels()[StaffRole(value)])
+    except (ValueError, KeyError):
+        return str(value)
+
+
+def _account_state(state: Mapping) -> str:
+    active = _("active") if state.get("active") else _("deactivated")
+    return f"{_role(state.get('role'))}, {active}"
+
+
+def _mail_kind(value: object) -> str:
+    try:
+        return str(kind_labels()[MailKind(value)])
+    except ValueError:
+        return str(value)
+
+
+def _known_details(entry: AuditEntry, details: dict) -> list[str]:
+    """Sentences for the details an action records; what they used takes them out of `details`."""
+    sentences = []
+    if "fields" in details:
+        sentences.append(_fields(details.pop("fields")))
+    if "reason" in details:
+        sentences.append(_reason(details.pop("reason"), details.pop("by", None)))
+    if entry.action == "capacity_changed":
+        sentences.append(
+            _("From %(before)s to %(after)s.", before=_seats(details.pop("previous", None)), after=_seats(details.pop("capacity", None)))
+        )
+    if "kind" in details:
+        sentences.append(_("Mail: %(kind)s.", kind=_mail_kind(details.pop("kind"))))
+        details.pop("mail", None)
+    if "recipients" in details:
+        count = int(details.pop("recipients"))
+        sentences.append(ngettext("To %(num)d delegate.", "To %(num)d delegates.", count))
+    if "subject" in details:
+        sentences.append(_("Subject: “%(subject)s”.", subject=details.pop("subject")))
+    details.pop("statuses", None)
+    if "door" in details:
+        door = details.pop("door")
+        if entry.session is None or door != entry.session.slug:
+            sentences.append(_("At the door “%(door)s”.", door=door))
+    if "title" in details:
+        title = details.pop("title")
+        sentences.append(f"“{localized(title) if isinstance(title, dict) else title}”")
+    details.pop("agenda_item", None)
+    details.pop("slug", None)
+    details.pop("exhibitor", None)
+    if "company" in details:
+        company, booth = details.pop("company"), details.pop("booth", None)
+        sentences.append(_("%(company)s, booth %(booth)s.", company=company, booth=booth) if booth else f"{company}.")
+    if "email" in details:
+        sentences.append(str(details.pop("email")) + ("," if "role" in details else "."))
+    if "role" in details:
+        sentences.append(_("as %(role)s.", role=_role(details.pop("role"))))
+    if "before" in details and "after" in details:
+        before, after = details.pop("before"), details.pop("after")
+        sentences.append(_("Was %(before)s; now %(after)s.", before=_account_state(before), after=_account_state(after)))
+    if "renewed" in details:
+        details.pop("renewed")
+    return [s for s in sentences if s]
+
+
+def _plain(value: object) -> str:
+    if isinstance(value, dict):
+        return localized(value) if value.keys() <= {"zh", "de", "en"} else ", ".join(f"{k} {_plain(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return format_list(_plain(v) for v in value)
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if value in OrganisationType._value2member_map_:
+        return str(organisation_type_labels()[OrganisationType(value)])
+    return str(value)
+
+
+def audit_details(entry: AuditEntry) -> str:
+    """The entry's details as sentences; anything not known is listed as "name: value"."""
+    details = dict(entry.details or {})
+    sentences = _known_details(entry, details)
+    sentences += [f"{str(FIELD_LABELS.get(k, k.replace('_', ' ')))}: {_plain(v)}." for k, v in details.items()]
+    return " ".join(sentences)
+
+
+def audit_change(entry: AuditEntry) -> str:
+    """What an entry did: "Promoted from the waiting list · Symposium: On the waiting list → Confirmed"."""
+    text = action_label(entry.action)
+    if entry.session is not None:
+        text += f" · {localized(entry.session.title)}"
+    if entry.to_status:
+        text += f": {status_label(entry.from_status) if entry.from_status else '–'} → {status_label(entry.to_status)}"
+    return text
+
+
+bp.add_app_template_filter(audit_change, "audit_change")
+bp.add_app_template_filter(audit_details, "audit_details")
+bp.add_app_template_filter(actor_label, "actor_label")
+bp.add_app_template_filter(status_label, "registration_status")
