@@ -101,6 +101,7 @@ class App:
         env.update(DATABASE_URL=self.database_url, EVENTAPP_INSTANCE=str(self.instance))
         env.pop("REDIS_URL", None)  # rate-limit counters stay in each worker's memory
         env["RATELIMIT_ENABLED"] = "0"  # the load comes from one address, a real rush from many
+        env["EVENTAPP_SINGLE_SERVER"] = "1"  # one server: its key and queue stay in its instance/
         return env
 
     def flask(self, *args: str, stdin: str | None = None) -> str:

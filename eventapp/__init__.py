@@ -31,8 +31,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     if test_config:
         app.config.update(test_config)
+    if not app.config["SQLALCHEMY_ENGINE_OPTIONS"]:
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+    refuse_half_configured(app, secret_from_environment="SECRET_KEY" in os.environ)
 
     register_extensions(app)
+    register_observability(app)  # first: even a request the guards refuse gets an id
     register_input_guards(app)
     register_security(app)
     register_blueprints(app)
@@ -41,6 +45,52 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_cli(app)
     register_tasks(app)
     return app
+
+
+def engine_options(database_url: str) -> dict:
+    """The connection pool, settable per deployment: a PostgreSQL server allows so many
+    connections, shared by every worker of every server (size + overflow each)."""
+    options: dict = {"pool_pre_ping": True}  # a connection the server dropped is replaced
+    if not database_url.startswith("postgresql"):
+        return options
+    env = os.environ
+    options.update(
+        pool_size=int(env.get("DB_POOL_SIZE", "5")),
+        max_overflow=int(env.get("DB_MAX_OVERFLOW", "10")),
+        pool_recycle=int(env.get("DB_POOL_RECYCLE", "1800")),  # seconds; under a proxy's idle timeout
+        pool_timeout=int(env.get("DB_POOL_TIMEOUT", "10")),
+    )
+    if env.get("DB_PGBOUNCER") == "1":
+        # PgBouncer in transaction mode hands each transaction another server connection,
+        # where psycopg's prepared statements do not exist: never prepare.
+        options["connect_args"] = {"prepare_threshold": None}
+    return options
+
+
+class HalfConfigured(RuntimeError):
+    """A server on a shared database without the shared secret key or Redis."""
+
+
+def refuse_half_configured(app: Flask, secret_from_environment: bool) -> None:
+    """On PostgreSQL, several servers may serve one forum. A server that made its own secret
+    key (in its instance/) signs everyone else's users out, and one without Redis keeps its
+    own queue, where print jobs wait for a consumer that never comes: refuse to start, unless
+    EVENTAPP_SINGLE_SERVER=1 says this is the only server."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql") or app.config.get("TESTING"):
+        return
+    if app.config["SINGLE_SERVER"]:
+        return
+    missing = [
+        name for name, given in (("SECRET_KEY", secret_from_environment), ("REDIS_URL", bool(app.config["REDIS_URL"])))
+        if not given
+    ]
+    if missing:
+        raise HalfConfigured(
+            f"DATABASE_URL is PostgreSQL but {' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set. "
+            "Servers sharing a database must share SECRET_KEY (or they sign each other's users out) and "
+            "REDIS_URL (the queue and rate limits). Set them, or set EVENTAPP_SINGLE_SERVER=1 if this is "
+            "the only server (its key and queue then stay in its instance folder)."
+        )
 
 
 def load_or_create_secret_key(path: Path) -> str:
@@ -97,6 +147,12 @@ def configure_sqlite(engine) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+def register_observability(app: Flask) -> None:
+    from . import observability
+
+    observability.register(app)
+
+
 def register_input_guards(app: Flask) -> None:
     from . import guards
 
@@ -114,6 +170,7 @@ def register_blueprints(app: Flask) -> None:
     from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .door import bp as door_bp
+    from .health import bp as health_bp
     from .public import bp as public_bp
 
     app.register_blueprint(public_bp)
@@ -121,6 +178,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(door_bp, url_prefix="/door")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(health_bp)
     # The API takes only application/json, which a cross-site form cannot send without a
     # CORS preflight (never granted): CSRF cannot ride on the door's session cookie.
     csrf.exempt(api_bp)

@@ -12,7 +12,7 @@ def normalise_database_url(url: str) -> str:
 
 class Config:
     SQLALCHEMY_DATABASE_URI: str | None = None  # set by create_app: DATABASE_URL or instance/
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}  # set by create_app: engine_options (DB_POOL_* settings)
     MAX_CONTENT_LENGTH = 1 * 1024 * 1024  # a registration is small; refuse huge bodies early
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
@@ -24,6 +24,10 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REDIS_URL = os.environ.get("REDIS_URL", "")
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")  # json: one JSON object a line, with the request id
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    # One server on PostgreSQL may keep its secret key and queue in instance/ (see create_app).
+    SINGLE_SERVER = os.environ.get("EVENTAPP_SINGLE_SERVER", "0") == "1"
     RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "1") != "0"  # 0: load tests from one address
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
     RATELIMIT_STRATEGY = "fixed-window"  # limits.give_back_sign_in_attempt decrements a window

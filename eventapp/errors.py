@@ -4,14 +4,18 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_limiter import RateLimitExceeded
-from werkzeug.exceptions import HTTPException, InternalServerError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from .extensions import db
 from .guards import BadInput
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/")
+    """The API, and scripts that ask for JSON (the door page's name search), get JSON."""
+    if request.path.startswith("/api/"):
+        return True
+    return request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
 
 
 def error_text(code: int) -> tuple[str, str]:
@@ -25,30 +29,55 @@ def error_text(code: int) -> tuple[str, str]:
         413: (_("Request too large"), _("What you sent is too large.")),
         415: (_("Unsupported media type"), _("Send the request as application/json.")),
         429: (_("Too many requests"), _("Please wait a moment and try again.")),
+        503: (_("Briefly unavailable"), _("The forum's database cannot be reached at the moment. Nothing was saved; please try again in a few seconds.")),
     }
     return texts.get(code, (_("Something went wrong"), _("An unexpected error occurred. It has been logged; please try again later.")))
 
 
-def render_error(code: int, detail: str | None = None, field: str | None = None):
+def render_error(code: int, detail: str | None = None, field: str | None = None, headers: dict | None = None):
     """The error page (or JSON error); `detail` replaces the general sentence when the
     cause is known (bad input), and in the API goes under `errors` like a field error."""
-    title, message = error_text(code)
-    if wants_json():
-        if detail and field:
-            return jsonify(errors={field: [detail]}), code
-        headers = {"WWW-Authenticate": "Bearer"} if code == 401 else {}
-        return jsonify(error=title, message=detail or message), code, headers
-    message = detail or message
-    try:
-        from .services.registration import current_event
+    from flask import make_response
 
-        event = current_event()
-    except Exception:  # the database itself may be what failed
+    title, message = error_text(code)
+    headers = dict(headers or {})
+    if wants_json():
+        if code == 401:
+            headers["WWW-Authenticate"] = "Bearer"
+        body = jsonify(errors={field: [detail]}) if detail and field else jsonify(error=title, message=detail or message)
+        return make_response(body, code, headers)
+    event = None
+    if code != ServiceUnavailable.code:  # the database is what failed: do not ask it again
+        try:
+            from .services.registration import current_event
+
+            event = current_event()
+        except Exception:  # the database itself may be what failed
+            db.session.rollback()
+    page = render_template("errors/error.html", code=code, title=title, message=detail or message, event=event)
+    return make_response(page, code, headers)
+
+
+def database_unavailable(error: Exception) -> bool:
+    """The database server is down, restarting or refusing connections (the pool reconnects
+    by itself once it is back: pool_pre_ping), or SQLite is locked past its busy timeout."""
+    return isinstance(error, OperationalError) or (isinstance(error, DBAPIError) and error.connection_invalidated)
+
+
+RETRY_AFTER_SECONDS = 5
+
+
+def unavailable(error: Exception):
+    """503 with Retry-After: a styled page, or JSON in the API. Nothing was committed (the
+    transaction failed), so the client may safely try again."""
+    from flask import current_app
+
+    current_app.logger.warning("Database unavailable on %s: %s", request.method, type(getattr(error, "orig", error)).__name__)
+    try:
         db.session.rollback()
-        event = None
-    return render_template(
-        "errors/error.html", code=code, title=title, message=message, event=event
-    ), code
+    except Exception:  # the connection is gone; the pool replaces it next time
+        db.session.remove()
+    return render_error(ServiceUnavailable.code, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 def register(app: Flask) -> None:
@@ -68,6 +97,8 @@ def register(app: Flask) -> None:
     def unexpected_error(error: Exception):
         if isinstance(error, HTTPException):
             return http_error(error)
+        if database_unavailable(error):
+            return unavailable(error)
         # The route, not the path: a private link's token must not reach the error log.
         route = request.url_rule.rule if request.url_rule else "(no route)"
         app.logger.exception("Unhandled error on %s %s", request.method, route)

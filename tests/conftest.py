@@ -16,6 +16,9 @@ import pytest
 
 os.environ.setdefault("EVENTAPP_INSTANCE", tempfile.mkdtemp(prefix="eventapp-test-instance-"))
 os.environ.pop("DATABASE_URL", None)  # tests choose their databases themselves
+# The servers tests start on PostgreSQL are each the only one: their key and queue may stay
+# in their instance folder (tests/test_health.py checks the refusal without it).
+os.environ["EVENTAPP_SINGLE_SERVER"] = "1"
 
 from eventapp import create_app  # noqa: E402
 from eventapp.extensions import db  # noqa: E402
