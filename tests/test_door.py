@@ -272,7 +272,10 @@ def test_unknown_door_is_422_in_the_api_and_404_on_the_door_pages(door, app):
 
 
 def search(client, text, door=SYMPOSIUM):
-    response = client.get(f"/door/{door}/search", query_string={"q": text})
+    """The name search as door.js calls it."""
+    response = client.get(
+        f"/door/{door}/search", query_string={"q": text}, headers={"Accept": "application/json"}
+    )
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     return response.json
@@ -301,7 +304,7 @@ def test_name_search_shows_the_standing_at_this_door_and_checks_in_by_code(door,
     register(door, app, ["exhibition"], email="elsewhere@example.de", family_name="Schulz")
     standing = {r["latin_name"]: r for r in search(door, "sch")["results"]}
     assert standing["Jürgen Schmidt"]["registration"] == "confirmed"
-    assert standing["Jürgen Schmidt"]["registration_label"] == "Registered"
+    assert standing["Jürgen Schmidt"]["standing"] == "Registered"
     assert standing["Jürgen Schneider"]["registration"] == "waitlisted"
     assert standing["Jürgen Schulz"]["registration"] == "not_registered"
     # Choosing a result checks in through the same API call, with the delegate's code.
@@ -329,6 +332,138 @@ def test_name_search_gives_at_most_ten_and_nothing_for_an_empty_query(door, app,
     assert found["total"] == 12
     assert len(found["results"]) == 10
     assert search(door, "   ") == {"results": [], "total": 0}
+
+
+def schmidts_at_the_symposium(door, app) -> dict[str, str]:
+    """Six people called Schmidt (or nearly) and their standing at the symposium's door;
+    returns their badge codes by given name."""
+    codes = {
+        "Aaron": register(door, app, ["exhibition"], email="aaron@example.de", family_name="Schmidt", given_name="Aaron"),
+        "Anna": register(door, app, [SYMPOSIUM], email="anna@example.de", family_name="Schmidtke", given_name="Anna"),
+        "Berta": register(door, app, [SYMPOSIUM], email="berta@example.de", family_name="Schmidt", given_name="Berta"),
+        "Klaus": register(door, app, [SYMPOSIUM], email="klaus@example.de", family_name="Goldschmidt", given_name="Klaus"),
+        "Dora": register(door, app, [SYMPOSIUM], email="dora@example.de", family_name="Schmidt", given_name="Dora"),
+    }
+    with app.app_context():
+        dora = db.session.execute(select(Delegate).where(Delegate.checkin_code == codes["Dora"])).scalar_one()
+        registration_service.cancel_delegate(dora, actor="test")
+    set_session(app, SYMPOSIUM, capacity=3)  # Anna, Berta and Klaus: the symposium is full
+    codes["Carl"] = register(door, app, [SYMPOSIUM], email="carl@example.de", family_name="Schmidt", given_name="Carl")
+    return codes
+
+
+def test_name_search_lists_people_with_a_seat_here_first_best_match_first(door, app):
+    schmidts_at_the_symposium(door, app)
+    found = search(door, "schmidt")
+    assert found["total"] == 6
+    assert [(r["latin_name"], r["admitted"]) for r in found["results"]] == [
+        ("Berta Schmidt", True),  # the family name as typed
+        ("Anna Schmidtke", True),  # the start of a name
+        ("Klaus Goldschmidt", True),  # inside a name
+        ("Aaron Schmidt", False),
+        ("Carl Schmidt", False),
+        ("Dora Schmidt", False),
+    ]
+
+
+def test_name_search_keeps_a_seated_delegate_among_the_ten_shown(door, app, forum):
+    with app.app_context():
+        event = registration_service.current_event()
+
+        def becker(n: int):
+            return registration_service.DelegateDetails.from_mapping(
+                {**GERMAN, "organisation_type": OrganisationType.ENTERPRISE,
+                 "family_name": f"Becker{n:02d}", "email": f"becker{n}@example.de"}
+            )
+
+        registration_service.register_many(event, [becker(n) for n in range(12)], ["exhibition"], actor="test", by_staff=True)
+        registration_service.register_many(event, [becker(99)], [SYMPOSIUM], actor="test", by_staff=True)
+    found = search(door, "becker")
+    assert found["total"] == 13
+    assert len(found["results"]) == 10
+    assert found["results"][0]["latin_name"] == "Jürgen Becker99"
+    assert [r["may_check_in"] for r in found["results"]] == [True] + [False] * 9
+
+
+def test_name_search_says_in_words_who_has_no_seat_and_offers_no_check_in_for_them(door, app):
+    codes = schmidts_at_the_symposium(door, app)
+    found = {r["latin_name"]: r for r in search(door, "schmidt")["results"]}
+    for name in ("Berta Schmidt", "Anna Schmidtke", "Klaus Goldschmidt"):
+        assert found[name]["standing"] == "Registered"
+        assert found[name]["status"] == "ok"
+        assert found[name]["may_check_in"] is True
+    refused = {
+        "Aaron Schmidt": ("not_registered", "Not registered for this session."),
+        "Carl Schmidt": ("waitlisted", "On the waiting list: no confirmed seat."),
+        "Dora Schmidt": ("cancelled", "Registration cancelled."),
+    }
+    for name, (status, words) in refused.items():
+        assert (found[name]["status"], found[name]["standing"]) == (status, words)
+        assert found[name]["may_check_in"] is False
+    # Someone checked in already is told when, and gets no second check-in.
+    first = scan(door, codes["Berta"]).json
+    local = datetime.fromisoformat(first["checked_in_at"]).astimezone(ZoneInfo("Asia/Shanghai"))
+    berta = search(door, "berta schmidt")["results"][0]
+    assert berta["status"] == "already_checked_in"
+    assert berta["standing"] == f"Already checked in at {local:%H:%M} ({SYMPOSIUM_TITLE})."
+    assert berta["may_check_in"] is False and berta["checked_in_at"] == first["checked_in_at"]
+
+
+def test_door_refuses_to_check_in_anyone_found_without_a_seat(door, app):
+    codes = schmidts_at_the_symposium(door, app)
+    answers = {name: scan(door, codes[name]).json for name in ("Aaron", "Carl", "Dora")}
+    assert {name: a["status"] for name, a in answers.items()} == {
+        "Aaron": "not_registered", "Carl": "waitlisted", "Dora": "cancelled",
+    }
+    assert all(a["checkin_id"] is None for a in answers.values())
+    # The page's own check-in form (without JavaScript) goes through the same rule.
+    refused = door.post(f"/door/{SYMPOSIUM}/checkins", data={"code": codes["Aaron"]}, follow_redirects=True)
+    assert "Not registered for this session." in refused.get_data(as_text=True)
+    assert count(app, CheckIn) == 0
+
+
+def result_items(text: str) -> list[tuple[str, str]]:
+    """(status, inner HTML) of each name search result on a page."""
+    return re.findall(r'<li class="result result-(\w+)">(.*?)</li>', text, re.S)
+
+
+def test_name_search_without_javascript_shows_the_door_page_with_the_results(door, app):
+    codes = schmidts_at_the_symposium(door, app)
+    response = door.get(
+        f"/door/{SYMPOSIUM}/search", query_string={"q": "schmidt"}, headers={"Accept": "text/html"}
+    )
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    text = response.get_data(as_text=True)
+    html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parse(text)
+    assert "6 delegates found" in text
+    assert 'value="schmidt"' in text
+    items = result_items(text)
+    assert [status for status, _ in items] == ["ok", "ok", "ok", "not_registered", "waitlisted", "cancelled"]
+    for status, item in items:
+        assert ("<form" in item) == (status == "ok"), item
+    assert text.index("Found, but without a seat at this door:") > text.index("Klaus Goldschmidt")
+    for name in ("Aaron", "Carl", "Dora"):
+        assert codes[name] not in text  # no form carries their code
+    assert "Not registered for this session." in text and "Registration cancelled." in text
+
+    checked_in = door.post(f"/door/{SYMPOSIUM}/checkins", data={"code": codes["Anna"]}, follow_redirects=True)
+    assert "Welcome: checked in." in checked_in.get_data(as_text=True)
+    assert count(app, CheckIn) == 1
+    again = door.get(f"/door/{SYMPOSIUM}/search", query_string={"q": "anna"}).get_data(as_text=True)
+    ((status, item),) = result_items(again)
+    assert status == "already_checked_in" and "<form" not in item and "Already checked in at" in item
+
+
+def test_name_search_answers_bad_input_in_json_to_the_script_and_with_a_page_to_a_browser(door):
+    path = f"/door/{SYMPOSIUM}/search"
+    answer = door.get(path, query_string={"q": "wang\x00"}, headers={"Accept": "application/json"})
+    assert answer.status_code == 400 and answer.is_json
+    assert "cannot be stored" in answer.json["errors"]["q"][0]
+    page = door.get(path, query_string={"q": "wang\x00"}, headers={"Accept": "text/html,*/*;q=0.8"})
+    assert page.status_code == 400 and page.mimetype == "text/html"
+    assert "cannot be stored" in page.get_data(as_text=True)
+    # An over-long query (the field takes 100 characters) is cut, not refused.
+    assert search(door, "x" * 5000) == {"results": [], "total": 0}
 
 
 # ---- the door page ----

@@ -67,6 +67,9 @@ def _prepare_database(url: str) -> dict[str, str]:
         for key, person in people.items():
             result = register(event, person, [SYMPOSIUM], actor="test", by_staff=True)
             codes[key] = result.delegate.checkin_code
+        # Registered elsewhere only, and first by name: the symposium's door must not admit him.
+        elsewhere = details(GERMAN, "aaron@example.de", family_name="Schmidt", given_name="Aaron")
+        codes["aaron"] = register(event, elsewhere, ["exhibition"], actor="test", by_staff=True).delegate.checkin_code
         db.engine.dispose()
     return codes
 
@@ -181,24 +184,70 @@ def test_scans_made_offline_wait_and_are_sent_when_the_connection_returns(browse
     page.context.close()
 
 
+def search_by_name(page, text: str) -> None:
+    page.get_by_label("Name or organisation").fill(text)
+    page.get_by_label("Name or organisation").press("Enter")
+
+
+def test_name_search_lists_the_registered_first_with_a_button_and_marks_the_others(browser, door_server):
+    from playwright.sync_api import expect
+
+    base, _codes = door_server
+    page = open_door(browser, base)
+    search_by_name(page, "schmidt")
+    results = page.locator("[data-search-results] li")
+    expect(results).to_have_count(2)
+    expect(page.locator("[data-search-status]")).to_have_text("2 delegates found")
+    registered, elsewhere = results.nth(0), results.nth(1)
+    expect(registered).to_contain_text("Anna Schmidt")
+    expect(registered).to_contain_text("Registered")
+    expect(registered.get_by_role("button", name="Check in")).to_be_visible()
+    expect(elsewhere).to_contain_text("Aaron Schmidt")
+    expect(elsewhere).to_contain_text("Not registered for this session.")
+    expect(elsewhere.get_by_role("button")).to_have_count(0)
+    expect(page.get_by_role("heading", name="Found, but without a seat at this door:")).to_be_visible()
+    # The button is described by the name of whom it checks in.
+    button = registered.get_by_role("button", name="Check in")
+    assert button.get_attribute("aria-describedby") == registered.locator(".result-name").get_attribute("id")
+    page.context.close()
+
+
+def test_name_search_shows_why_the_server_refused_a_query(browser, door_server):
+    from playwright.sync_api import expect
+
+    base, _codes = door_server
+    page = open_door(browser, base)
+    page.get_by_label("Name or organisation").evaluate("(field) => { field.value = 'wang\\u0000' }")
+    page.get_by_label("Name or organisation").press("Enter")
+    status = page.locator("[data-search-status]")
+    expect(status).to_contain_text("cannot be stored")
+    expect(status).to_have_class(re.compile(r"\bsearch-problem\b"))
+    expect(page.locator("[data-search-results] li")).to_have_count(0)
+    page.context.close()
+
+
 def test_name_search_checks_in_a_delegate_without_a_badge_and_undo_takes_it_back(browser, door_server):
     from playwright.sync_api import expect
 
     base, codes = door_server
     page = open_door(browser, base)
-    page.get_by_label("Name or organisation").fill("schmidt")
-    page.get_by_label("Name or organisation").press("Enter")
-    result = page.locator("[data-search-results] button")
+    search_by_name(page, "anna schmidt")
+    result = page.locator("[data-search-results] li")
     expect(result).to_have_count(1)
     expect(result).to_contain_text("Anna Schmidt")
     expect(result).to_contain_text("Registered")
-    result.focus()
+    result.get_by_role("button", name="Check in").focus()
     page.keyboard.press("Enter")
 
     answer = page.locator("[data-answer]")
     expect(answer).to_have_class(re.compile(r"\banswer-ok\b"))
     expect(answer).to_contain_text("Anna Schmidt")
     expect(page.get_by_label("Badge code")).to_be_focused()
+
+    # Found again, she is shown as checked in, with no second button.
+    search_by_name(page, "anna schmidt")
+    expect(result).to_contain_text("Already checked in at")
+    expect(result.get_by_role("button")).to_have_count(0)
 
     page.get_by_role("button", name="Undo this check-in").click()
     expect(answer).to_contain_text("Check-in undone.")

@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from ..i18n import format_local_time, localized
-from ..models import ENTRANCE, Delegate, Event, ScanStatus, Session
+from ..models import ENTRANCE, CheckIn, Delegate, Event, ScanStatus, Session
 from ..public.forms import organisation_type_labels
-from ..services.checkin import ScanResult
+from ..services.checkin import DoorMatch, ScanResult
 
 
 def delegate_summary(delegate: Delegate) -> dict:
@@ -34,21 +34,29 @@ def scan_message(result: ScanResult, event: Event) -> str:
     if result.status == ScanStatus.OK:
         return _("Welcome: checked in.")
     if result.status == ScanStatus.ALREADY_CHECKED_IN:
-        return _(
-            "Already checked in at %(time)s (%(door)s).",
-            time=format_local_time(result.checked_in_at, event.timezone),
-            door=door_name(result.checkin.session),
-        )
-    if result.status == ScanStatus.NOT_REGISTERED and result.door == ENTRANCE:
+        return checked_in_message(result.checkin, event)
+    if result.status == ScanStatus.INVALID:
+        return _("No delegate of this event has this code: check it, or find them by name.")
+    return refusal_message(result.status, result.door)
+
+
+def checked_in_message(checkin: CheckIn, event: Event) -> str:
+    return _(
+        "Already checked in at %(time)s (%(door)s).",
+        time=format_local_time(checkin.checked_in_at, event.timezone),
+        door=door_name(checkin.session),
+    )
+
+
+def refusal_message(admission: ScanStatus, door: str) -> str:
+    """Why a door does not let a delegate in: the same words for a scan and a name search."""
+    if admission == ScanStatus.NOT_REGISTERED and door == ENTRANCE:
         return _("No registration for this event.")
     return {
         ScanStatus.NOT_REGISTERED: _("Not registered for this session."),
         ScanStatus.WAITLISTED: _("On the waiting list: no confirmed seat."),
         ScanStatus.CANCELLED: _("Registration cancelled."),
-        ScanStatus.INVALID: _(
-            "No delegate of this event has this code: check it, or find them by name."
-        ),
-    }[result.status]
+    }[admission]
 
 
 def scan_answer(result: ScanResult, event: Event) -> dict:
@@ -73,17 +81,18 @@ REGISTRATION_AT_DOOR = {
 }
 
 
-def registration_label(admission: ScanStatus) -> str:
-    return {
-        ScanStatus.OK: _("Registered"),
-        ScanStatus.WAITLISTED: _("On the waiting list"),
-        ScanStatus.CANCELLED: _("Registration cancelled"),
-        ScanStatus.NOT_REGISTERED: _("Not registered"),
-    }[admission]
-
-
-def search_entry(delegate: Delegate, admission: ScanStatus, checked_in: bool) -> dict:
-    """One delegate found by the door's name search, with their standing at this door."""
+def search_entry(match: DoorMatch, event: Event) -> dict:
+    """One delegate found by the door's name search, with their standing at this door:
+    `status` is what a scan would answer now, `standing` says it in words, and
+    `may_check_in` (the check-in button) only for a confirmed seat here without a check-in."""
+    delegate = match.delegate
+    status = ScanStatus.ALREADY_CHECKED_IN if match.checkin is not None else match.admission
+    if match.checkin is not None:
+        standing = checked_in_message(match.checkin, event)
+    elif match.admission == ScanStatus.OK:
+        standing = _("Registered")
+    else:
+        standing = refusal_message(match.admission, match.door)
     return {
         "id": delegate.id,
         "display_name": delegate.display_name,
@@ -91,7 +100,11 @@ def search_entry(delegate: Delegate, admission: ScanStatus, checked_in: bool) ->
         "latin_name": delegate.latin_name,
         "organisation": delegate.organisation,
         "checkin_code": delegate.checkin_code,
-        "registration": REGISTRATION_AT_DOOR[admission],
-        "registration_label": registration_label(admission),
-        "checked_in": checked_in,
+        "registration": REGISTRATION_AT_DOOR[match.admission],
+        "status": status.value,
+        "admitted": match.admission == ScanStatus.OK,
+        "may_check_in": match.may_check_in,
+        "checked_in": match.checkin is not None,
+        "checked_in_at": match.checkin.checked_in_at.isoformat() if match.checkin else None,
+        "standing": standing,
     }

@@ -5,22 +5,25 @@ texts door.js shows come from here, so the page speaks the staff member's langua
 """
 from __future__ import annotations
 
-from flask import abort, jsonify, render_template, request, url_for
+import uuid
+
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import select
+from flask_login import current_user
 
-from ..extensions import db
+from ..errors import wants_json
 from ..i18n import current_language
-from ..models import ENTRANCE, CheckIn, Event, ScanStatus, Session
+from ..models import ENTRANCE, Event, ScanStatus, Session
 from ..public.routes import event_or_404
-from ..services.checkin import UnknownDoor, admission, door_session
-from ..services.search import DelegateQuery, search_delegates
+from ..services.checkin import DoorSearch, UnknownDoor, door_session, find_at_door, scan
 from . import bp
-from .presenting import door_name, search_entry
+from .presenting import door_name, scan_message, search_entry
 
 SEARCH_RESULTS = 10
 MAX_QUERY_LENGTH = 100
+# A scan's answer as a message box: green, amber, and red for every refusal.
+FLASH_CATEGORY = {ScanStatus.OK: "success", ScanStatus.ALREADY_CHECKED_IN: "notice"}
 
 
 @bp.after_request
@@ -47,38 +50,49 @@ def choose_door():
 def door_page(door: str):
     event = event_or_404()
     session = session_or_404(event, door)
+    return render_door_page(event, door, session)
+
+
+def render_door_page(event: Event, door: str, session: Session | None, **search):
     return render_template(
         "door/door.html",
         event=event,
         door=door,
         door_name=door_name(session),
         page_config=door_page_config(event, door),
+        **search,
     )
 
 
 @bp.get("/<door>/search")
 def search(door: str):
-    """Delegates without a badge, found by name or organisation, with their standing here."""
+    """Delegates without a badge, found by name or organisation, with their standing here:
+    JSON for door.js, the door page with the results without JavaScript."""
     event = event_or_404()
     session = session_or_404(event, door)
     text = request.args.get("q", "")[:MAX_QUERY_LENGTH].strip()
-    if not text:
-        return jsonify(results=[], total=0)
-    found = search_delegates(event, DelegateQuery(text=text, per_page=SEARCH_RESULTS))
-    ids = [d.id for d in found.delegates]
-    checked_in = set(
-        db.session.execute(
-            select(CheckIn.delegate_id).where(
-                CheckIn.door == door, CheckIn.undone_at.is_(None), CheckIn.delegate_id.in_(ids)
-            )
-        ).scalars()
+    found = find_at_door(event, door, text, SEARCH_RESULTS) if text else DoorSearch([], 0)
+    results = [search_entry(match, event) for match in found.matches]
+    if wants_json():
+        return jsonify(results=results, total=found.total)
+    return render_door_page(
+        event, door, session, search_text=text, search_results=results, search_total=found.total
     )
-    return jsonify(
-        results=[
-            search_entry(d, admission(d, session), d.id in checked_in) for d in found.delegates
-        ],
-        total=found.total,
-    )
+
+
+@bp.post("/<door>/checkins")
+def check_in_found(door: str):
+    """The check-in button of a name search result without JavaScript: the same scan as the
+    API's, so the door refuses whoever has no seat here."""
+    event = event_or_404()
+    session_or_404(event, door)
+    code = request.form.get("code", "")
+    result = scan(event, code, door, str(uuid.uuid4()), current_user._get_current_object())
+    message = scan_message(result, event)
+    if result.delegate is not None:
+        message = _("%(label)s: %(value)s", label=result.delegate.display_name, value=message)
+    flash(message, FLASH_CATEGORY.get(result.status, "error"))
+    return redirect(url_for("door.door_page", door=door))
 
 
 def plural_forms(singular: str, plural: str) -> dict[str, str]:
@@ -158,7 +172,7 @@ def door_page_config(event: Event, door: str) -> dict:
             "results": plural_forms("%(count)s delegate found", "%(count)s delegates found"),
             "more_results": _("More delegates match: type more of the name."),
             "search_failed": _("The search failed. Check the connection and try again."),
-            "checked_in_here": _("checked in here"),
+            "others": _("Found, but without a seat at this door:"),
             "check_in": _("Check in"),
         },
     }

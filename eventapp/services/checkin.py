@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import case, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -19,6 +19,7 @@ from ..models import (
     CheckIn,
     Delegate,
     Event,
+    Registration,
     RegistrationStatus,
     Scan,
     ScanStatus,
@@ -27,6 +28,7 @@ from ..models import (
     utcnow,
 )
 from .registration import record_audit
+from .search import match_rank, text_condition
 from .transactions import write_transaction
 
 MAX_CODE_LENGTH = 100
@@ -77,6 +79,73 @@ def admission(delegate: Delegate, session: Session | None) -> ScanStatus:
     if RegistrationStatus.CANCELLED in statuses:
         return ScanStatus.CANCELLED
     return ScanStatus.NOT_REGISTERED
+
+
+def admitted_condition(session: Session | None):
+    """admission() == OK as SQL: a confirmed seat in the door's session (in any, at the
+    entrance)."""
+    condition = [
+        Registration.delegate_id == Delegate.id,
+        Registration.status == RegistrationStatus.CONFIRMED,
+    ]
+    if session is not None:
+        condition.append(Registration.session_id == session.id)
+    return exists().where(*condition)
+
+
+@dataclass
+class DoorMatch:
+    """A delegate found by name at a door: whether the door admits them, and their
+    standing check-in there. Only an admitted delegate without one may be checked in."""
+
+    delegate: Delegate
+    door: str
+    admission: ScanStatus
+    checkin: CheckIn | None
+
+    @property
+    def may_check_in(self) -> bool:
+        return self.admission == ScanStatus.OK and self.checkin is None
+
+
+@dataclass
+class DoorSearch:
+    matches: list[DoorMatch]
+    total: int
+
+
+def find_at_door(event: Event, door: str, text: str, limit: int) -> DoorSearch:
+    """Delegates found by name, organisation or email for door staff: first those the door
+    admits, best match first, then everyone else (waiting list, cancelled, registered for
+    other sessions), so that no one without a seat is the first to be chosen."""
+    session = door_session(event, door)
+    statement = select(Delegate).where(Delegate.event_id == event.id, text_condition(text))
+    total = db.session.execute(
+        select(func.count()).select_from(statement.subquery())
+    ).scalar_one()
+    delegates = db.session.execute(
+        statement.order_by(
+            case((admitted_condition(session), 0), else_=1),
+            match_rank(text),
+            Delegate.sort_name,
+            Delegate.id,
+        )
+        .limit(limit)
+        .options(selectinload(Delegate.registrations))
+    ).scalars().all()
+    checkins = {
+        c.delegate_id: c
+        for c in db.session.execute(
+            select(CheckIn).where(
+                CheckIn.door == door,
+                CheckIn.undone_at.is_(None),
+                CheckIn.delegate_id.in_([d.id for d in delegates]),
+            )
+        ).scalars()
+    }
+    return DoorSearch(
+        [DoorMatch(d, door, admission(d, session), checkins.get(d.id)) for d in delegates], total
+    )
 
 
 def standing_checkin(delegate_id: int, door: str) -> CheckIn | None:
@@ -178,8 +247,6 @@ def actor_of(user: StaffUser | None) -> str:
 
 def checked_in_counts(event: Event) -> dict[str, int]:
     """Standing check-ins per door."""
-    from sqlalchemy import func
-
     rows = db.session.execute(
         select(CheckIn.door, func.count(CheckIn.id))
         .join(Delegate)

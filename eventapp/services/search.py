@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, and_, case, exists, func, or_, select
 
 from ..extensions import db
 from ..models import Delegate, Event, OrganisationType, Registration, RegistrationStatus, Session
@@ -56,6 +56,34 @@ def text_condition(text: str):
             or_(*(Delegate.search_text.contains(v, autoescape=True) for v in variants))
         )
     return and_(*conditions)
+
+
+# How names.search_text joins a delegate's names, organisation and email into one string.
+PART_SEPARATOR = " | "
+
+
+def match_rank(text: str):
+    """How well a delegate matches the whole query, as a number to sort by (best first):
+    0 a name (or the organisation, or the email) exactly as typed, 1 the start of one,
+    2 the start of a word in one, 3 anywhere (the part of a word)."""
+    phrases = {normalise_query(text), fold(normalise_query(text))} - {""}
+    column = Delegate.search_text
+
+    exact = or_(*(
+        or_(
+            column == p,
+            column.startswith(p + PART_SEPARATOR, autoescape=True),
+            column.endswith(PART_SEPARATOR + p, autoescape=True),
+            column.contains(PART_SEPARATOR + p + PART_SEPARATOR, autoescape=True),
+        )
+        for p in phrases
+    ))
+    part_start = or_(*(
+        or_(column.startswith(p, autoescape=True), column.contains(PART_SEPARATOR + p, autoescape=True))
+        for p in phrases
+    ))
+    word_start = or_(*(column.contains(" " + p, autoescape=True) for p in phrases))
+    return case((exact, 0), (part_start, 1), (word_start, 2), else_=3)
 
 
 def delegate_statement(event: Event, query: DelegateQuery) -> Select:

@@ -516,21 +516,80 @@
     var number = ++searchNumber;
     if (!text) {
       searchResults.textContent = "";
-      searchStatus.textContent = "";
+      showSearchStatus("");
       return;
     }
-    searchStatus.textContent = T.searching;
+    showSearchStatus(T.searching);
     request(config.urls.search + "?q=" + encodeURIComponent(text))
       .then(function (response) {
-        if (!response.ok) throw new Error(String(response.status));
-        return response.json();
+        return response.json().then(function (body) {
+          return { ok: response.ok, body: body };
+        }, function () {
+          return { ok: false, body: null }; // not JSON: a portal page, a proxy's error
+        });
       })
-      .then(function (body) {
-        if (number === searchNumber) showResults(body);
+      .then(function (answer) {
+        if (number !== searchNumber) return;
+        if (answer.ok) showResults(answer.body);
+        else showSearchProblem(firstError(answer.body) || (answer.body && answer.body.message));
       })
       .catch(function () {
-        if (number === searchNumber) searchStatus.textContent = T.search_failed;
+        if (number === searchNumber) showSearchProblem("");
       });
+  }
+
+  function showSearchStatus(text, isProblem) {
+    searchStatus.textContent = text;
+    searchStatus.classList.toggle("search-problem", Boolean(isProblem));
+  }
+
+  // The server's reason (e.g. a character that cannot be stored), else the general one.
+  function showSearchProblem(message) {
+    searchResults.textContent = "";
+    showSearchStatus(message || T.search_failed, true);
+  }
+
+  function textSpan(className, text) {
+    var span = document.createElement("span");
+    span.className = className;
+    span.textContent = text || "";
+    markLanguage(span, text);
+    return span;
+  }
+
+  // Only a confirmed seat here without a check-in gets the button; everyone else is told
+  // in words why not (the colour and the icon repeat it).
+  function resultItem(found) {
+    var item = document.createElement("li");
+    item.className = "result result-" + found.status;
+    var name = textSpan("result-name", found.display_name);
+    name.id = "result-" + found.id;
+    item.appendChild(name);
+    item.appendChild(textSpan("result-organisation", found.organisation));
+    item.appendChild(textSpan("result-standing", found.standing));
+    if (found.may_check_in) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "button result-action";
+      button.textContent = T.check_in;
+      button.setAttribute("aria-describedby", name.id);
+      button.addEventListener("click", function () {
+        submitScan(found.checkin_code);
+        searchInput.value = "";
+        searchResults.textContent = "";
+        showSearchStatus("");
+        focusCode();
+      });
+      item.appendChild(button);
+    }
+    return item;
+  }
+
+  function resultList(results) {
+    var list = document.createElement("ul");
+    list.className = "search-results";
+    results.forEach(function (found) { list.appendChild(resultItem(found)); });
+    return list;
   }
 
   function showResults(body) {
@@ -538,40 +597,18 @@
     var results = body.results || [];
     var status = results.length ? counted(T.results, body.total) : T.no_results;
     if (body.total > results.length) status += " " + T.more_results;
-    searchStatus.textContent = status;
-    results.forEach(function (found) {
-      var item = document.createElement("li");
-      var button = document.createElement("button");
-      button.type = "button";
-      button.className = "result result-" + found.registration;
-      var name = document.createElement("span");
-      name.className = "result-name";
-      name.textContent = found.display_name;
-      markLanguage(name, found.display_name);
-      var organisation = document.createElement("span");
-      organisation.className = "result-organisation";
-      organisation.textContent = found.organisation;
-      markLanguage(organisation, found.organisation);
-      var standing = document.createElement("span");
-      standing.className = "result-standing";
-      standing.textContent = found.registration_label + (found.checked_in ? " · " + T.checked_in_here : "");
-      var action = document.createElement("span");
-      action.className = "result-action";
-      action.textContent = T.check_in;
-      button.appendChild(name);
-      button.appendChild(organisation);
-      button.appendChild(standing);
-      button.appendChild(action);
-      button.addEventListener("click", function () {
-        submitScan(found.checkin_code);
-        searchInput.value = "";
-        searchResults.textContent = "";
-        searchStatus.textContent = "";
-        focusCode();
-      });
-      item.appendChild(button);
-      searchResults.appendChild(item);
-    });
+    showSearchStatus(status);
+    // The server lists the delegates this door admits first.
+    var admitted = results.filter(function (found) { return found.admitted; });
+    var others = results.filter(function (found) { return !found.admitted; });
+    if (admitted.length) searchResults.appendChild(resultList(admitted));
+    if (others.length) {
+      var heading = document.createElement("h3");
+      heading.className = "search-others";
+      heading.textContent = T.others;
+      searchResults.appendChild(heading);
+      searchResults.appendChild(resultList(others));
+    }
   }
 
   searchForm.addEventListener("submit", function (event) {
