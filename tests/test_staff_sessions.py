@@ -72,3 +72,33 @@ def test_a_sign_in_ends_by_itself_after_staff_session_hours(app, client, forum):
             staff_session.created_at = utcnow() - timedelta(hours=app.config["STAFF_SESSION_HOURS"], minutes=1)
         db.session.commit()
     assert client.get("/admin/").status_code == 302
+
+
+def test_signing_in_succeeds_while_another_process_writes_to_the_database(app, client, forum, backend, monkeypatch):
+    """The background worker writes all the time (badges, mails). Signing in reads the
+    account, hashes the password (slow), then writes the sign-in: on SQLite a read
+    transaction kept open across the hash cannot become a write after another writer
+    committed ("database is locked"), whatever the busy timeout."""
+    import sqlite3
+
+    from sqlalchemy import text
+
+    make_staff(app, StaffRole.ORGANISER)
+    real_check = staff_service.check_password_hash
+
+    def check_while_the_worker_writes(stored, password):
+        if backend == "sqlite":
+            worker = sqlite3.connect(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"), timeout=30)
+            worker.execute("UPDATE sessions SET revision = revision + 1 WHERE id > 0")
+            worker.commit()
+            worker.close()
+        else:
+            with db.engine.connect() as worker:
+                worker.execute(text("UPDATE sessions SET revision = revision + 1 WHERE id > 0"))
+                worker.commit()
+        return real_check(stored, password)
+
+    monkeypatch.setattr(staff_service, "check_password_hash", check_while_the_worker_writes)
+    response = client.post("/staff/login", data={"email": "organiser@forum.test", "password": PASSWORD})
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    assert client.get("/admin/").status_code == 200

@@ -12,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..extensions import db
 from ..models import ApiToken, StaffRole, StaffSession, StaffUser, utcnow
 from .registration import hash_token
+from .transactions import write_transaction
 
 PASSWORD_METHOD = "scrypt"
 MIN_PASSWORD_LENGTH = 10
@@ -74,11 +75,14 @@ def authenticate(email: str, password: str) -> StaffUser | None:
 
 
 def start_session(user: StaffUser) -> str:
-    """A new sign-in for `user`: the key for the session cookie (only its hash is kept)."""
+    """A new sign-in for `user`: the key for the session cookie (only its hash is kept).
+    A write transaction of its own: the read that found the account ended before the
+    password was hashed, so a writer meanwhile (the background worker) cannot lock it out."""
     key = secrets.token_urlsafe(32)
-    user.last_login_at = utcnow()
-    db.session.add(StaffSession(user=user, key_hash=hash_token(key)))
-    db.session.commit()
+    with write_transaction() as dbs:
+        user = dbs.get(StaffUser, user.id, populate_existing=True)
+        user.last_login_at = utcnow()
+        dbs.add(StaffSession(user=user, key_hash=hash_token(key)))
     return key
 
 
@@ -103,12 +107,12 @@ def user_for_session(user_id: int, key: str | None) -> StaffUser | None:
 def end_session(key: str | None) -> None:
     """Signing out: this browser's sign-in ends, whoever holds a copy of its cookie."""
     if key:
-        db.session.execute(
-            db.update(StaffSession)
-            .where(StaffSession.key_hash == hash_token(key), StaffSession.ended_at.is_(None))
-            .values(ended_at=utcnow())
-        )
-        db.session.commit()
+        with write_transaction() as dbs:  # the request has read (the signed-in user): write afresh
+            dbs.execute(
+                db.update(StaffSession)
+                .where(StaffSession.key_hash == hash_token(key), StaffSession.ended_at.is_(None))
+                .values(ended_at=utcnow())
+            )
 
 
 def end_all_sessions(user: StaffUser) -> None:
