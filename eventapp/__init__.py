@@ -148,9 +148,10 @@ def configure_sqlite(engine) -> None:
 
 
 def register_observability(app: Flask) -> None:
-    from . import observability
+    from . import metrics, observability
 
     observability.register(app)
+    metrics.register(app)
 
 
 def register_input_guards(app: Flask) -> None:
@@ -171,6 +172,7 @@ def register_blueprints(app: Flask) -> None:
     from .auth import bp as auth_bp
     from .door import bp as door_bp
     from .health import bp as health_bp
+    from .metrics import bp as metrics_bp
     from .public import bp as public_bp
 
     app.register_blueprint(public_bp)
@@ -179,6 +181,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(door_bp, url_prefix="/door")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(health_bp)
+    app.register_blueprint(metrics_bp)
     # The API takes only application/json, which a cross-site form cannot send without a
     # CORS preflight (never granted): CSRF cannot ride on the door's session cookie.
     csrf.exempt(api_bp)

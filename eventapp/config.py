@@ -26,6 +26,7 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL", "")
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")  # json: one JSON object a line, with the request id
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")  # /metrics wants "Authorization: Bearer <it>"; unset: no /metrics
     # One server on PostgreSQL may keep its secret key and queue in instance/ (see create_app).
     SINGLE_SERVER = os.environ.get("EVENTAPP_SINGLE_SERVER", "0") == "1"
     RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "1") != "0"  # 0: load tests from one address
