@@ -10,9 +10,10 @@ PORT ?= 5000
 WORKERS ?= 2
 # Links in mails point here (set it to the public address in production).
 PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)/
-# Fonts for Chinese on badges, HarfBuzz subsetting (WeasyPrint is ~10x slower without it),
-# Chromium for the browser tests, poppler for looking at PDFs.
-APT_PACKAGES := fonts-noto-cjk fonts-noto-core libharfbuzz-subset0 chromium poppler-utils
+# Noto Sans and Noto Sans CJK (one type family on pages and paper), HarfBuzz subsetting
+# (WeasyPrint is ~10x slower without it), Chromium for the browser tests, poppler for looking
+# at PDFs, libical with its Python bindings to check calendar files as calendar apps do.
+APT_PACKAGES := fonts-noto-cjk fonts-noto-core libharfbuzz-subset0 chromium poppler-utils gir1.2-ical-3.0 python3-gi
 
 JS_STAMP := eventapp/static/vendor/.installed
 CATALOGUES := eventapp/translations

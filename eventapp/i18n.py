@@ -121,11 +121,12 @@ def format_local_time(moment: datetime, timezone: str) -> str:
     return format_skeleton("Hm", to_local(moment, timezone), locale=current_language())
 
 
-def format_local_when(moment: datetime, timezone: str) -> str:
-    """Weekday, date and time in the event's zone, e.g. "Sat, Dec 26, 2026, 10:30"."""
+def format_local_when(moment: datetime, timezone: str, day_skeleton: str = "yMMMEd") -> str:
+    """Weekday, date and time in the event's zone, e.g. "Sat, Dec 26, 2026, 10:30"; the
+    day written by another skeleton, e.g. "MMMd" for a table column: "Dec 26, 10:30"."""
     language = current_language()
     local = to_local(moment, timezone)
-    day = format_skeleton("yMMMEd", local, locale=language)
+    day = format_skeleton(day_skeleton, local, locale=language)
     pattern = Locale.parse(language).datetime_formats["medium"]
     return pattern.format(format_local_time(moment, timezone), day)
 

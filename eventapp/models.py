@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    inspect,
     text,
 )
 from flask_login import UserMixin
@@ -155,6 +156,10 @@ class Session(db.Model):
     public_registration: Mapped[bool] = mapped_column(default=False)
     registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Counts the changes of what a calendar entry shows (CALENDAR_FIELDS), the last one
+    # at revised_at: the entry's SEQUENCE and LAST-MODIFIED, so calendar apps update it.
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    revised_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     event: Mapped[Event] = relationship(back_populates="sessions")
     agenda_items: Mapped[list[AgendaItem]] = relationship(
@@ -186,6 +191,20 @@ class Session(db.Model):
 
     def __repr__(self) -> str:
         return f"<Session {self.slug}>"
+
+
+# The columns a calendar entry of the session is made of (calendar.py).
+CALENDAR_FIELDS = ("title", "description", "room", "starts_at", "ends_at")
+
+
+@event.listens_for(Session, "before_update")
+def _count_calendar_revisions(mapper: Any, connection: Any, target: Session) -> None:
+    # Here rather than in each service that edits a session, so no way of changing a
+    # session's time, place or title can leave calendars with the old entry.
+    state = inspect(target)
+    if any(state.attrs[name].history.has_changes() for name in CALENDAR_FIELDS):
+        target.revision = (target.revision or 0) + 1
+        target.revised_at = utcnow()
 
 
 class AgendaItem(db.Model):

@@ -3,6 +3,7 @@ delegates (previewed, then queued), and a delegate's mails and private link."""
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import select
@@ -193,6 +194,7 @@ def test_door_staff_cannot_open_or_send_mail(app, client, forum):
     assert client.get("/admin/mail").status_code == 403
     assert client.post("/admin/mail/message", data={**message(app), "action": "send"}).status_code == 403
     assert client.post(f"/admin/mail/{mail_id}/resend").status_code == 403
+    assert client.get(f"/admin/mail/{mail_id}").status_code == 403
     assert outbox(app, MailKind.MESSAGE) == []
 
 
@@ -237,7 +239,8 @@ def test_mail_pages_are_valid_html_in_every_language(app, client, forum, languag
     registered_three(app, client)
     fail(app, outbox(app)[0][3], "interrupted while sending; it may have arrived")
     sign_in(client, app, StaffRole.ORGANISER)
-    for path in ("/admin/mail", "/admin/mail?status=failed&kind=received", "/admin/mail/message", "/admin/"):
+    for path in ("/admin/mail", "/admin/mail?status=failed&kind=received", "/admin/mail/message", "/admin/",
+                 f"/admin/mail/{outbox(app)[0][3]}", f"/admin/mail/{outbox(app)[1][3]}"):
         response = client.get(f"{path}{'&' if '?' in path else '?'}lang={language}")
         assert response.status_code == 200, path
         assert_valid_and_labelled(text_of(response))
@@ -256,10 +259,18 @@ def test_the_outbox_pages_through_many_mails_newest_first(app, client, forum):
     sign_in(client, app, StaffRole.ORGANISER)
     first = text_of(client.get("/admin/mail?lang=en&kind=private_link"))
     assert "60 mails" in first and "Page 1 of 2" in first
-    assert len(re.findall(r'<tr class="mail-', first)) == 50 and '<th scope="row">Registration received' not in first
+    assert len(re.findall(r'<tr class="mail-', first)) == 50 and ">Registration received</a>" not in first
+    assert '<a href="/admin/mail?lang=en&amp;kind=private_link&amp;page=2" rel="next">' in first
     last = text_of(client.get("/admin/mail?lang=en&page=2"))
-    assert "Page 2 of 2" in last and '<th scope="row">Registration received' in last  # the oldest, last
+    assert "Page 2 of 2" in last and ">Registration received</a>" in last  # the oldest, last
     assert len(re.findall(r'<tr class="mail-', last)) == 61 - 50
+    # A page past the end shows the last one; a page number that is no number, the first.
+    assert "Page 2 of 2" in text_of(client.get("/admin/mail?lang=en&page=99"))
+    for bad in ("abc", "-1", "0", "1e9", "99999999999999999999", "%00", "２"):
+        response = client.get(f"/admin/mail?lang=en&page={bad}")
+        assert response.status_code in (200, 400), bad  # a NUL byte is refused before any view
+        if response.status_code == 200:
+            assert "Page 1 of 2" in text_of(response), bad
 
 
 def test_outbox_warns_when_mail_links_would_point_to_localhost(app, client, forum):
@@ -267,3 +278,83 @@ def test_outbox_warns_when_mail_links_would_point_to_localhost(app, client, foru
     assert "PUBLIC_BASE_URL" not in text_of(client.get("/admin/mail?lang=en"))
     app.config.update(MAIL_SERVER="smtp.example.org", PUBLIC_BASE_URL="")
     assert "PUBLIC_BASE_URL is not set" in text_of(client.get("/admin/mail?lang=en"))
+
+
+# --- reading one mail -------------------------------------------------------------------------
+
+
+def test_an_organiser_opens_a_mail_from_the_outbox_and_reads_it(app, client, forum):
+    payload = person(CHINESE)
+    client.post("/api/v1/registrations", json={**payload, "sessions": ["exhibition", SYMPOSIUM]})
+    [(_email, _kind, _status, mail_id)] = outbox(app)
+    sign_in(client, app, StaffRole.ORGANISER)
+    assert f'href="/admin/mail/{mail_id}"' in text_of(client.get("/admin/mail?lang=en"))
+    response = client.get(f"/admin/mail/{mail_id}?lang=en")
+    assert response.status_code == 200
+    page = text_of(response)
+    assert_valid_and_labelled(page)
+    assert '<h1><span lang="zh-CN">北京中德产业合作发展论坛报名确认</span></h1>' in page
+    assert "Registration received" in page and payload["email"] in page and "王小明" in page
+    assert "Queued" in page and "Not yet" in page and "this is how it reads now" in page
+    text = re.search(r'<pre class="mail-text" lang="zh-CN">(.*?)</pre>', page, re.S).group(1)
+    assert "尊敬的王小明" in text and "德企座谈会" in text and "隐形冠军专题展" in text
+    assert "/r/…" in text and not re.search(r"/r/[A-Za-z0-9_-]{20,}", page), "the private link stays private"
+    assert "beijing-china-germany-forum.ics" in page.split("Attachments")[1]
+    # Sent, the page says when, and how many attempts it took.
+    with app.app_context():
+        assert mail_service.send_due().sent == 1
+    page = text_of(client.get(f"/admin/mail/{mail_id}?lang=en"))
+    assert "Sent" in page and "Not yet" not in page and "written again from the delegate's details now" in page
+    assert re.search(r"<dt>Attempts</dt>\s*<dd>1</dd>", page) and "Resend" in page
+
+
+def test_a_failed_mail_shows_its_attempts_and_error_and_can_be_resent_from_its_page(app, client, forum):
+    register_by_api(client, [SYMPOSIUM])
+    [(_email, _kind, _status, mail_id)] = outbox(app)
+    fail(app, mail_id, "SMTPRecipientsRefused: {'x@example.de': (550, b'No such user')}")
+    sign_in(client, app, StaffRole.ORGANISER)
+    page = text_of(client.get(f"/admin/mail/{mail_id}?lang=en"))
+    assert re.search(r"<dt>Attempts</dt>\s*<dd>8</dd>", page)
+    assert re.search(r"<dt>Last error</dt>\s*<dd[^>]*><span class=\"mail-error\">SMTPRecipientsRefused.*No such user", page)
+    assert f'name="next" value="/admin/mail/{mail_id}"' in page
+    response = client.post(f"/admin/mail/{mail_id}/resend", data={"next": f"/admin/mail/{mail_id}"})
+    assert response.headers["Location"].endswith(f"/admin/mail/{mail_id}")
+    assert "is back in the queue" in text_of(client.get(f"/admin/mail/{mail_id}?lang=en"))
+
+
+def test_a_mail_whose_delegate_was_deleted_still_opens(app, client, forum):
+    register_by_api(client, [SYMPOSIUM])
+    [(_email, _kind, _status, mail_id)] = outbox(app)
+    with app.app_context():
+        db.session.get(OutboxMail, mail_id).delegate_id = None
+        db.session.commit()
+    sign_in(client, app, StaffRole.ORGANISER)
+    response = client.get(f"/admin/mail/{mail_id}?lang=en")
+    assert response.status_code == 200
+    assert "Delegate deleted" in text_of(response) and "the delegate has been deleted" in text_of(response)
+
+
+def test_a_missing_mail_is_not_found(app, client, forum):
+    sign_in(client, app, StaffRole.ORGANISER)
+    assert client.get("/admin/mail/999999").status_code == 404
+    assert client.get("/admin/mail/99999999999999").status_code == 404  # beyond any id
+    assert client.get("/admin/mail/abc").status_code == 404
+
+
+def test_outbox_times_are_one_short_line_with_the_full_time_on_hover(app, client, forum):
+    register_by_api(client, [SYMPOSIUM])
+    [(_email, _kind, _status, mail_id)] = outbox(app)
+    with app.app_context():
+        mail = db.session.get(OutboxMail, mail_id)
+        mail.created_at = datetime(2026, 12, 2, 6, 5, tzinfo=timezone.utc)  # 14:05 in Beijing
+        mail.status, mail.attempts, mail.sent_at = MailStatus.SENT, 1, datetime(2026, 12, 2, 6, 7, tzinfo=timezone.utc)
+        db.session.commit()
+    sign_in(client, app, StaffRole.ORGANISER)
+    page = text_of(client.get("/admin/mail?lang=en"))
+    assert '<time class="mail-time" datetime="2026-12-02T14:05+08:00" title="Wed, Dec 2, 2026, 14:05">Dec 2, 14:05</time>' in page
+    assert ">Dec 2, 14:07</time>" in page  # when it went, beside "Sent"
+    assert ">2. Dez., 14:05</time>" in text_of(client.get("/admin/mail?lang=de"))
+    assert ">12月2日 14:05</time>" in text_of(client.get("/admin/mail?lang=zh"))
+    # No column that stays empty for nearly every mail: attempts and errors go with the status.
+    header = page.split("<thead>")[1].split("</thead>")[0]
+    assert "Last error" not in header and "Attempts" not in header

@@ -1,7 +1,10 @@
 """Calendar files: the whole programme and a delegate's own sessions, in Beijing time."""
 from __future__ import annotations
 
-from datetime import datetime, time, timezone
+import json
+import shutil
+import subprocess
+from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,7 +13,8 @@ from sqlalchemy import select
 
 import eventapp.public.documents  # noqa: F401  (routes attach to the public blueprint)
 from eventapp.extensions import db
-from eventapp.models import Delegate
+from eventapp.models import Delegate, Registration, RegistrationStatus, Session
+from eventapp.services.programme import SessionDetails, update_session
 from eventapp.services.registration import cancel_registration
 
 from .factories import CHINESE, GERMAN, register_by_api, set_session
@@ -113,3 +117,133 @@ def test_personal_calendar_has_only_the_delegates_sessions_and_marks_the_waiting
 def test_personal_calendar_in_english_on_request(client, wang_path):
     sessions = entries(parse(client.get(wang_path + "/agenda.ics?lang=en")))
     assert set(sessions) == {"Special Exhibition of Hidden Champions", "German Enterprise Symposium (waiting list)"}
+
+
+# --- iTIP PUBLISH: an organiser, and what tells calendar apps that an entry changed ---------
+
+
+def test_calendars_name_the_organisers_as_itip_publish_requires(app, client, wang_path):
+    app.config["MAIL_DEFAULT_SENDER"] = "forum@forum.test"
+    for path in ("/agenda.ics", "/agenda.ics?lang=zh", wang_path + "/agenda.ics"):
+        calendar = parse(client.get(path))
+        assert str(calendar["METHOD"]) == "PUBLISH", path
+        for entry in calendar.walk("VEVENT"):
+            organizer = entry["ORGANIZER"]
+            assert str(organizer) == "mailto:forum@forum.test", path
+            assert entry.decoded("DTSTAMP").tzinfo is not None and entry.decoded("LAST-MODIFIED").tzinfo is not None
+            assert entry.decoded("SEQUENCE") == 0, "nothing has changed yet"
+    # Named as the mails are: the sender's own name, else the forum's in the file's language.
+    chinese = parse(client.get("/agenda.ics?lang=zh")).walk("VEVENT")[0]
+    assert chinese["ORGANIZER"].params["CN"] == "北京中德产业合作发展论坛"
+    app.config["MAIL_DEFAULT_SENDER"] = "Forum Office <office@forum.test>"
+    entry = parse(client.get("/agenda.ics")).walk("VEVENT")[0]
+    assert str(entry["ORGANIZER"]) == "mailto:office@forum.test" and entry["ORGANIZER"].params["CN"] == "Forum Office"
+
+
+LIBICAL_CHECK = """
+import json, sys
+try:
+    import gi
+    gi.require_version("ICalGLib", "3.0")
+    from gi.repository import ICalGLib
+except (ImportError, ValueError):
+    print(json.dumps(None)); sys.exit()
+component = ICalGLib.Component.new_from_string(sys.stdin.read())
+problems = []
+def walk(c):
+    p = c.get_first_property(ICalGLib.PropertyKind.XLICERROR_PROPERTY)
+    while p:
+        problems.append(p.get_xlicerror()); p = c.get_next_property(ICalGLib.PropertyKind.XLICERROR_PROPERTY)
+    sub = c.get_first_component(ICalGLib.ComponentKind.ANY_COMPONENT)
+    while sub:
+        walk(sub); sub = c.get_next_component(ICalGLib.ComponentKind.ANY_COMPONENT)
+passed = bool(ICalGLib.restriction_check(component))
+walk(component)
+print(json.dumps([passed, problems]))
+"""
+
+
+def libical_problems(data: bytes) -> list[str] | None:
+    """What libical's parser and iTIP restriction check (icalrestriction.c) say about a
+    file; None without libical's GObject bindings (Debian: gir1.2-ical-3.0, python3-gi)."""
+    python = shutil.which("python3", path="/usr/bin:/usr/local/bin")
+    if python is None:
+        return None
+    answer = subprocess.run([python, "-c", LIBICAL_CHECK], input=data, capture_output=True, timeout=60, check=True)
+    result = json.loads(answer.stdout)
+    if result is None:
+        return None
+    passed, problems = result
+    return problems if problems or passed else ["restriction check failed"]
+
+
+def test_libical_accepts_the_calendars(client, wang_path):
+    for path in ("/agenda.ics", "/agenda.ics?lang=zh", wang_path + "/agenda.ics"):
+        problems = libical_problems(client.get(path).data)
+        if problems is None:
+            pytest.skip("libical's Python bindings are not installed (gir1.2-ical-3.0)")
+        assert problems == [], path
+
+
+def symposium_entry(client, path: str = "/agenda.ics"):
+    calendar = parse(client.get(path))
+    (entry,) = [e for e in calendar.walk("VEVENT") if str(e["SUMMARY"]).startswith(("German Enterprise", "德企座谈会"))]
+    return entry
+
+
+def change_symposium(app, **changes) -> None:
+    """Through the service organisers use, as the session edit page does."""
+    with app.app_context():
+        session = db.session.execute(select(Session).where(Session.slug == SYMPOSIUM)).scalar_one()
+        details = SessionDetails.of(session)
+        for name, value in changes.items():
+            setattr(details, name, value(getattr(details, name)) if callable(value) else value)
+        update_session(session, details, changes.pop("capacity", session.capacity), actor="test")
+
+
+def revised_at(app) -> datetime:
+    with app.app_context():
+        return db.session.execute(select(Session.revised_at).where(Session.slug == SYMPOSIUM)).scalar_one()
+
+
+def test_a_session_moved_renamed_or_given_another_room_is_a_new_revision_of_the_same_entry(app, client, forum):
+    set_session(app, SYMPOSIUM, revised_at=datetime(2000, 1, 1, tzinfo=timezone.utc))
+    before = symposium_entry(client)
+    assert before.decoded("SEQUENCE") == 0
+    assert before.decoded("LAST-MODIFIED") == datetime(2000, 1, 1, tzinfo=timezone.utc)
+    change_symposium(app, starts_at=lambda t: t + timedelta(hours=1), ends_at=lambda t: t + timedelta(hours=1))
+    moved = symposium_entry(client)
+    assert str(moved["UID"]) == str(before["UID"]), "the same entry, updated in place"
+    assert moved.decoded("SEQUENCE") == 1
+    assert moved.decoded("DTSTART").astimezone(BEIJING).time() == time(11, 30)
+    assert moved.decoded("LAST-MODIFIED") == revised_at(app).replace(microsecond=0) > before.decoded("LAST-MODIFIED")
+    change_symposium(app, room=lambda room: {**room, "en": "Conference Room 2"})
+    assert symposium_entry(client).decoded("SEQUENCE") == 2
+    change_symposium(app, title=lambda title: {**title, "en": "German Enterprise Symposium 2027"})
+    assert symposium_entry(client).decoded("SEQUENCE") == 3
+    # What no calendar shows is no new revision.
+    change_symposium(app, public_registration=False)
+    set_session(app, SYMPOSIUM, capacity=5, confirmed_count=0)
+    assert symposium_entry(client).decoded("SEQUENCE") == 3
+
+
+def test_a_seat_from_the_waiting_list_updates_the_delegates_entry(app, client, wang_path):
+    waiting = symposium_entry(client, wang_path + "/agenda.ics")
+    assert str(waiting["STATUS"]) == "TENTATIVE" and waiting.decoded("SEQUENCE") == 0
+    with app.app_context():
+        first = db.session.execute(
+            select(Registration).join(Session).where(
+                Session.slug == SYMPOSIUM, Registration.status == RegistrationStatus.CONFIRMED
+            )
+        ).scalar_one()
+        cancel_registration(first, actor="test")  # 王小明 moves up
+        promoted_at = db.session.execute(
+            select(Registration.status_changed_at).join(Session).join(Delegate).where(
+                Session.slug == SYMPOSIUM, Delegate.name_native == "王小明"
+            )
+        ).scalar_one()
+    confirmed = symposium_entry(client, wang_path + "/agenda.ics")
+    assert str(confirmed["STATUS"]) == "CONFIRMED" and str(confirmed["SUMMARY"]) == "德企座谈会"
+    assert confirmed.decoded("SEQUENCE") == 1, "status and title changed: calendar apps must take it"
+    assert confirmed.decoded("LAST-MODIFIED") == promoted_at.replace(microsecond=0)
+    assert str(confirmed["UID"]) == str(waiting["UID"])

@@ -124,6 +124,22 @@ def test_confirmation_arrives_in_the_delegates_language_with_link_and_calendar(s
         assert db.session.execute(select(OutboxMail)).scalar_one().status == MailStatus.SENT
 
 
+def test_the_calendar_attachment_is_published_by_the_mails_sender(smtp_app, client, inbox, forum):
+    """iMIP (RFC 6047): the part's method is the file's METHOD, and PUBLISH names an ORGANIZER,
+    here the address the mail comes from."""
+    register_by_api(client, ["exhibition"], base=CHINESE)
+    send_due(smtp_app)
+    (message,) = inbox.messages
+    (part,) = [p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"]
+    calendar = calendar_of(message)
+    assert part.get_param("method") == str(calendar["METHOD"]) == "PUBLISH"
+    (entry,) = calendar.walk("VEVENT")
+    (sender,) = message["From"].addresses
+    assert str(entry["ORGANIZER"]) == f"mailto:{sender.addr_spec}" == "mailto:forum@forum.test"
+    assert entry["ORGANIZER"].params["CN"] == sender.display_name == "北京中德产业合作发展论坛"
+    assert entry.decoded("SEQUENCE") == 0 and entry.decoded("LAST-MODIFIED").tzinfo is not None
+
+
 def test_a_chinese_delegate_is_written_to_in_chinese(smtp_app, client, inbox, forum):
     register_by_api(client, ["exhibition"], base=CHINESE)
     send_due(smtp_app)

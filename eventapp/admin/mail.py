@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 import uuid
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import ngettext
@@ -19,8 +20,8 @@ from wtforms.validators import InputRequired, Optional, Regexp
 from ..auth import staff_actor
 from ..web import page_number, safe_next
 from ..extensions import db
-from ..i18n import HTML_LANG, localized
-from ..models import LANGUAGES, Delegate, MailKind, MailStatus, OutboxMail, RegistrationStatus, Session
+from ..i18n import HTML_LANG, format_local_when, localized, to_local
+from ..models import LANGUAGES, Delegate, Event, MailKind, MailStatus, OutboxMail, RegistrationStatus, Session
 from ..public.forms import ConfirmForm
 from ..public.routes import event_or_404
 from ..services import mail as mail_service
@@ -76,8 +77,19 @@ def subject_language(mail: OutboxMail) -> str:
     return HTML_LANG.get(language, "")
 
 
+def compact_when(moment: datetime, event: Event) -> str:
+    """Day and time without weekday or year ("Dec 3, 14:05", "3. Dez., 14:05",
+    "12月3日 14:05"): a table column stays one line wide."""
+    return format_local_when(moment, event.timezone, "MMMd")
+
+
+def iso_when(moment: datetime, event: Event) -> str:
+    """The moment for <time datetime>, in the event's zone."""
+    return to_local(moment, event.timezone).isoformat(timespec="minutes")
+
+
 def mail_rows_context() -> dict:
-    """What the mail table (templates/admin/_mail.html) needs besides the mails."""
+    """What the mail macros (templates/admin/_mail.html) need besides the mails."""
     return {
         "mail_kinds": kind_labels(),
         "mail_statuses": status_labels(),
@@ -85,6 +97,8 @@ def mail_rows_context() -> dict:
         "mail_subject": mail_service.subject_of,
         "mail_lang": subject_language,
         "mail_recipient": recipient_of,
+        "compact_when": compact_when,
+        "iso_when": iso_when,
         "confirm_form": ConfirmForm(),
         "resend_key": uuid.uuid4().hex,  # one per page shown: a second click copies nothing
         "MailStatus": MailStatus,
@@ -149,6 +163,41 @@ def mail_outbox():
         # Mails are written outside any request: without it their links point at localhost.
         base_url_missing=bool(current_app.config["MAIL_SERVER"] and not current_app.config["PUBLIC_BASE_URL"]),
         mail_base_url=mail_service.base_url_outside_requests(),
+        **mail_rows_context(),
+    )
+
+
+@dataclass
+class MailReading:
+    """A mail as an organiser reads it: the text part (private links hidden) and the names
+    of its attachments, or why it cannot be written."""
+
+    text: str = ""
+    attachments: list[str] = field(default_factory=list)
+    problem: str = ""
+
+
+def read_mail(mail: OutboxMail) -> MailReading:
+    """Mails are written when they are sent, from the delegate's details then, and not kept:
+    this writes it again, as the sender would now."""
+    if mail.delegate is None:
+        return MailReading(problem=_("The text cannot be shown: the delegate has been deleted."))
+    try:
+        written = mail_service.write(mail)
+    except mail_service.MailNotWritten as error:
+        return MailReading(problem=_("The text cannot be written now: %(reason)s", reason=str(error)))
+    return MailReading(hide_private_links(written.text), [name for name, _content in written.attachments])
+
+
+@bp.get("/mail/<int:mail_id>")
+def mail_page(mail_id: int):
+    event = event_or_404()
+    mail = db.get_or_404(OutboxMail, mail_id)
+    return render_template(
+        "admin/outbox_mail.html",
+        event=event,
+        mail=mail,
+        reading=read_mail(mail),
         **mail_rows_context(),
     )
 

@@ -3,7 +3,12 @@
 Times are written in the event's zone (TZID=Asia/Shanghai) with its VTIMEZONE, so a
 calendar in Berlin shows 03:30 for the symposium at 10:30 in Beijing. A session keeps the
 same UID in every download and in both files, so importing again updates the entry
-instead of adding a second one.
+instead of adding a second one; its SEQUENCE (the session's revision, one more once a
+waiting delegate has their seat) and LAST-MODIFIED tell calendar apps that it changed.
+
+The files are iTIP PUBLISH messages (RFC 5546 §3.2.1), as the mail attachment's
+`method=PUBLISH` says: published by the forum's organisers, named as ORGANIZER (PUBLISH
+requires one, and libical refuses the file without) by the address mails come from.
 """
 from __future__ import annotations
 
@@ -12,15 +17,17 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from icalendar import Calendar
+from icalendar import Calendar, vCalAddress
 from icalendar import Event as CalendarEvent
 
 from ..i18n import HTML_LANG, format_local_time, localized
-from ..models import Delegate, Event, RegistrationStatus, Session, utcnow
+from ..models import Delegate, Event, Registration, RegistrationStatus, Session, utcnow
 from .agendas import personal_sessions, presenter_text
+from .mail import sender_for
 
 PRODUCT_ID = "-//eventapp//Forum programme//EN"
 DEFAULT_LANGUAGE = "en"
+METHOD = "PUBLISH"  # also the mail attachment's Content-Type method (services/mail.py)
 
 
 def session_uid(session: Session, event: Event) -> str:
@@ -32,7 +39,7 @@ def _calendar(event: Event, name: str) -> Calendar:
     calendar.add("prodid", PRODUCT_ID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
+    calendar.add("method", METHOD)
     calendar.add("x-wr-calname", name)
     calendar.add("x-wr-timezone", event.timezone)
     return calendar
@@ -50,11 +57,36 @@ def _description(session: Session, event: Event, language: str) -> str:
     return "\n".join(lines).strip()
 
 
-def _session_entry(session: Session, event: Event, language: str, *, waitlisted: bool = False) -> CalendarEvent:
+def organizer(event: Event, language: str) -> vCalAddress:
+    """The ORGANIZER of every entry: the mailbox that mails to delegates come from, by name."""
+    address, name = sender_for(event, language)
+    value = vCalAddress(f"mailto:{address}")
+    value.params["cn"] = name
+    return value
+
+
+def _session_entry(
+    session: Session, event: Event, language: str, registration: Registration | None = None
+) -> CalendarEvent:
+    """The session as a calendar entry; with the delegate's `registration`, as theirs: a
+    waiting-list place is TENTATIVE, marked "(waiting list)", and the seat that follows it
+    counts as one more revision (its STATUS and SUMMARY change)."""
+    waitlisted = registration is not None and registration.status == RegistrationStatus.WAITLISTED
+    promoted = (
+        registration is not None
+        and registration.status == RegistrationStatus.CONFIRMED
+        and registration.waitlisted_at is not None
+    )
+    modified = session.revised_at
+    if registration is not None:
+        modified = max(modified, registration.status_changed_at)
     zone = ZoneInfo(event.timezone)
     entry = CalendarEvent()
     entry.add("uid", session_uid(session, event))
-    entry.add("dtstamp", utcnow())
+    entry.add("dtstamp", utcnow())  # when this file was written (RFC 5546: with a METHOD)
+    entry.add("sequence", session.revision + (1 if promoted else 0))
+    entry.add("last-modified", modified)
+    entry.add("organizer", organizer(event, language))
     entry.add("dtstart", session.starts_at.astimezone(zone))
     entry.add("dtend", session.ends_at.astimezone(zone))
     title = localized(session.title, language)
@@ -93,6 +125,5 @@ def personal_ics(delegate: Delegate, language: str | None = None) -> bytes:
     with force_locale(language):
         calendar = _calendar(event, localized(event.name, language))
         for row in personal_sessions(delegate):
-            waitlisted = row.registration.status == RegistrationStatus.WAITLISTED
-            calendar.add_component(_session_entry(row.session, event, language, waitlisted=waitlisted))
+            calendar.add_component(_session_entry(row.session, event, language, row.registration))
         return _to_bytes(calendar, event)

@@ -500,13 +500,20 @@ def sender_address() -> tuple[str, str]:
     return address, name
 
 
+def sender_for(event: Event, language: str) -> tuple[str, str]:
+    """Who mails about `event` come from, in `language`: MAIL_DEFAULT_SENDER's address and
+    its name, else the forum's name. Calendar files name the same as their ORGANIZER."""
+    address, name = sender_address()
+    return address, name or localized(event.name, language)
+
+
 def _prepare(mail: OutboxMail) -> tuple[EmailMessage, WrittenMail, str]:
     """The message ready to hand over. Anything wrong with the delegate's data shows here
     and will not get better by trying again."""
     written = write(mail)
-    address, name = sender_address()
+    address, name = sender_for(mail.delegate.event, written.language)
     try:
-        message = build_message(mail, written, address, name or localized(mail.delegate.event.name, written.language))
+        message = build_message(mail, written, address, name)
     except (ValueError, TypeError) as error:  # e.g. a line break in a name, a malformed address
         raise MailNotWritten(f"the message cannot be built: {error}") from error
     return message, written, address
