@@ -120,7 +120,7 @@ def test_a_chinese_export_has_chinese_headers_and_names_instead_of_codes(client,
     wang = {row["姓氏"]: row for row in rows}["Wang"]
     assert (wang["国家/地区"], wang["语言"], wang["单位类型"]) == ("中国", "中文", "企业")
     assert wang["德企座谈会"] == "已确认"
-    assert datetime.strptime(wang["注册时间（Asia/Shanghai）"], "%Y-%m-%d %H:%M:%S")
+    assert datetime.strptime(wang["报名时间（Asia/Shanghai）"], "%Y-%m-%d %H:%M:%S")
     registrations = csv_rows(client.get("/admin/exports/registrations.csv?lang=zh"))
     assert {"创建时间（Asia/Shanghai）", "确认时间（Asia/Shanghai）", "取消时间（Asia/Shanghai）"} <= set(registrations[0])
     attendance = csv_rows(client.get(f"/admin/exports/sessions/{SYMPOSIUM}/attendance.csv?lang=de"))
