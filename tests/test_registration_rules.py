@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from eventapp.extensions import db
-from eventapp.models import AuditEntry, Delegate, Registration, RegistrationStatus, Session, utcnow
+from eventapp.models import AuditEntry, Delegate, MailKind, OutboxMail, Registration, RegistrationStatus, Session, utcnow
+from eventapp.services import mail
 from eventapp.services import registration as service
 from eventapp.services.registration import DelegateDetails
 
@@ -119,8 +120,18 @@ def test_one_person_stays_one_delegate_whatever_the_session(app, forum):
     assert refusal.value.field == "email" and "private link" in refusal.value.message
     with app.app_context():
         delegate = service.find_delegate_by_token(token)
+        badge_code = delegate.checkin_code
         service.add_sessions(delegate, [SYMPOSIUM], actor="test")
         assert len(service.delegates_by_email(delegate.event, "jurgen@example.de")) == 1
+        # The same link opens both sessions, the badge keeps its code...
+        same = service.find_delegate_by_token(token)
+        assert same.id == delegate.id and same.checkin_code == badge_code
+        assert {r.session.slug for r in same.current_registrations} == {"exhibition", SYMPOSIUM}
+        # ...and asking for the link again queues one mail, not one per session.
+        before = db.session.execute(select(func.count()).select_from(OutboxMail).where(OutboxMail.kind == MailKind.PRIVATE_LINK)).scalar_one()
+        mail.send_lost_links(delegate.event_id, "jurgen@example.de")
+        after = db.session.execute(select(func.count()).select_from(OutboxMail).where(OutboxMail.kind == MailKind.PRIVATE_LINK)).scalar_one()
+        assert after - before == 1
     assert seats(app, SYMPOSIUM)["confirmed"] == 1
 
 
