@@ -18,6 +18,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(fake_delegates_command)
     app.cli.add_command(create_user_command)
+    app.cli.add_command(set_password_command)
     app.cli.add_command(create_api_token_command)
     app.cli.add_command(demo_accounts_command)
     from .cli_agenda import agenda_command
@@ -79,15 +80,35 @@ def fake_delegates_command(count: int, seed: int | None, session_slug: str) -> N
 @with_appcontext
 def create_user_command(email: str, role: str, name: str, password_stdin: bool) -> None:
     """Create a staff account (admin, organiser or door); the password is asked for."""
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = read_password(password_stdin)
     try:
-        user = staff_service.create_user(email, StaffRole(role), password, name=name)
+        user = staff_service.create_user(email, StaffRole(role), password, name=name, actor="cli:create-user")
     except staff_service.StaffError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Created {user.role.value} account {user.email}.")
+
+
+@click.command("set-password")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def set_password_command(email: str, password_stdin: bool) -> None:
+    """Give a staff account a new password (e.g. forgotten); its sign-ins all end."""
+    user = staff_service.find_user(email)
+    if user is None:
+        raise click.ClickException(f"No staff account for {email}.")
+    password = read_password(password_stdin)
+    try:
+        staff_service.set_password(user, password, actor="cli:set-password")
+    except staff_service.StaffError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"New password set for {user.email}; its sign-ins have ended.")
+
+
+def read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
 
 
 @click.command("create-api-token")

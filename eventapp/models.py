@@ -180,10 +180,6 @@ class Session(db.Model):
     )
 
     @property
-    def is_unlimited(self) -> bool:
-        return self.capacity is None
-
-    @property
     def seats_left(self) -> int | None:
         if self.capacity is None:
             return None

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from eventapp.extensions import db
 from eventapp.models import Delegate, StaffRole
 from eventapp.services import checkin as checkin_service
+from eventapp.services import staff as staff_service
 from eventapp.services.registration import current_event
 
 from .factories import CHINESE, GERMAN, person, register_by_api, seats, set_session
@@ -187,6 +188,13 @@ def test_admin_creates_staff_accounts_and_reads_the_audit_log(app, client, forum
     audit = text_of(client.get("/admin/audit?lang=en"))
     assert "Staff account created" in audit and "admin@forum.test" in audit and "staff:admin" not in audit
     assert "new.door@example.org, as Door staff." in audit and "&#34;role&#34;" not in audit
+    # The account is made and audited in one go; an admin cannot demote themselves.
+    with app.app_context():
+        admin = staff_service.find_user("admin@forum.test")
+    refused = client.post(f"/admin/staff/{admin.id}?lang=en", data={f"user{admin.id}-role": "door", f"user{admin.id}-active": "y"}, follow_redirects=True)
+    assert "You cannot take away your own admin rights." in text_of(refused)
+    with app.app_context():
+        assert staff_service.find_user("admin@forum.test").role == StaffRole.ADMIN
 
 
 def test_pages_are_valid_html(app, client, forum):

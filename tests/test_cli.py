@@ -86,6 +86,21 @@ def test_create_user_with_password_from_stdin_then_sign_in(app, runner, client, 
     assert response.status_code == 302
 
 
+def test_set_password_gives_a_forgotten_password_anew_and_ends_the_sign_ins(app, runner, client, forum):
+    runner.invoke(args=["create-user", "anna@forum.test", "--role", "organiser", "--password-stdin"], input="the first long password\n")
+    assert client.post("/staff/login", data={"email": "anna@forum.test", "password": "the first long password"}).status_code == 302
+    result = runner.invoke(args=["set-password", "Anna@forum.test", "--password-stdin"], input="the second long password\n")
+    assert result.exit_code == 0 and "New password set for anna@forum.test" in result.output
+    assert client.get("/admin/").status_code == 302  # signed out
+    old = client.post("/staff/login", data={"email": "anna@forum.test", "password": "the first long password"})
+    assert old.status_code == 401
+    assert client.post("/staff/login", data={"email": "anna@forum.test", "password": "the second long password"}).status_code == 302
+    short = runner.invoke(args=["set-password", "anna@forum.test", "--password-stdin"], input="short\n")
+    assert short.exit_code != 0 and "at least 10 characters" in short.output
+    unknown = runner.invoke(args=["set-password", "nobody@forum.test", "--password-stdin"], input="long enough password\n")
+    assert unknown.exit_code != 0 and "No staff account for nobody@forum.test" in unknown.output
+
+
 def test_create_user_refuses_short_passwords_duplicates_and_unknown_roles(runner, app):
     assert "at least 10 characters" in runner.invoke(args=["create-user", "a@forum.test", "--role", "admin", "--password-stdin"], input="short\n").output
     runner.invoke(args=["create-user", "a@forum.test", "--role", "admin", "--password-stdin"], input="long enough password\n")

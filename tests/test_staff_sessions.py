@@ -56,7 +56,7 @@ def test_a_new_password_ends_other_sign_ins(app, client, forum):
     email = make_staff(app, StaffRole.ORGANISER)
     sign_in(client, app, StaffRole.ORGANISER)
     with app.app_context():
-        staff_service.set_password(staff_service.find_user(email), "another long password")
+        staff_service.set_password(staff_service.find_user(email), "another long password", actor="test")
     assert client.get("/admin/").status_code == 302
 
 

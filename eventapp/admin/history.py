@@ -191,6 +191,8 @@ def _known_details(entry: AuditEntry, details: dict) -> list[str]:
     if "before" in details and "after" in details:
         before, after = details.pop("before"), details.pop("after")
         sentences.append(_("Was %(before)s; now %(after)s.", before=_account_state(before), after=_account_state(after)))
+    if details.pop("password", None):
+        sentences.append(_("New password set; every sign-in of the account ended."))
     if "renewed" in details:
         details.pop("renewed")
     return [s for s in sentences if s]

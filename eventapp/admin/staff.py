@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -11,8 +12,6 @@ from ..extensions import db
 from ..models import AuditEntry, StaffRole, StaffUser
 from ..public.routes import event_or_404
 from ..services import staff as staff_service
-from ..services.registration import record_audit
-from ..services.transactions import write_transaction
 from ..web import page_number
 from . import bp
 from .forms import StaffAccountChangeForm, StaffAccountForm
@@ -36,13 +35,12 @@ def staff():
     if form.validate_on_submit():
         try:
             user = staff_service.create_user(
-                form.email.data, StaffRole(form.role.data), form.password.data, name=form.name.data or ""
+                form.email.data, StaffRole(form.role.data), form.password.data,
+                name=form.name.data or "", actor=staff_actor(),
             )
         except staff_service.StaffError as error:
             form.email.errors.append(str(error))
         else:
-            with write_transaction():
-                record_audit("staff_created", staff_actor(), email=user.email, role=user.role.value)
             flash(_("Account created for %(email)s.", email=user.email), "success")
             return redirect(url_for("admin.staff"))
     return staff_page(form), (422 if form.errors else 200)
@@ -54,30 +52,16 @@ def staff_change(user_id: int):
     user = db.get_or_404(StaffUser, user_id)
     form = StaffAccountChangeForm(prefix=f"user{user.id}")
     if form.validate_on_submit():
-        if user.id == current_user_id() and (form.role.data != StaffRole.ADMIN or not form.active.data):
-            flash(_("You cannot take away your own admin rights."), "error")
-            return redirect(url_for("admin.staff"))
-        with write_transaction():
-            user = db.session.get(StaffUser, user_id)
-            before = (user.role.value, user.active)
-            user.role = StaffRole(form.role.data)
-            user.active = form.active.data
-            if not user.active:
-                staff_service.end_all_sessions(user)
-            record_audit(
-                "staff_changed", staff_actor(), email=user.email,
-                before={"role": before[0], "active": before[1]},
-                after={"role": user.role.value, "active": user.active},
+        try:
+            staff_service.change_account(
+                user, StaffRole(form.role.data), form.active.data, by=current_user, actor=staff_actor()
             )
+        except staff_service.StaffError as refusal:
+            flash(str(refusal), "error")
+            return redirect(url_for("admin.staff"))
         limits.clear_account_lockout(user.email)  # saving an account also unlocks its sign-in
         flash(_("Account %(email)s saved.", email=user.email), "success")
     return redirect(url_for("admin.staff"))
-
-
-def current_user_id() -> int:
-    from flask_login import current_user
-
-    return current_user.id
 
 
 @bp.get("/audit")

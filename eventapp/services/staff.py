@@ -7,11 +7,12 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..models import ApiToken, StaffRole, StaffSession, StaffUser, utcnow
-from .registration import hash_token
+from .registration import hash_token, record_audit
 from .transactions import write_transaction
 
 PASSWORD_METHOD = "scrypt"
@@ -30,22 +31,25 @@ def find_user(email: str) -> StaffUser | None:
     ).scalar_one_or_none()
 
 
-def create_user(email: str, role: StaffRole, password: str, name: str = "") -> StaffUser:
-    """A new staff account; the email must be new and the password long enough."""
+def create_user(email: str, role: StaffRole, password: str, name: str = "", *, actor: str = "system") -> StaffUser:
+    """A new staff account; the email must be new and the password long enough. The
+    account and its audit entry are one transaction (the password is hashed before it)."""
     email = email.strip().lower()
     if "@" not in email:
         raise StaffError(_("Give an email address."))
     check_password_length(password)
-    if find_user(email) is not None:
-        raise StaffError(_("There is already an account for %(email)s.", email=email))
-    user = StaffUser(
-        email=email,
-        name=name,
-        role=StaffRole(role),
-        password_hash=generate_password_hash(password, method=PASSWORD_METHOD),
-    )
-    db.session.add(user)
-    db.session.commit()
+    password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
+    taken = StaffError(_("There is already an account for %(email)s.", email=email))
+    try:
+        with write_transaction() as dbs:
+            if find_user(email) is not None:
+                raise taken
+            user = StaffUser(email=email, name=name, role=StaffRole(role), password_hash=password_hash)
+            dbs.add(user)
+            dbs.flush()
+            record_audit("staff_created", actor, email=user.email, role=user.role.value)
+    except IntegrityError:  # created by someone else between the check and the insert
+        raise taken from None
     return user
 
 
@@ -56,11 +60,31 @@ def check_password_length(password: str) -> None:
         )
 
 
-def set_password(user: StaffUser, password: str) -> None:
+def set_password(user: StaffUser, password: str, *, actor: str) -> None:
+    """A new password (the CLI's set-password): every sign-in of the account ends."""
     check_password_length(password)
-    user.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
-    end_all_sessions(user)
-    db.session.commit()
+    password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
+    with write_transaction() as dbs:
+        dbs.refresh(user)
+        user.password_hash = password_hash
+        end_all_sessions(user)
+        record_audit("staff_changed", actor, email=user.email, password="changed")
+
+
+def change_account(user: StaffUser, role: StaffRole, active: bool, *, by: StaffUser, actor: str) -> None:
+    """An admin changes an account's role or deactivates it (all its sign-ins end then);
+    no admin takes away their own admin rights, so there is always one left."""
+    if user.id == by.id and (role != StaffRole.ADMIN or not active):
+        raise StaffError(_("You cannot take away your own admin rights."))
+    with write_transaction() as dbs:
+        dbs.refresh(user)
+        before = {"role": user.role.value, "active": user.active}
+        user.role, user.active = role, active
+        if not active:
+            end_all_sessions(user)
+        record_audit(
+            "staff_changed", actor, email=user.email, before=before, after={"role": role.value, "active": active}
+        )
 
 
 def authenticate(email: str, password: str) -> StaffUser | None:
