@@ -455,6 +455,18 @@ def register(
     return result
 
 
+def sessions_to_register_for(event: Event, session_slugs: Sequence[str], by_staff: bool) -> list[Session]:
+    """The sessions named, each open for registration (staff may register outside the
+    window and for sessions by invitation)."""
+    if not session_slugs:
+        raise RegistrationRefused(_("Choose at least one session."))
+    sessions = sessions_by_slug(event, session_slugs)
+    if not by_staff:
+        for session in sessions:
+            check_registration_open(session)
+    return sessions
+
+
 def register_many(
     event: Event,
     people: Sequence[DelegateDetails],
@@ -464,12 +476,7 @@ def register_many(
     by_staff: bool = False,
 ) -> list[RegistrationResult]:
     """`register` for several people in one transaction (imports, demo data): all or none."""
-    if not session_slugs:
-        raise RegistrationRefused(_("Choose at least one session."))
-    sessions = sessions_by_slug(event, session_slugs)
-    if not by_staff:
-        for session in sessions:
-            check_registration_open(session)
+    sessions = sessions_to_register_for(event, session_slugs, by_staff)
     results = []
     with seat_transaction(sessions) as locked:
         for details in people:
@@ -483,13 +490,7 @@ def add_sessions(
     delegate: Delegate, session_slugs: Sequence[str], *, actor: str, by_staff: bool = False
 ) -> list[Registration]:
     """Register an existing delegate for more sessions, with the same rules as `register`."""
-    if not session_slugs:
-        raise RegistrationRefused(_("Choose at least one session."))
-    event = db.session.get(Event, delegate.event_id)
-    sessions = sessions_by_slug(event, session_slugs)
-    if not by_staff:
-        for session in sessions:
-            check_registration_open(session)
+    sessions = sessions_to_register_for(delegate.event, session_slugs, by_staff)
     with seat_transaction(sessions) as locked:
         delegate = db.session.get(Delegate, delegate.id)
         _ensure_email_free(delegate.email_normalized, locked)
@@ -500,14 +501,8 @@ def cancel_registration(registration: Registration, *, actor: str) -> list[Regis
     """Cancel one registration. A freed seat goes to the first on the waiting list in the
     same transaction; returns the registrations promoted. Cancelling twice changes nothing."""
     with seat_transaction([registration.session]) as (session,):
-        registration = db.session.get(Registration, registration.id, populate_existing=True)
-        if registration.status == RegistrationStatus.CANCELLED:
-            return []
-        was_confirmed = registration.status == RegistrationStatus.CONFIRMED
-        _set_status(registration, RegistrationStatus.CANCELLED, actor, "cancelled")
-        if not was_confirmed:
-            return []
-        return _fill_from_waiting_list(session, "system", reason="seat_freed", by=actor)
+        db.session.refresh(registration)  # as it is now, under the lock
+        return _cancel_and_fill(registration, session, actor)
 
 
 def cancel_delegate(delegate: Delegate, *, actor: str) -> list[Registration]:
@@ -525,15 +520,20 @@ def cancel_delegate(delegate: Delegate, *, actor: str) -> list[Registration]:
                     Registration.status != RegistrationStatus.CANCELLED,
                 )
             ).scalar_one_or_none()
-            if registration is None:
-                continue
-            was_confirmed = registration.status == RegistrationStatus.CONFIRMED
-            _set_status(registration, RegistrationStatus.CANCELLED, actor, "cancelled")
-            if was_confirmed:
-                promoted += _fill_from_waiting_list(
-                    session, "system", reason="seat_freed", by=actor
-                )
+            if registration is not None:
+                promoted += _cancel_and_fill(registration, session, actor)
     return promoted
+
+
+def _cancel_and_fill(registration: Registration, session: Session, actor: str) -> list[Registration]:
+    """Under the session's seat lock: cancel (once) and give a freed seat to the waiting list."""
+    if registration.status == RegistrationStatus.CANCELLED:
+        return []
+    was_confirmed = registration.status == RegistrationStatus.CONFIRMED
+    _set_status(registration, RegistrationStatus.CANCELLED, actor, "cancelled")
+    if not was_confirmed:
+        return []
+    return _fill_from_waiting_list(session, "system", reason="seat_freed", by=actor)
 
 
 def update_details(delegate: Delegate, details: DelegateDetails, *, actor: str) -> Delegate:
