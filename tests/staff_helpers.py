@@ -37,7 +37,7 @@ def staff_urls(app):
             if isinstance(converter, IntegerConverter):
                 values[name] = 1
             elif isinstance(converter, AnyConverter):
-                values[name] = "csv"
+                values[name] = "csv" if "csv" in converter.items else min(converter.items)
             else:
                 values[name] = "exhibition"
         path = adapter.build(rule.endpoint, values, method=next(iter(rule.methods - {"HEAD", "OPTIONS"})))

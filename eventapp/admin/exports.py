@@ -88,24 +88,14 @@ def session_export():
     return redirect(url_for(endpoint, slug=form.session.data, **values), 303)
 
 
-@bp.get("/exports/delegates.<any(csv, xlsx):extension>")
-def delegates_export(extension: str):
-    event = event_or_404()
-    return send_table(
-        export_service.delegate_table(event),
-        extension,
-        export_service.export_filename(event, "delegates", extension),
-    )
+# The event-wide tables: what /exports/<name>.<extension> sends.
+EVENT_TABLES = {"delegates": export_service.delegate_table, "registrations": export_service.registration_table}
 
 
-@bp.get("/exports/registrations.<any(csv, xlsx):extension>")
-def registrations_export(extension: str):
+@bp.get("/exports/<any(delegates, registrations):name>.<any(csv, xlsx):extension>")
+def event_export(name: str, extension: str):
     event = event_or_404()
-    return send_table(
-        export_service.registration_table(event),
-        extension,
-        export_service.export_filename(event, "registrations", extension),
-    )
+    return send_table(EVENT_TABLES[name](event), extension, export_service.export_filename(event, name, extension))
 
 
 @bp.get("/exports/sessions/<slug>/attendance.<any(csv, xlsx):extension>")
