@@ -30,7 +30,8 @@ DAY = click.DateTime(formats=["%Y-%m-%d"])
     type=click.Choice(printing.SHEETS),
     default="a6",
     show_default=True,
-    help="a6: one badge per page with bleed and crop marks; a4-4up: four badges per A4 sheet.",
+    help="a6: one badge per page with bleed and crop marks; print-shop: the same with an sRGB "
+    "output intent (PDF/X-4 style); a4-4up: four badges per A4 sheet for an office printer.",
 )
 @click.option(
     "--organisation-type",

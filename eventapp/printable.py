@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from fontTools.ttLib import TTFont
 
-BADGE_FONT_FAMILIES = ("Noto Sans", "Noto Sans CJK SC")
+from .services.pdf import FONT_FAMILIES as BADGE_FONT_FAMILIES  # what the badges are set in
 
 
 def _font_file(family: str) -> str | None:

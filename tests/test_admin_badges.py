@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 from pypdf import PdfReader
 from sqlalchemy import select
@@ -38,7 +39,8 @@ def test_batch_for_the_print_shop_runs_and_offers_the_pdf(app, client, forum):
     register_by_api(client, ["exhibition"], base=GERMAN, family_name="Adler")
     sign_in(client, app, StaffRole.ORGANISER)
     form = client.get("/admin/badges?lang=en").get_data(as_text=True)
-    assert "Four A6 badges on an A4 sheet" in form
+    assert "Four badges on an A4 sheet for an office printer" in form
+    assert 'value="print-shop"' in form and "PDF/X-4" in form
     response = client.post("/admin/badges", data={"session": SYMPOSIUM, "organisation_type": "", "sheet": "a6"})
     assert response.status_code == 302
     job_page = client.get(response.headers["Location"] + "?lang=en").get_data(as_text=True)
@@ -61,7 +63,7 @@ def test_batch_with_no_matching_delegate_says_so_and_keeps_the_choices(app, clie
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "No delegate with a confirmed seat matches" in page
-    assert 'value="a4-4up" checked' in page or 'checked value="a4-4up"' in page or 'checked id="sheet-1"' in page
+    assert 'value="a4-4up" checked' in page or 'checked value="a4-4up"' in page or 'checked id="sheet-2"' in page
 
 
 def test_a_job_without_a_worker_can_be_made_on_the_spot(app, client, forum):
@@ -81,3 +83,64 @@ def test_a_job_without_a_worker_can_be_made_on_the_spot(app, client, forum):
     assert state["status"] == PrintJobStatus.DONE.value
     pdf = PdfReader(io.BytesIO(client.get(state["download_url"]).data))
     assert [round(float(v)) for v in pdf.pages[0].mediabox[2:]] == [595, 842]
+
+
+def running_job(app, total=336, done=120, **filters) -> int:
+    from eventapp.models import PrintJobStatus
+    from eventapp.services.transactions import write_transaction
+
+    with app.app_context():
+        with write_transaction():
+            job = PrintJob(sheet="a4-4up", filters=filters, total=total, done=done, status=PrintJobStatus.RUNNING)
+            db.session.add(job)
+        return job.id
+
+
+def test_batch_page_says_what_the_batch_holds_and_how_far_it_is(app, client, forum):
+    sign_in(client, app, StaffRole.ORGANISER)
+    job_id = running_job(app, session=SYMPOSIUM, organisation_type="press", registered_from="2026-11-02")
+    page = client.get(f"/admin/badges/jobs/{job_id}?lang=en").get_data(as_text=True)
+    text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
+    assert "Session German Enterprise Symposium" in text
+    assert "Type of organisation Press" in text
+    assert "Registered from November 2, 2026" in text
+    assert "Badges 336" in text and "Paper 4 on A4" in text
+    assert "120 of 336 badges (36 %)" in text
+    assert re.search(r'<progress id="job-progress" max="336" value="120"', page)
+    assert re.search(r'role="status" aria-live="polite"[^>]*>The badges are being made…<', page)
+    assert "Download the badges" in page and 'data-job-download hidden' in page
+
+    state = client.get(f"/admin/badges/jobs/{job_id}.json?lang=en").json
+    assert state["done"] == 120 and state["total"] == 336 and state["percent"] == 36
+    assert state["progress_text"] == "120 of 336 badges"
+    assert state["status_text"] == "The badges are being made…" and state["download_url"] is None
+    listing = " ".join(re.sub(r"<[^>]+>", " ", client.get("/admin/badges?lang=en").get_data(as_text=True)).split())
+    assert f"#{job_id} · 4 on A4" in listing and "Being made · 120 of 336 badges" in listing
+
+
+def test_batch_page_says_when_the_file_is_being_put_together_and_when_it_failed(app, client, forum):
+    from eventapp.models import PrintJobStatus
+
+    sign_in(client, app, StaffRole.ORGANISER)
+    job_id = running_job(app, total=3, done=3)
+    state = client.get(f"/admin/badges/jobs/{job_id}.json?lang=en").json
+    assert state["percent"] == 100 and "put into one file" in state["status_text"]
+    with app.app_context():
+        job = db.session.get(PrintJob, job_id)
+        job.status, job.error = PrintJobStatus.FAILED, "Printing failed: disk full"
+        db.session.commit()
+    page = client.get(f"/admin/badges/jobs/{job_id}?lang=en").get_data(as_text=True)
+    assert "The batch failed: Printing failed: disk full" in page and "Make it now" in page
+
+
+def test_print_shop_batch_from_the_admin_page_has_an_output_intent(app, client, forum):
+    register_by_api(client, ["exhibition"], base=CHINESE)
+    sign_in(client, app, StaffRole.ORGANISER)
+    response = client.post("/admin/badges", data={"session": "", "organisation_type": "", "sheet": "print-shop"})
+    assert response.status_code == 302
+    job_page = client.get(response.headers["Location"] + "?lang=en").get_data(as_text=True)
+    assert "A6 for a print shop (PDF/X-4)" in job_page and "The badges are ready." in job_page
+    state = client.get(response.headers["Location"] + ".json").json
+    assert state["status"] == "done" and state["progress_text"] == "1 of 1 badge"
+    reader = PdfReader(io.BytesIO(client.get(state["download_url"]).data))
+    assert "/OutputIntents" in reader.trailer["/Root"] and "/BleedBox" in reader.pages[0]

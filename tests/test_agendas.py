@@ -18,10 +18,12 @@ from eventapp.services import agendas
 from eventapp.services.registration import cancel_registration, current_event
 
 from .factories import CHINESE, GERMAN, register_by_api, set_session
+from .pdf_fonts import assert_distinct_tags
 
 SYMPOSIUM = "german-enterprise-symposium"
 FORUM = "thematic-forum"
 A4 = (595, 842)  # points
+MM = 72 / 25.4
 
 # What each language's programme must print: the forum's name, a session, a presenter (the
 # German one with ß, the Chinese one in characters) and Chinese text exactly.
@@ -285,3 +287,45 @@ def test_cli_writes_the_programme_as_pdf_and_as_calendar(app, runner, forum, tmp
 def test_cli_without_an_event_says_what_to_do(runner, tmp_path):
     result = runner.invoke(agenda_command, ["--out", str(tmp_path / "agenda.pdf")])
     assert result.exit_code != 0 and "seed-demo" in result.output
+
+
+def poppler_text(content: bytes, tmp_path, *args: str) -> str:
+    path = tmp_path / "document.pdf"
+    path.write_bytes(content)
+    return subprocess.run(["pdftotext", *args, str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def test_chinese_agendas_write_a_full_width_colon_after_a_label(client, wang, tmp_path):
+    chinese = poppler_text(client.get(wang["path"] + "/agenda.pdf").data, tmp_path)
+    assert "会场：展览厅" in chinese and "会场:" not in chinese and "会场： " not in chinese
+    programme = poppler_text(client.get("/agenda.pdf?lang=zh").data, tmp_path)
+    assert "会场：主会场" in programme and "会场:" not in programme
+    german = poppler_text(client.get(wang["path"] + "/agenda.pdf?lang=de").data, tmp_path)
+    assert "Raum: Ausstellungshalle" in german
+
+
+@pytest.mark.parametrize("language", ["zh", "de", "en"])
+def test_programme_fills_its_first_page(client, forum, language, tmp_path):
+    """A session runs on to the next page rather than leaving the foot of page 1 empty."""
+    import re
+
+    content = client.get(f"/agenda.pdf?lang={language}").data
+    words = poppler_text(content, tmp_path, "-f", "1", "-l", "1", "-bbox")
+    foot_of_text = 842 - 19 * MM  # the bottom page margin holds only the running footer
+    lowest = max(float(y) for y in re.findall(r'yMax="([\d.]+)"', words) if float(y) < foot_of_text)
+    assert (foot_of_text - lowest) / MM < 20, "page 1 ends early"
+    # The second session (the exhibition, from 09:00 too) begins on page 1, below the
+    # programme at a glance.
+    exhibition = {"zh": "隐形冠军专题展", "de": "Sonderausstellung", "en": "Special Exhibition"}[language]
+    assert poppler_text(content, tmp_path, "-f", "1", "-l", "1").count(exhibition) >= 2
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_programme_sets_latin_text_in_noto_sans_with_tags_of_its_own(client, forum, language, tmp_path):
+    content = client.get(f"/agenda.pdf?lang={language}").data
+    names = {subset.name for subset in assert_distinct_tags(content)}
+    assert {"Noto-Sans", "Noto-Sans-Bold"} <= names
+    assert names <= {"Noto-Sans", "Noto-Sans-Bold", "Noto-Sans-CJK-SC", "Noto-Sans-CJK-SC-Bold"}
+    # Letter-spaced capitals ("PROGRAMM", "DATUM") come out as words.
+    words = poppler_text(content, tmp_path).split()
+    assert {"de": "PROGRAMM", "en": "PROGRAMME"}[language] in words

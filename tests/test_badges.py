@@ -32,6 +32,7 @@ from eventapp.services.registration import (
 )
 
 from .factories import CHINESE, GERMAN, person, set_session
+from .pdf_fonts import assert_distinct_tags, page_font_programs, subsets
 
 SYMPOSIUM = "german-enterprise-symposium"
 MM = 72 / 25.4
@@ -152,9 +153,11 @@ def test_badges_alike_share_their_static_part_which_a_batch_holds_once(app, foru
         band = printing.badge_data(db.session.get(Delegate, adler)).organisation_type_label
     assert "Beijinger Forum für chinesisch-deutsche" in german and band in german.replace(" ", "")
     assert "Beijing China-Germany Forum" in chinese and "Beijinger" not in chinese
-    # Regular and bold for each badge's own text, and once more for the static part of
-    # each language.
-    assert content.count(b"/CIDFontType0C") == 3 * 2 + 2 * 2
+    # The two German badges draw their static part with the very same font programs; the
+    # Chinese badge's static part has its own.
+    first, second, third = page_font_programs(content, "/BadgeStatic")
+    assert first and first == second and not first & third
+    assert len(subsets(content)) == len(set().union(*page_font_programs(content)))
 
 
 def test_qr_code_at_300_dpi_decodes_to_the_check_in_code_only(app, forum, tmp_path):
@@ -261,7 +264,47 @@ def test_four_up_sheet_puts_four_badges_on_an_a4_page_with_cut_marks(app, forum,
     subprocess.run(["pdftoppm", "-r", "50", "-png", "-singlefile", "-f", "2", "-l", "2", str(path), str(tmp_path / "sheet")], check=True)
     sheet = Image.open(tmp_path / "sheet.png").convert("RGB")
     assert sheet.getpixel((sheet.width * 3 // 4, sheet.height // 4)) == (255, 255, 255)  # no 6th badge
-    assert sheet.getpixel((5, 5)) != (255, 255, 255)  # the header of the 5th reaches the corner
+    left, _, _, top = boxes(content, 1)["/TrimBox"]
+    corner = (round((left + 2 * MM) * 50 / 72), round((842 - top + 2 * MM) * 50 / 72))
+    assert sheet.getpixel(corner) != (255, 255, 255)  # the header of the 5th, in its corner
+
+
+def test_four_up_sheet_keeps_the_badges_inside_the_margin_office_printers_print(app, forum, tmp_path):
+    """Office printers leave the outer 4-5 mm of a sheet blank: the badges and their cut marks
+    stay inside, and the sheet's TrimBox and BleedBox say where the badges are."""
+    for name in ["Adler", "Bauer", "Claus", "Dietz"]:
+        add_delegate(app, family_name=name)
+    add_delegate(app, base=CHINESE)
+    content = batch_of(app, "a4-4up")
+    for page in range(2):
+        found = boxes(content, page)
+        left, bottom, right, top = found["/TrimBox"]
+        assert found["/BleedBox"] == found["/TrimBox"]  # neighbours touch: no bleed to give
+        assert min(left, bottom, 595.28 - right, 841.89 - top) >= 10 * MM - 0.1
+        # Two badges across and down, each scaled alike from A6.
+        assert (right - left) / 2 / A6[0] == pytest.approx((top - bottom) / 2 / A6[1], abs=0.001)
+        assert (right - left) / 2 >= 94 * MM
+    path = tmp_path / "sheet.pdf"
+    path.write_bytes(content)
+    subprocess.run(["pdftoppm", "-r", "100", "-gray", "-singlefile", "-f", "1", "-l", "1", str(path), str(tmp_path / "sheet")], check=True)
+    image = Image.open(tmp_path / "sheet.pgm")
+    edge = round(4.5 * 100 / 25.4)
+    band = [(x, y) for x in range(0, image.width, 2) for y in range(image.height) if min(x, y, image.width - 1 - x, image.height - 1 - y) < edge]
+    assert min(image.getpixel(point) for point in band) == 255  # nothing within 4.5 mm of the edge
+
+    def darkest(x_pt: float, y_pt: float) -> int:
+        x, y = round(x_pt * 100 / 72), round((841.89 - y_pt) * 100 / 72)
+        return min(image.getpixel((x + dx, y + dy)) for dx in (-1, 0, 1) for dy in (-1, 0, 1))
+
+    left, bottom, right, top = boxes(content)["/TrimBox"]
+    middle_x, middle_y = (left + right) / 2, (bottom + top) / 2
+    # Cut marks on every cut line, 2-5 mm outside the badges, and nothing between them and the badges.
+    for x in (left, middle_x, right):
+        assert darkest(x, top + 3.5 * MM) < 128 and darkest(x, bottom - 3.5 * MM) < 128
+        assert darkest(x, top + 1 * MM) == 255
+    for y in (bottom, middle_y, top):
+        assert darkest(left - 3.5 * MM, y) < 128 and darkest(right + 3.5 * MM, y) < 128
+        assert darkest(left - 1 * MM, y) == 255
 
 
 def test_kept_badges_are_reused_until_something_on_them_changes(app, client, forum, monkeypatch):
@@ -373,16 +416,23 @@ def test_cli_writes_the_badges_with_a_progress_bar(app, forum, runner, tmp_path)
     assert nobody.exit_code == 1 and "No delegate with a confirmed registration" in nobody.output
 
 
-def test_without_the_cjk_font_printing_says_which_package_to_install(app, forum, runner, tmp_path, monkeypatch):
+@pytest.mark.parametrize(
+    ("family", "installed", "package"),
+    [("CJK_FONT_FAMILY", "_cjk_font_installed", "fonts-noto-cjk"),
+     ("LATIN_FONT_FAMILY", "_latin_font_installed", "fonts-noto-core")],
+)
+def test_without_a_font_printing_says_which_package_to_install(
+    app, forum, runner, tmp_path, monkeypatch, family, installed, package
+):
     delegate_id = add_delegate(app, base=CHINESE)
-    monkeypatch.setattr(pdf_service, "CJK_FONT_FAMILY", "Noto Sans CJK Missing")
-    pdf_service._cjk_font_installed.cache_clear()
+    monkeypatch.setattr(pdf_service, family, "Noto Sans Missing")
+    getattr(pdf_service, installed).cache_clear()
     try:
         with app.app_context():
-            with pytest.raises(pdf_service.FontMissing, match="fonts-noto-cjk"):
+            with pytest.raises(pdf_service.FontMissing, match=package):
                 printing.badge_pdf(db.session.get(Delegate, delegate_id))
         result = runner.invoke(badges_command, ["--out", str(tmp_path / "badges.pdf")])
-        assert result.exit_code == 1 and "fonts-noto-cjk" in result.output
+        assert result.exit_code == 1 and package in result.output
         assert not (tmp_path / "badges.pdf").exists()
         with app.app_context():
             job = PrintJob(sheet="a6", filters={})
@@ -392,9 +442,9 @@ def test_without_the_cjk_font_printing_says_which_package_to_install(app, forum,
             printing.run_print_job(job_id)
         with app.app_context():
             job = db.session.get(PrintJob, job_id)
-            assert job.status == PrintJobStatus.FAILED and "fonts-noto-cjk" in job.error
+            assert job.status == PrintJobStatus.FAILED and package in job.error
     finally:
-        pdf_service._cjk_font_installed.cache_clear()
+        getattr(pdf_service, installed).cache_clear()
 
 
 def test_merging_any_other_pdf_shape_falls_back_to_pypdf(app, forum):
@@ -429,3 +479,151 @@ def test_every_delegation_type_has_a_readable_colour_band():
     for background, ink in printing.BADGE_COLOURS.values():
         light, dark = sorted([luminance(background), luminance(ink)], reverse=True)
         assert (light + 0.05) / (dark + 0.05) >= 4.5, background
+
+
+# --- what a print shop's preflight checks -----------------------------------------------------
+
+
+def latin_and_chinese_delegates(app) -> None:
+    add_delegate(app, family_name="Adler", given_name="Eva")
+    add_delegate(app, family_name="Bauer", given_name="Jonas", organisation_type="government")
+    add_delegate(app, base=CHINESE)
+    add_delegate(app, base=CHINESE, family_name="Li", given_name="Qiang", name_native="李强", organisation_type="press")
+    add_delegate(app, base=CHINESE, family_name="Wang", given_name="Zhekun", name_native="王喆堃")  # outside GB 2312
+
+
+def test_every_font_subset_in_a_merged_batch_has_a_tag_of_its_own(app, forum):
+    """ISO 32000-1 §9.6.4: different subsets of a font need different tags, or preflight
+    software takes them for one font. A batch holds many subsets of each font."""
+    latin_and_chinese_delegates(app)
+    with app.app_context():
+        delegates = printing.select_badge_delegates(current_event())
+        singles = [printing.badge_pdf(delegate) for delegate in delegates]
+    for single in singles:
+        assert_distinct_tags(single)  # the badge's own text and its static part
+    for sheet in printing.SHEETS:
+        found = assert_distinct_tags(batch_of(app, sheet))
+        assert {s.name for s in found} == {"Noto-Sans", "Noto-Sans-Bold", "Noto-Sans-CJK-SC", "Noto-Sans-CJK-SC-Bold"}
+        assert len({s.program for s in found if s.name == "Noto-Sans-Bold"}) >= 5  # many subsets of one font
+        # The same through pypdf, which takes files of any shape.
+        assert_distinct_tags(printing._merge_with_pypdf(singles, sheet))
+
+
+def test_a_batch_of_badges_named_alike_still_gets_a_tag_for_each_subset(app, forum):
+    """Badges kept by another version may name every subset of a font alike (as WeasyPrint
+    does on its own); the fast merge renames the clashing ones, font by font."""
+    latin_and_chinese_delegates(app)
+    with app.app_context():
+        singles = [printing.badge_pdf(d) for d in printing.select_badge_delegates(current_event())]
+    alike = [re.sub(rb"(/(?:FontName|BaseFont) ?/)[A-Z]{6}\+", rb"\1AAAAAA+", pdf) for pdf in singles]
+    assert {s.tag for s in subsets(alike[0])} == {"AAAAAA"}
+    for sheet in printing.SHEETS:
+        merged = printing._concatenate([printing._split_pdf(pdf) for pdf in alike], sheet)
+        found = assert_distinct_tags(merged)
+        assert len({s.tag for s in found}) == len({s.program for s in found}) > 10
+        assert page_texts(merged) == page_texts(printing.merge_badges(singles, sheet))
+
+
+def test_files_of_another_shape_merged_through_pypdf_get_distinct_tags_too(app, forum):
+    """WeasyPrint on its own names every subset of a font alike; merging such files must
+    still tell the subsets apart."""
+    from weasyprint import HTML
+
+    add_delegate(app, family_name="Adler")
+    add_delegate(app, family_name="Bauer")
+    with app.app_context():
+        plain = [
+            HTML(string=printing.badge_html([printing.badge_data(d)])).write_pdf(
+                stylesheets=[printing.badge_stylesheet()], font_config=pdf_service.font_configuration()
+            )
+            for d in printing.select_badge_delegates(current_event())
+        ]
+    assert printing._split_pdf(plain[0]) is None  # object streams: the pypdf way
+    for sheet in printing.SHEETS:
+        assert_distinct_tags(printing.merge_badges(plain, sheet))
+
+
+def test_batch_pages_keep_the_a6_trim_and_bleed_boxes(app, forum):
+    latin_and_chinese_delegates(app)
+    for sheet in ("a6", "print-shop"):
+        content = batch_of(app, sheet)
+        for page in range(len(PdfReader(io.BytesIO(content)).pages)):
+            found = boxes(content, page)
+            left, bottom, right, top = found["/TrimBox"]
+            assert (right - left, top - bottom) == pytest.approx(A6, abs=0.05)
+            assert [a - b for a, b in zip(found["/TrimBox"], found["/BleedBox"])] == pytest.approx(
+                [3 * MM, 3 * MM, -3 * MM, -3 * MM], abs=0.02
+            )
+            assert [a - b for a, b in zip(found["/TrimBox"], found["/MediaBox"])] == pytest.approx(
+                [10 * MM, 10 * MM, -10 * MM, -10 * MM], abs=0.05
+            )
+
+
+def test_print_shop_file_declares_its_colours_as_srgb_with_bleed_and_embedded_fonts(app, forum, tmp_path):
+    latin_and_chinese_delegates(app)
+    with app.app_context():
+        singles = [printing.badge_pdf(d) for d in printing.select_badge_delegates(current_event())]
+    for content in (batch_of(app, "print-shop"), printing._merge_with_pypdf(singles, "print-shop")):
+        reader = PdfReader(io.BytesIO(content))
+        (intent,) = [i.get_object() for i in reader.trailer["/Root"]["/OutputIntents"]]
+        assert intent["/Type"] == "/OutputIntent" and intent["/S"] == "/GTS_PDFX"
+        assert "sRGB" in intent["/OutputConditionIdentifier"]
+        profile = intent["/DestOutputProfile"].get_object()
+        icc = profile.get_data()
+        assert profile["/N"] == 3 and icc[36:40] == b"acsp" and icc[16:20] == b"RGB "
+        xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data()
+        assert b"<pdfxid:GTS_PDFXVersion>PDF/X-4</pdfxid:GTS_PDFXVersion>" in xmp
+        assert reader.metadata["/Trapped"] == "/False" and reader.trailer["/ID"]
+        assert len(reader.pages) == 5 and all("/TrimBox" in p and "/BleedBox" in p for p in reader.pages)
+        fonts = poppler("pdffonts", content, tmp_path).splitlines()[2:]
+        assert fonts and all(re.search(r"\syes\s+yes\s+yes\s", line) for line in fonts)  # embedded subsets
+    # The other papers declare no output intent.
+    assert "/OutputIntents" not in PdfReader(io.BytesIO(batch_of(app, "a6"))).trailer["/Root"]
+
+
+def test_letter_spaced_capitals_and_the_check_in_code_extract_as_words(app, forum, tmp_path):
+    german = add_delegate(app, base=GERMAN)
+    chinese = add_delegate(app, [SYMPOSIUM, "exhibition"], base=CHINESE)
+    with app.app_context():
+        code = db.session.get(Delegate, german).checkin_code
+        chinese_code = db.session.get(Delegate, chinese).checkin_code
+        label = printing.badge_data(db.session.get(Delegate, german)).organisation_type_label
+    for content in (badge_of(app, german), batch_of(app, "a4-4up")):
+        words = poppler("pdftotext", content, tmp_path).split()
+        assert code in words and label in words and "DEUTSCHLAND" in words, words
+        assert "ZUTRITT" in words
+    words = poppler("pdftotext", badge_of(app, chinese), tmp_path).split()
+    assert chinese_code in words and "企业" in words and "座谈会" in words  # the band and the ribbon
+    assert label == "UNTERNEHMEN"
+    # pypdf reads the same words.
+    assert code in page_texts(badge_of(app, german))[0].split()
+
+
+def test_german_badge_is_set_in_noto_sans_as_it_was_measured(app, forum, tmp_path):
+    """Latin text in Noto Sans (no DejaVu fallback, no CJK Latin), Chinese in Noto Sans CJK
+    SC; and fit_text measures with the fonts that print, so a fitted name fills its line."""
+    delegate_id = add_delegate(app, family_name="Hohenzollern-Sigmaringen", given_name="Maximiliane")
+    content = badge_of(app, delegate_id)
+    names_used = {s.name for s in subsets(content)}
+    assert {"Noto-Sans", "Noto-Sans-Bold"} <= names_used
+    assert names_used <= {"Noto-Sans", "Noto-Sans-Bold", "Noto-Sans-CJK-SC", "Noto-Sans-CJK-SC-Bold"}
+    assert "DejaVu" not in poppler("pdffonts", content, tmp_path)
+    with app.app_context():
+        layout = printing._layout(printing.badge_data(db.session.get(Delegate, delegate_id)))
+    name = layout["name"]
+    line = max(name.lines, key=len)
+    expected = printing.text_width_em(line, bold=True) * name.size
+    words = poppler("pdftotext", content, tmp_path, "-bbox")
+    pieces = [re.search(rf'xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">{re.escape(w)}<', words) for w in line.split()]
+    printed = float(pieces[-1].group(2)) - float(pieces[0].group(1))
+    assert printed == pytest.approx(expected, rel=0.03)
+
+
+def test_cli_writes_the_print_shop_file(app, forum, runner, tmp_path):
+    add_delegate(app, base=CHINESE)
+    out = tmp_path / "print-shop.pdf"
+    result = runner.invoke(badges_command, ["--out", str(out), "--sheet", "print-shop"])
+    assert result.exit_code == 0 and "Wrote 1 badges (print-shop" in result.output, result.output
+    reader = PdfReader(out)
+    assert "/OutputIntents" in reader.trailer["/Root"] and "/BleedBox" in reader.pages[0]
+

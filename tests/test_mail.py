@@ -392,3 +392,17 @@ def test_an_internationalised_domain_is_written_in_its_ascii_form(smtp_app, clie
     send_due(smtp_app)
     (message,) = inbox.messages
     assert message["To"].addresses[0].addr_spec == "wang@xn--fsqu00a.xn--fiqs8s"
+
+
+def test_message_ids_stay_unique_when_the_random_module_is_seeded_alike(app):
+    """hypothesis seeds `random` the same for each example: ids must not repeat then."""
+    import random
+
+    from eventapp.services.mail import new_message_id
+
+    ids = set()
+    with app.app_context():
+        for _ in range(3):
+            random.seed(1234)
+            ids.add(new_message_id())
+    assert len(ids) == 3

@@ -4,13 +4,15 @@ from __future__ import annotations
 from datetime import date
 
 from flask import abort, flash, jsonify, redirect, render_template, url_for
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from ..extensions import db
 from ..i18n import localized
-from ..models import PrintJob, PrintJobStatus, utcnow
+from ..labels import organisation_type_label
+from ..models import OrganisationType, PrintJob, PrintJobStatus, utcnow
 from ..public.forms import ConfirmForm
 from ..public.routes import event_or_404
 from ..services.pdf import FontMissing
@@ -63,7 +65,7 @@ def badges():
     form = batch_form(event)
     if form.validate_on_submit():
         filters = form.filters()
-        count = len(printing.select_badge_delegates(event, **_selection(filters)))
+        count = len(printing.select_badge_delegates(event, **printing.job_selection(filters)))
         if count == 0:
             form.session.errors.append(_("No delegate with a confirmed seat matches these choices."))
         else:
@@ -74,17 +76,10 @@ def badges():
             enqueue(run_print_job, job_id)
             return redirect(url_for("admin.print_job", job_id=job_id))
     jobs = db.session.execute(select(PrintJob).order_by(PrintJob.id.desc()).limit(10)).scalars().all()
-    return render_template("admin/badges.html", event=event, form=form, jobs=jobs), (422 if form.errors else 200)
-
-
-def _selection(filters: dict) -> dict:
-    """A job's stored filters as arguments of printing.select_badge_delegates."""
-    return {
-        "session_slug": filters.get("session"),
-        "organisation_type": filters.get("organisation_type"),
-        "registered_from": date.fromisoformat(filters["registered_from"]) if filters.get("registered_from") else None,
-        "registered_until": date.fromisoformat(filters["registered_until"]) if filters.get("registered_until") else None,
-    }
+    page = render_template(
+        "admin/badges.html", event=event, form=form, jobs=[(job, job_state(job)) for job in jobs], sheet_names=sheet_names()
+    )
+    return page, (422 if form.errors else 200)
 
 
 def job_or_404(job_id: int) -> PrintJob:
@@ -92,13 +87,59 @@ def job_or_404(job_id: int) -> PrintJob:
     return job
 
 
+def sheet_names() -> dict[str, str]:
+    """Short names of the papers, for lists of batches (the form says more)."""
+    return {
+        "a6": _("A6, one a page"),
+        "print-shop": _("A6 for a print shop (PDF/X-4)"),
+        "a4-4up": _("4 on A4"),
+    }
+
+
+def batch_contents(job: PrintJob, event) -> list[tuple[str, str]]:
+    """What a batch holds, as (label, value) lines: which delegates, how many, what paper."""
+    filters = job.filters or {}
+    session = next((s for s in event.sessions if s.slug == filters.get("session")), None)
+    kind = filters.get("organisation_type")
+    lines = [
+        (_("Session"), localized(session.title) if session else _("All sessions")),
+        (_("Type of organisation"), organisation_type_label(OrganisationType(kind)) if kind else _("All types")),
+    ]
+    for key, label in (("registered_from", _("Registered from")), ("registered_until", _("Registered until"))):
+        if filters.get(key):
+            lines.append((label, format_date(date.fromisoformat(filters[key]), "long")))
+    lines += [
+        (_("Badges"), str(job.total)),
+        (_("Paper"), sheet_names().get(job.sheet, job.sheet)),
+    ]
+    return lines
+
+
+def job_status_text(job: PrintJob) -> str:
+    """The sentence the page says (and screen readers read out) about where a batch is."""
+    if job.status == PrintJobStatus.DONE:
+        return _("The badges are ready.")
+    if job.status == PrintJobStatus.FAILED:
+        return _("The batch failed: %(error)s", error=job.error)
+    if job.status == PrintJobStatus.RUNNING:
+        if job.total and job.done >= job.total:
+            return _("All badges are made; they are being put into one file…")
+        return _("The badges are being made…")
+    return _("Waiting for the background worker…")
+
+
 def job_state(job: PrintJob) -> dict:
     waited = (utcnow() - job.created_at).total_seconds()
+    done = job.total if job.status == PrintJobStatus.DONE else min(job.done, job.total)
     return {
         "id": job.id,
         "status": job.status.value,
+        "sheet": job.sheet,
         "total": job.total,
-        "done": job.done,
+        "done": done,
+        "percent": round(100 * done / job.total) if job.total else 0,
+        "progress_text": ngettext("%(done)d of %(num)d badge", "%(done)d of %(num)d badges", job.total, done=done),
+        "status_text": job_status_text(job),
         "error": job.error,
         "stalled": job.status == PrintJobStatus.QUEUED and waited > STALLED_AFTER_SECONDS,
         "download_url": url_for("admin.print_job_pdf", job_id=job.id) if job.status == PrintJobStatus.DONE else None,
@@ -108,8 +149,14 @@ def job_state(job: PrintJob) -> dict:
 @bp.get("/badges/jobs/<int:job_id>")
 def print_job(job_id: int):
     job = job_or_404(job_id)
+    event = event_or_404()
     return render_template(
-        "admin/print_job.html", event=event_or_404(), job=job, state=job_state(job), confirm_form=ConfirmForm()
+        "admin/print_job.html",
+        event=event,
+        job=job,
+        state=job_state(job),
+        contents=batch_contents(job, event),
+        confirm_form=ConfirmForm(),
     )
 
 

@@ -96,7 +96,8 @@ class BadgeBatchForm(FlaskForm):
         _l("Paper"),
         choices=[
             ("a6", _l("One A6 badge per page, with 3 mm bleed and crop marks")),
-            ("a4-4up", _l("Four A6 badges on an A4 sheet, with crop marks")),
+            ("print-shop", _l("For a print shop: one A6 badge per page with 3 mm bleed and crop marks, colours declared as sRGB (PDF/X-4 style)")),
+            ("a4-4up", _l("Four badges on an A4 sheet for an office printer (95 × 134 mm, 10 mm clear of the edges), with cut marks")),
         ],
         default="a6",
     )

@@ -26,6 +26,7 @@ from sqlalchemy.orm import selectinload
 from .. import names
 from ..demo_data import EXHIBITOR_THEMES
 from ..extensions import db
+from ..labels import session_kind_labels
 from ..i18n import HTML_LANG, country_name, localized, timezone_name
 from ..models import (
     AgendaItem,
@@ -44,7 +45,7 @@ from .registration import current_event, waitlist_position
 
 # Bump when what the templates print changes in a way their source does not show (e.g. a
 # helper below); edits to the templates themselves change the fingerprint on their own.
-TEMPLATE_VERSION = "agenda-1"
+TEMPLATE_VERSION = "agenda-2"
 PROGRAMME_TEMPLATE = "print/agenda.html"
 PERSONAL_TEMPLATE = "print/personal_agenda.html"
 STYLES_TEMPLATE = "print/agenda_styles.css"
@@ -59,13 +60,7 @@ def document_key(language: str) -> str:
 
 
 def kind_label(kind: SessionKind) -> str:
-    labels = {
-        SessionKind.CEREMONY: _("Ceremony"),
-        SessionKind.SYMPOSIUM: _("Symposium"),
-        SessionKind.FORUM: _("Forum"),
-        SessionKind.EXHIBITION: _("Exhibition"),
-    }
-    return labels[kind]
+    return str(session_kind_labels()[kind])
 
 
 def presenter_text(item: AgendaItem, language: str) -> str:
@@ -118,7 +113,7 @@ def _print_helpers(event: Event, language: str) -> dict:
         "event": event,
         "language": language,
         "html_lang": HTML_LANG[language],
-        "font_family": pdf.CJK_FONT_FAMILY,
+        "font_stack": pdf.font_stack(),
         "has_han": names.has_han,
         "kind_label": kind_label,
         "presenter_text": lambda item: presenter_text(item, language),
@@ -212,7 +207,7 @@ def render_programme_pdf(event: Event, language: str) -> bytes:
     """The whole programme on A4 in one language: forum, theme, venue, date and the time
     zone; every session with its times, room, description and agenda (presenters too); the
     exhibitors by theme and booth; page numbers. FontMissing without the CJK font."""
-    pdf.ensure_cjk_font()
+    pdf.ensure_fonts()
     with force_locale(language):
         html = programme_html(event, language)
     return pdf.html_to_pdf(html)
@@ -300,7 +295,7 @@ def personal_agenda_pdf(delegate: Delegate, language: str | None = None) -> byte
     their name as on the badge and, once a seat is confirmed, the badge's QR code with the
     check-in code in text. FontMissing without the CJK font."""
     language = language if language in HTML_LANG else delegate.language
-    pdf.ensure_cjk_font()
+    pdf.ensure_fonts()
     with force_locale(language):
         html = personal_agenda_html(delegate, language)
     return pdf.html_to_pdf(html)

@@ -20,13 +20,14 @@ import re
 import smtplib
 import socket
 import ssl
+import uuid
 from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid, parseaddr
+from email.utils import format_datetime, parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -165,9 +166,11 @@ def register(app) -> None:
 
 
 def new_message_id(name: str | None = None) -> str:
-    """A random Message-ID, or one made from `name` (the same name gives the same id)."""
+    """A random Message-ID, or one made from `name` (the same name gives the same id).
+    Random from the operating system: email.utils.make_msgid draws on the `random` module,
+    which a seeded caller (hypothesis does) makes repeat, and the id is unique in the outbox."""
     domain = sender_address()[0].rpartition("@")[2] or "eventapp.local"
-    return f"<{name}@{domain}>" if name else make_msgid("eventapp", domain=domain)
+    return f"<{name or 'eventapp.' + uuid.uuid4().hex}@{domain}>"
 
 
 # --- links that leave the request -----------------------------------------------------------

@@ -1,36 +1,62 @@
-"""What every printed document shares: the CJK font, one FontConfiguration per process,
-HTML to PDF with WeasyPrint, and QR codes as images or PDF paths."""
+"""What every printed document shares: one font family (Noto Sans, with Noto Sans CJK SC for
+Chinese), one FontConfiguration per process, HTML to PDF with WeasyPrint (subset tags of
+their own and letter-spaced text that extracts as words), an output intent for print shops,
+and QR codes as images or PDF paths."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
+import re
 import subprocess
+from collections.abc import Iterable
 from functools import lru_cache
+from importlib import resources
 
 from flask_babel import gettext as _
 
+LATIN_FONT_FAMILY = "Noto Sans"
+LATIN_FONT_PACKAGE = "fonts-noto-core"
 CJK_FONT_FAMILY = "Noto Sans CJK SC"
 CJK_FONT_PACKAGE = "fonts-noto-cjk"
+# Every PDF sets Latin (and Greek, Cyrillic) in Noto Sans and what it lacks (Chinese,
+# full-width punctuation) in Noto Sans CJK SC, whose Latin letters are set wider.
+FONT_FAMILIES = (LATIN_FONT_FAMILY, CJK_FONT_FAMILY)
+
+
+def font_stack() -> str:
+    """The CSS font-family value of every printed document."""
+    return ", ".join(f'"{family}"' for family in (LATIN_FONT_FAMILY, CJK_FONT_FAMILY))
 
 
 class FontMissing(RuntimeError):
-    """The CJK font is not installed: Chinese names would print as empty boxes."""
+    """A font of the print family is not installed: text would print in another font, or
+    Chinese names as empty boxes."""
 
 
-@lru_cache(maxsize=1)
-def _cjk_font_installed() -> bool:
+def _family_listed(family: str) -> bool:
     try:
         listed = subprocess.run(
-            ["fc-list", f":family={CJK_FONT_FAMILY}", "family"],
+            ["fc-list", f":family={family}", "family"],
             capture_output=True, text=True, timeout=30, check=False,
         ).stdout
     except (OSError, subprocess.SubprocessError):
         return False
-    return CJK_FONT_FAMILY in listed
+    return any(family in line.split(",") for line in listed.splitlines())
 
 
-def ensure_cjk_font() -> None:
-    """FontMissing, naming the Debian package, unless fontconfig knows the CJK font."""
+@lru_cache(maxsize=1)
+def _cjk_font_installed() -> bool:
+    return _family_listed(CJK_FONT_FAMILY)
+
+
+@lru_cache(maxsize=1)
+def _latin_font_installed() -> bool:
+    return _family_listed(LATIN_FONT_FAMILY)
+
+
+def ensure_fonts() -> None:
+    """FontMissing, naming the Debian package, unless fontconfig knows both fonts."""
     if not _cjk_font_installed():
         _cjk_font_installed.cache_clear()  # look again next time: it may be installed by then
         raise FontMissing(
@@ -41,13 +67,26 @@ def ensure_cjk_font() -> None:
                 package=CJK_FONT_PACKAGE,
             )
         )
+    if not _latin_font_installed():
+        _latin_font_installed.cache_clear()
+        raise FontMissing(
+            _(
+                "The font %(font)s is not installed, so badges and programmes cannot be printed "
+                "in their own font. Install the Debian package %(package)s (apt-get install "
+                "%(package)s) and try again.",
+                font=LATIN_FONT_FAMILY,
+                package=LATIN_FONT_PACKAGE,
+            )
+        )
 
 
 @lru_cache(maxsize=1)
 def font_configuration():
-    """One FontConfiguration per process: reusing it cut WeasyPrint's memory by two thirds."""
+    """One FontConfiguration per process: reusing it cut WeasyPrint's memory by two thirds.
+    WeasyPrint is patched (once) before its first use, see _patch_weasyprint."""
     from weasyprint.text.fonts import FontConfiguration
 
+    _patch_weasyprint()
     return FontConfiguration()
 
 
@@ -55,11 +94,162 @@ def html_to_pdf(html: str, base_url: str | None = None, stylesheets: list | None
     """Render HTML to PDF bytes with the shared font configuration (FontMissing first)."""
     from weasyprint import HTML
 
-    ensure_cjk_font()
+    ensure_fonts()
     fonts = font_configuration()
     return HTML(string=html, base_url=base_url).write_pdf(
-        stylesheets=stylesheets, font_config=fonts
+        stylesheets=stylesheets, font_config=fonts, finisher=lambda document, pdf: distinct_subset_tags(pdf)
     )
+
+
+# --- subset tags -------------------------------------------------------------------------
+#
+# A subset font's name starts with a tag of six capitals ("ABCDEF+Noto-Sans-Bold"), and
+# ISO 32000-1 §9.6.4 wants a different tag for each different subset in a file: preflight
+# and imposition software take two fonts of one name and tag for the same font and may
+# keep only one. WeasyPrint makes the tag from the font's name, so every subset of a font
+# gets the same one. Here it is made from the subset itself: different subsets get
+# different tags (a clash of two hashes is resolved by taking the next tag).
+
+_SUBSET_TAG = re.compile(rb"/(?:FontName|BaseFont) ?/([A-Z]{6})\+")
+
+
+def subset_tag(font_program: bytes, taken: Iterable[str] = ()) -> str:
+    """Six capital letters made from the embedded font program, none of those `taken`."""
+    taken = set(taken)
+    for attempt in range(1000):
+        digest = hashlib.sha256(font_program + attempt.to_bytes(2, "big") if attempt else font_program).digest()
+        tag = "".join(chr(65 + byte % 26) for byte in digest[:6])
+        if tag not in taken:
+            return tag
+    raise RuntimeError("no free subset tag")  # 26**6 tags: unreachable in practice
+
+
+def subset_tags_in(data: bytes) -> set[str]:
+    """The subset tags named in PDF objects given as bytes."""
+    return {found.decode() for found in _SUBSET_TAG.findall(data)}
+
+
+def retagged(name: bytes, tag: str) -> bytes:
+    """b"/OLDTAG+Noto-Sans" with the new tag."""
+    return b"/" + tag.encode() + name[7:] if re.match(rb"/[A-Z]{6}\+", name) else name
+
+
+def distinct_subset_tags(pdf, taken: Iterable[str] = ()) -> None:
+    """A WeasyPrint finisher step: give each embedded font subset of this pydyf PDF a tag made
+    from its own program, none of those `taken` (by fonts copied in from elsewhere)."""
+    import pydyf
+
+    taken = set(taken)
+    renamed: dict[bytes, bytes] = {}
+    tags: dict[bytes, str] = {}  # program's digest -> its tag: fonts sharing a file share it
+    for obj in pdf.objects:
+        if not (isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/FontDescriptor"):
+            continue
+        reference = next((obj[key] for key in ("FontFile", "FontFile2", "FontFile3") if key in obj), None)
+        name = obj.get("FontName")
+        if reference is None or not isinstance(name, bytes):
+            continue
+        font_file = pdf.objects[int(bytes(reference).split()[0])]
+        program = b"".join(part if isinstance(part, bytes) else bytes(part) for part in font_file.stream)
+        digest = hashlib.sha256(program).digest()
+        tag = tags.get(digest) or subset_tag(program, taken)
+        tags[digest] = tag
+        taken.add(tag)
+        renamed[name] = obj["FontName"] = retagged(name, tag)
+    for obj in pdf.objects:
+        if isinstance(obj, pydyf.Dictionary) and obj.get("BaseFont") in renamed:
+            obj["BaseFont"] = renamed[obj["BaseFont"]]
+
+
+# --- letter-spaced text ------------------------------------------------------------------
+#
+# Letter spacing puts a gap after each glyph, and text extraction (pdftotext, search, copy
+# and paste, screen readers) takes gaps wider than about a tenth of an em for spaces between
+# words: "D E U TS C H". Each letter-spaced line is drawn inside a marked-content span whose
+# ActualText (ISO 32000-1 §14.9.4) is the line's text, which readers take instead.
+
+
+def _patch_weasyprint() -> None:
+    """Wrap WeasyPrint's drawing of text boxes (once per process): letter-spaced lines get
+    an ActualText span."""
+    from weasyprint import draw
+
+    original = draw.draw_text
+    if getattr(original, "marks_actual_text", False):
+        return
+
+    def draw_text(stream, textbox, *args, **kwargs):
+        spacing = textbox.style["letter_spacing"]
+        text = textbox.text.strip()
+        if spacing in ("normal", 0) or not text or textbox.style["visibility"] != "visible":
+            return original(stream, textbox, *args, **kwargs)
+        actual = b"<feff" + text.encode("utf-16-be").hex().encode() + b">"
+        stream.begin_marked_content("Span", b"<</ActualText " + actual + b">>")
+        try:
+            return original(stream, textbox, *args, **kwargs)
+        finally:
+            stream.end_marked_content()
+
+    draw_text.marks_actual_text = True
+    draw.draw_text = draw_text
+
+
+# --- print shops ---------------------------------------------------------------------------
+
+OUTPUT_CONDITION = "sRGB IEC61966-2.1"
+
+
+@lru_cache(maxsize=1)
+def srgb_profile() -> bytes:
+    """The sRGB ICC profile that WeasyPrint ships (it declares it for PDF/A too)."""
+    return (resources.files("weasyprint.pdf") / "sRGB2014.icc").read_bytes()
+
+
+def output_intent_objects(profile_number: int) -> tuple[bytes, bytes]:
+    """(the OutputIntent dictionary pointing at object `profile_number`, that ICC stream's
+    body): a PDF/X-4 style output intent declaring the colours as sRGB."""
+    import zlib
+
+    profile = zlib.compress(srgb_profile())
+    intent = (
+        b"<</Type /OutputIntent/S /GTS_PDFX/OutputConditionIdentifier (%s)/OutputCondition (%s)"
+        b"/RegistryName (http://www.color.org)/Info (%s)/DestOutputProfile %d 0 R>>"
+        % (OUTPUT_CONDITION.encode(), OUTPUT_CONDITION.encode(), OUTPUT_CONDITION.encode(), profile_number)
+    )
+    stream = b"<</N 3/Length %d/Filter /FlateDecode>>\nstream\n%s\nendstream" % (len(profile), profile)
+    return intent, stream
+
+
+def xmp_metadata(title: str, created: str, document_id: str) -> bytes:
+    """An XMP packet naming the file PDF/X-4 (ISO 15930-7), for print-shop preflight."""
+    from xml.sax.saxutils import escape
+
+    return f"""<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
+<x:xmpmeta xmlns:x="adobe:ns:meta/">
+ <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+  <rdf:Description rdf:about=""
+    xmlns:dc="http://purl.org/dc/elements/1.1/"
+    xmlns:xmp="http://ns.adobe.com/xap/1.0/"
+    xmlns:xmpMM="http://ns.adobe.com/xap/1.0/mm/"
+    xmlns:pdf="http://ns.adobe.com/pdf/1.3/"
+    xmlns:pdfxid="http://www.npes.org/pdfx/ns/id/">
+   <dc:format>application/pdf</dc:format>
+   <dc:title><rdf:Alt><rdf:li xml:lang="x-default">{escape(title)}</rdf:li></rdf:Alt></dc:title>
+   <xmp:CreateDate>{created}</xmp:CreateDate>
+   <xmp:ModifyDate>{created}</xmp:ModifyDate>
+   <xmp:CreatorTool>eventapp</xmp:CreatorTool>
+   <xmpMM:DocumentID>uuid:{document_id}</xmpMM:DocumentID>
+   <xmpMM:InstanceID>uuid:{document_id}</xmpMM:InstanceID>
+   <pdf:Producer>eventapp</pdf:Producer>
+   <pdf:Trapped>False</pdf:Trapped>
+   <pdfxid:GTS_PDFXVersion>PDF/X-4</pdfxid:GTS_PDFXVersion>
+  </rdf:Description>
+ </rdf:RDF>
+</x:xmpmeta>
+<?xpacket end="w"?>""".encode()
+
+
+# --- QR codes ------------------------------------------------------------------------------
 
 
 def _qr(data: str):

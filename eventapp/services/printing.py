@@ -52,7 +52,21 @@ from ..models import (
     utcnow,
 )
 from . import documents
-from .pdf import CJK_FONT_FAMILY, FontMissing, ensure_cjk_font, font_configuration, qr_pdf_path
+from .pdf import (
+    CJK_FONT_FAMILY,
+    LATIN_FONT_FAMILY,
+    OUTPUT_CONDITION,
+    FontMissing,
+    distinct_subset_tags,
+    ensure_fonts,
+    font_configuration,
+    output_intent_objects,
+    qr_pdf_path,
+    srgb_profile,
+    subset_tag,
+    subset_tags_in,
+    xmp_metadata,
+)
 from .registration import RegistrationRefused, current_event, sessions_by_slug
 from .transactions import write_transaction
 
@@ -60,7 +74,7 @@ log = logging.getLogger(__name__)
 
 # Bump when the layout code or the PDF's shape changes what a badge looks like: every kept
 # badge is then stale and is rendered again (edits of the template files count by themselves).
-TEMPLATE_VERSION = "badge-2026-3"
+TEMPLATE_VERSION = "badge-2026-4"
 TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
 
 MM = 72 / 25.4  # PDF points per millimetre
@@ -69,7 +83,10 @@ BLEED_MM = 3.0  # artwork past the trim; the page box is larger still, for the c
 CROP_MARKS_MM = (5.0, 10.0)  # from and to, outside the trim
 # The QR code with its quiet zone: the code itself ends at the 7 mm margin.
 QR_LEFT_MM, QR_TOP_MM, QR_SIZE_MM = 73.8, 94.0, 28.0
-SHEETS = ("a6", "a4-4up")
+FOUR_UP, PRINT_SHOP = "a4-4up", "print-shop"
+# a6: one badge a page with bleed and crop marks; a4-4up: four to an A4 sheet for an office
+# printer; print-shop: the A6 pages with an output intent and PDF/X-4 metadata.
+SHEETS = ("a6", FOUR_UP, PRINT_SHOP)
 A4_WIDTH_MM, A4_HEIGHT_MM = 210.0, 297.0
 CHUNK_SIZE = 50  # badges per WeasyPrint document in a cold batch
 
@@ -292,12 +309,11 @@ _NO_LINE_START = set("，。、；：！？）》」』】〕,.;:!?)]}%·")
 _NO_LINE_START_AFTER_SPACE = set("–—-&+/|")  # "A – B" and "A & B" break after the sign
 
 
-@lru_cache(maxsize=2)
-def _advance_widths(bold: bool) -> tuple[dict[int, float], float]:
-    """Advance width in em of every character of the CJK font (which draws Latin too)."""
+def _font_widths(family: str, bold: bool) -> dict[int, float]:
+    """Advance width in em of every character of one installed font."""
     from fontTools.ttLib import TTFont
 
-    pattern = f"{CJK_FONT_FAMILY}:{'bold' if bold else 'regular'}"
+    pattern = f"{family}:{'bold' if bold else 'regular'}"
     located = subprocess.run(
         ["fc-match", "-f", "%{file}\n%{index}", pattern],
         capture_output=True, text=True, timeout=30, check=False,
@@ -307,6 +323,15 @@ def _advance_widths(bold: bool) -> tuple[dict[int, float], float]:
     metrics = font["hmtx"].metrics
     widths = {code: metrics[glyph][0] / units for code, glyph in font.getBestCmap().items()}
     font.close()
+    return widths
+
+
+@lru_cache(maxsize=2)
+def _advance_widths(bold: bool) -> tuple[dict[int, float], float]:
+    """Advance width in em of every character as badge.css prints it: from Noto Sans where it
+    has the character, else from Noto Sans CJK SC (the font stack, pdf.font_stack())."""
+    widths = _font_widths(CJK_FONT_FAMILY, bold)
+    widths.update(_font_widths(LATIN_FONT_FAMILY, bold))
     return widths, 1.0
 
 
@@ -628,8 +653,9 @@ def _cids(program: bytes) -> list[int] | None:
 
 @lru_cache(maxsize=1)
 def _common_characters() -> tuple[int, ...]:
-    """Latin letters, punctuation, and GB 2312: the Chinese characters of nearly every name."""
-    blocks = ((0x20, 0x250), (0x2000, 0x2070), (0x3000, 0x3040), (0xFF00, 0xFFF0))
+    """What Noto Sans CJK draws on badges: GB 2312 (the Chinese characters of nearly every
+    name) and CJK punctuation; Latin text is set in Noto Sans."""
+    blocks = ((0x2000, 0x2070), (0x3000, 0x3040), (0xFF00, 0xFFF0))
     characters = {c for start, end in blocks for c in range(start, end)}
     for row in range(0xA1, 0xF8):
         for cell in range(0xA1, 0xFF):
@@ -667,16 +693,15 @@ def _subset_plans() -> bool:
 
 
 def _common_glyph_face(font) -> tuple | None:
-    """The font's glyphs for _common_characters() and their proportional forms (as
-    badge.css asks for), made once per process: (subset face, {glyph id: its id there}),
-    or None."""
+    """The font's glyphs for _common_characters(), made once per process: (subset face,
+    {glyph id: its id there}), or None."""
     from weasyprint.pdf.fonts import harfbuzz_subset
     from weasyprint.text.ffi import ffi, harfbuzz
 
     if font.hash not in _common_glyph_faces:
         _common_glyph_faces[font.hash] = None
         request = _subset_request(
-            [0], [t for t in font.tables if t not in ("CFF ", "maxp", "GSUB")], _common_characters(), ["pwid"]
+            [0], [t for t in font.tables if t not in ("CFF ", "maxp", "GSUB")], _common_characters()
         )
         plan = _subset_plans() and harfbuzz_subset.hb_subset_plan_create_or_fail(font.hb_face, request)
         if plan and plan != ffi.NULL:
@@ -769,11 +794,15 @@ def _compress_streams(pdf) -> None:
 
 def _finish_static_pdf(document, pdf) -> None:
     _embed_bare_cff(document, pdf)
+    distinct_subset_tags(pdf)
     _compress_streams(pdf)
 
 
 def _finish_badge_pdf(data: BadgeData, static: _PdfParts | None, document, pdf) -> None:
     _embed_bare_cff(document, pdf)
+    # The static part's fonts come along with it (_finish_page), with tags of their own.
+    static_tags = subset_tags_in(b"".join(body for body, _stream in static.objects.values())) if static else ()
+    distinct_subset_tags(pdf, static_tags)
     _finish_page(pdf, data, static)
     _compress_streams(pdf)
 
@@ -835,7 +864,7 @@ def render_badges(badges: Sequence[BadgeData]) -> list[bytes]:
 
 def render_badge(data: BadgeData) -> bytes:
     """One badge: an A6 page (105 x 148 mm trim) with 3 mm bleed and crop marks."""
-    ensure_cjk_font()
+    ensure_fonts()
     (content,) = render_badges([data])
     return content
 
@@ -993,6 +1022,9 @@ class _PdfAssembler:
         self.position = len(self.chunks[0])
         self.offsets: list[int] = []
         self.leaves: dict[tuple[bytes, bytes], int] = {}  # numbers of the objects without references
+        # Each font subset's tag, with the number of its font program: one program, one tag.
+        self.subset_tags: dict[bytes, int] = {}
+        self.retagged: dict[tuple[bytes, int], bytes] = {}  # (tag, program) -> the new tag
 
     def reserve(self) -> int:
         self.offsets.append(-1)
@@ -1027,19 +1059,54 @@ class _PdfAssembler:
             else:
                 numbers[old] = self.reserve()
             copied.append(old)
+        retag = self._claim_subset_tags(parts, numbers)
         for old in copied:
-            self.put(numbers[old], _renumbered(parts.objects[old], numbers))
+            body = _renumbered(parts.objects[old], numbers)
+            if old in retag:
+                body = _SUBSET_NAME.sub(lambda found: found.group(1) + retag[old] + b"+", body)
+            self.put(numbers[old], body)
         return numbers
 
-    def finish(self, catalog: int, info: int) -> bytes:
+    def _claim_subset_tags(self, parts: _PdfParts, numbers: dict[int, int]) -> dict[int, bytes]:
+        """Claim the subset tag of each font the badge brings for its font program (a
+        subset that an earlier badge brought too is written once, and keeps its tag); a tag
+        that the file gives another subset already is replaced. Returns {number in the
+        badge: new tag} for the font descriptors, CID fonts and Type 0 fonts to rename."""
+        renamed: dict[int, bytes] = {}
+        for old, (dictionary, _stream) in parts.objects.items():
+            program = _number(rb"/FontFile[23]? (\d+) 0 R", dictionary)
+            name = re.search(rb"/FontName ?/([A-Z]{6})\+", dictionary)
+            if program is None or name is None or program not in numbers:
+                continue
+            tag, number = name.group(1), numbers[program]
+            if self.subset_tags.setdefault(tag, number) == number:
+                continue
+            if (tag, number) not in self.retagged:
+                taken = {t.decode() for t in self.subset_tags}
+                new = subset_tag(parts.objects[program][1], taken).encode()
+                self.subset_tags[new] = number
+                self.retagged[tag, number] = new
+            renamed[old] = self.retagged[tag, number]
+        # The fonts above a renamed descriptor: its CID font, and the Type 0 font above that.
+        for pattern in (rb"/FontDescriptor (\d+) 0 R", rb"/DescendantFonts ?\[ ?(\d+) 0 R"):
+            for old, (dictionary, _stream) in parts.objects.items():
+                below = _number(pattern, dictionary) if renamed else None
+                if below in renamed:
+                    renamed[old] = renamed[below]
+        return renamed
+
+    def finish(self, catalog: int, info: int, trailer: bytes = b"") -> bytes:
         xref_at = self.position
         entries = [b"0000000000 65535 f \n"] + [b"%010d 00000 n \n" % offset for offset in self.offsets]
         self.chunks += [b"xref\n0 %d\n" % len(entries), *entries]
         self.chunks.append(
-            b"trailer\n<</Size %d/Root %d 0 R/Info %d 0 R>>\nstartxref\n%d\n%%%%EOF\n"
-            % (len(entries), catalog, info, xref_at)
+            b"trailer\n<</Size %d/Root %d 0 R/Info %d 0 R%s>>\nstartxref\n%d\n%%%%EOF\n"
+            % (len(entries), catalog, info, trailer, xref_at)
         )
         return b"".join(self.chunks)
+
+
+_SUBSET_NAME = re.compile(rb"(/(?:FontName|BaseFont) ?/)[A-Z]{6}\+")
 
 
 def _floats(text: bytes) -> list[float]:
@@ -1064,19 +1131,110 @@ def _page_part(parts: _PdfParts, contents: int, numbers: dict[int, int], box: by
     )
 
 
+# --- four badges on an A4 sheet ----------------------------------------------------------
+#
+# Office printers leave the outer 4-5 mm of the paper blank, and A6 is a quarter of A4: four
+# badges at full size would run to the edges and lose their borders. So on a sheet they are
+# scaled to keep SHEET_MARGIN_MM clear (95 x 134 mm, still right for A6 badge holders), and
+# the cut marks stand in that margin, outside the badges, where every printer prints them.
+
+SHEET_MARGIN_MM = 10.0
+SHEET_MARKS_MM = (2.0, 5.0)  # from and to, outside the badges' outline (5-8 mm from the edge)
+
+
+def _four_up_scale() -> float:
+    return min(
+        (A4_WIDTH_MM - 2 * SHEET_MARGIN_MM) / (2 * BADGE_WIDTH_MM),
+        (A4_HEIGHT_MM - 2 * SHEET_MARGIN_MM) / (2 * BADGE_HEIGHT_MM),
+    )
+
+
+def _four_up_trim() -> tuple[float, float, float, float]:
+    """The outline of the four badges, centred on the sheet (its TrimBox, in points)."""
+    scale = _four_up_scale()
+    width, height = 2 * BADGE_WIDTH_MM * scale * MM, 2 * BADGE_HEIGHT_MM * scale * MM
+    left, bottom = (A4_WIDTH_MM * MM - width) / 2, (A4_HEIGHT_MM * MM - height) / 2
+    return left, bottom, left + width, bottom + height
+
+
+def _four_up_placement(slot: int, trim_left: float, trim_bottom: float) -> str:
+    """PDF operators that draw /Badge<slot> (a badge as a form, clipped to its TrimBox, whose
+    lower left corner is given) in its place: top left, top right, bottom left, bottom right
+    (the reading order)."""
+    scale = _four_up_scale()
+    left, bottom, right, top = _four_up_trim()
+    x = left if slot % 2 == 0 else (left + right) / 2
+    y = (bottom + top) / 2 if slot < 2 else bottom
+    return f"q {scale:.5f} 0 0 {scale:.5f} {x - trim_left * scale:.3f} {y - trim_bottom * scale:.3f} cm /Badge{slot} Do Q"
+
+
+def _four_up_boxes() -> dict[str, list[float]]:
+    """The sheet's page boxes: the paper, and the badges' outline as TrimBox and BleedBox
+    (neighbours touch, so there is no bleed to give)."""
+    trim = [round(v, 3) for v in _four_up_trim()]
+    return {"MediaBox": [0, 0, round(A4_WIDTH_MM * MM, 4), round(A4_HEIGHT_MM * MM, 4)], "TrimBox": trim, "BleedBox": trim}
+
+
+def _cut_marks() -> list[str]:
+    """Cut marks on the sheet: on each cut line, 2-5 mm outside the badges' outline, 0.25 pt
+    black as the A6 crop marks."""
+    left, bottom, right, top = _four_up_trim()
+    near, far = (v * MM for v in SHEET_MARKS_MM)
+    columns, rows = (left, (left + right) / 2, right), (bottom, (bottom + top) / 2, top)
+    segments = [(x, top + near, x, top + far) for x in columns]
+    segments += [(x, bottom - far, x, bottom - near) for x in columns]
+    segments += [(left - far, y, left - near, y) for y in rows]
+    segments += [(right + near, y, right + far, y) for y in rows]
+    return ["0 0 0 RG 0.25 w 0 J", *(f"{x1:.2f} {y1:.2f} m {x2:.2f} {y2:.2f} l S" for x1, y1, x2, y2 in segments)]
+
+
+def _boxes_pdf(boxes: dict[str, list[float]]) -> bytes:
+    return b"".join(b"/%s [%s]" % (name.encode(), " ".join(f"{v:.4f}" for v in box).encode()) for name, box in boxes.items())
+
+
+# --- the print shop's file: PDF/X-4 style ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _PrintShopMetadata:
+    """What a print-shop file declares beside its pages: when it was made, its id, PDF/X-4."""
+
+    pdf_date: str  # D:20261226093000+08'00'
+    xmp_date: str  # 2026-12-26T09:30:00+08:00
+    document_id: str
+
+    @classmethod
+    def now(cls) -> _PrintShopMetadata:
+        import uuid
+
+        moment = datetime.now(timezone.utc).astimezone()
+        offset = moment.strftime("%z")
+        return cls(
+            pdf_date=f"D:{moment:%Y%m%d%H%M%S}{offset[:3]}'{offset[3:]}'",
+            xmp_date=moment.isoformat(timespec="seconds"),
+            document_id=str(uuid.uuid4()),
+        )
+
+    def info(self) -> dict[str, str]:
+        return {"Title": "Badges", "Creator": "eventapp", "Producer": "eventapp", "CreationDate": self.pdf_date,
+                "ModDate": self.pdf_date, "GTS_PDFXVersion": "PDF/X-4"}
+
+    def xmp(self) -> bytes:
+        return xmp_metadata("Badges", self.xmp_date, self.document_id)
+
+
 def _concatenate(parts: Sequence[_PdfParts], sheet: str) -> bytes | None:
     """The print file made by copying objects, or None when a badge has another shape."""
     out = _PdfAssembler()
     pages_number = out.reserve()
     kids: list[int] = []
-    if sheet == "a6":
+    if sheet != FOUR_UP:
         for badge in parts:
             numbers = out.copy(badge, {badge.catalog, badge.pages, badge.info}, {badge.pages: pages_number})
             kids.append(numbers[badge.page])
     else:
-        offset = (A4_HEIGHT_MM - 2 * BADGE_HEIGHT_MM) / 2 * MM
-        slots = _four_up_slots(offset)
         marks = "\n".join(_cut_marks()).encode()
+        boxes = _boxes_pdf(_four_up_boxes())
         for start in range(0, len(parts), 4):
             forms, ops = [], []
             for slot, badge in enumerate(parts[start : start + 4]):
@@ -1088,46 +1246,34 @@ def _concatenate(parts: Sequence[_PdfParts], sheet: str) -> bytes | None:
                 numbers = out.copy(badge, {badge.catalog, badge.pages, badge.info, badge.page, contents}, {})
                 form = out.add(_page_part(badge, contents, numbers, trim.group(1)))
                 left, bottom = _floats(trim.group(1))[:2]
-                x, y = slots[slot]
                 forms.append(b"/Badge%d %d 0 R" % (slot, form))
-                ops.append(b"q 1 0 0 1 %.3f %.3f cm /Badge%d Do Q" % (x - left, y - bottom, slot))
+                ops.append(_four_up_placement(slot, left, bottom).encode())
             content = b"\n".join(ops) + b"\n" + marks
             stream_number = out.add(b"<</Length %d>>\nstream\n%s\nendstream" % (len(content), content))
             kids.append(
                 out.add(
-                    b"<</Type /Page/Parent %d 0 R/MediaBox [0 0 %.4f %.4f]/Resources <</XObject <<%s>>>>/Contents %d 0 R>>"
-                    % (pages_number, A4_WIDTH_MM * MM, A4_HEIGHT_MM * MM, b" ".join(forms), stream_number)
+                    b"<</Type /Page/Parent %d 0 R%s/Resources <</XObject <<%s>>>>/Contents %d 0 R>>"
+                    % (pages_number, boxes, b" ".join(forms), stream_number)
                 )
             )
     out.put(pages_number, b"<</Type /Pages/Kids [%s]/Count %d>>" % (b" ".join(b"%d 0 R" % k for k in kids), len(kids)))
-    catalog = out.add(b"<</Type /Catalog/Pages %d 0 R>>" % pages_number)
-    info = out.add(b"<</Title (Badges)/Creator (eventapp)>>")
-    return out.finish(catalog, info)
-
-
-def _four_up_slots(offset: float) -> list[tuple[float, float]]:
-    """Lower left corners of the four badges on an A4 sheet: top left, top right, bottom left,
-    bottom right (the reading order)."""
-    width, height = BADGE_WIDTH_MM * MM, BADGE_HEIGHT_MM * MM
-    return [(0, offset + height), (width, offset + height), (0, offset), (width, offset)]
-
-
-def _cut_marks(length_mm: float = 5.0) -> list[str]:
-    """Short marks on the cut lines at the sheet's edges (the badges fill the sheet: there is
-    no margin to put them in), drawn white under black so they show on any colour."""
-    w, h = A4_WIDTH_MM * MM, A4_HEIGHT_MM * MM
-    offset = (A4_HEIGHT_MM - 2 * BADGE_HEIGHT_MM) / 2 * MM
-    middle_x = BADGE_WIDTH_MM * MM
-    rows = [offset, offset + BADGE_HEIGHT_MM * MM, offset + 2 * BADGE_HEIGHT_MM * MM]
-    length = length_mm * MM
-    segments = [(middle_x, 0, middle_x, length), (middle_x, h - length, middle_x, h)]
-    for y in rows:
-        segments += [(0, y, length, y), (w - length, y, w, y)]
-    ops = []
-    for colour, width in (("1 1 1", 1.6), ("0 0 0", 0.5)):
-        ops.append(f"{colour} RG {width} w 0 J")
-        ops += [f"{x1:.2f} {y1:.2f} m {x2:.2f} {y2:.2f} l S" for x1, y1, x2, y2 in segments]
-    return ops
+    if sheet != PRINT_SHOP:
+        catalog = out.add(b"<</Type /Catalog/Pages %d 0 R>>" % pages_number)
+        info = out.add(b"<</Title (Badges)/Creator (eventapp)>>")
+        return out.finish(catalog, info)
+    metadata = _PrintShopMetadata.now()
+    profile = out.reserve()
+    intent, profile_stream = output_intent_objects(profile)
+    out.put(profile, profile_stream)
+    xmp = metadata.xmp()
+    packet = out.add(b"<</Type /Metadata/Subtype /XML/Length %d>>\nstream\n%s\nendstream" % (len(xmp), xmp))
+    catalog = out.add(
+        b"<</Type /Catalog/Pages %d 0 R/OutputIntents [%s]/Metadata %d 0 R>>" % (pages_number, intent, packet)
+    )
+    fields = b"".join(b"/%s (%s)" % (key.encode(), value.encode()) for key, value in metadata.info().items())
+    info = out.add(b"<<%s/Trapped /False>>" % fields)
+    document_id = metadata.document_id.replace("-", "").encode()
+    return out.finish(catalog, info, b"/ID [<%s> <%s>]" % (document_id, document_id))
 
 
 def _page_box(page, name: str) -> list[float]:
@@ -1152,40 +1298,121 @@ def _page_as_form(writer, page):
     return writer._add_object(form)
 
 
+def _distinct_subset_tags_pypdf(writer) -> None:
+    """pypdf: one tag for each distinct font program (files of other shapes may come with
+    WeasyPrint's own tags, one per font whatever its subset)."""
+    from pypdf.generic import DictionaryObject, IndirectObject, NameObject
+
+    programs: dict[str, bytes] = {}
+    renamed: dict[int, str] = {}  # descriptor's object number -> new tag
+    descriptors = []
+    for number, obj in enumerate(writer._objects, start=1):
+        if isinstance(obj, DictionaryObject) and obj.get("/Type") == "/FontDescriptor":
+            descriptors.append((number, obj))
+    for number, descriptor in descriptors:
+        program = next((descriptor[k] for k in ("/FontFile", "/FontFile2", "/FontFile3") if k in descriptor), None)
+        name = str(descriptor.get("/FontName", ""))
+        if program is None or not re.match(r"/[A-Z]{6}\+", name):
+            continue
+        data = program.get_object().get_data()
+        tag = name[1:7]
+        if programs.setdefault(tag, data) != data:
+            tag = subset_tag(data, programs)
+            programs[tag] = data
+            renamed[number] = tag
+            descriptor[NameObject("/FontName")] = NameObject("/" + tag + name[7:])
+    if not renamed:
+        return
+    # The CID fonts of the renamed descriptors, and the Type 0 fonts above them.
+    cid_fonts: dict[int, str] = {}
+    for number, obj in enumerate(writer._objects, start=1):
+        descriptor = obj.get("/FontDescriptor") if isinstance(obj, DictionaryObject) else None
+        if isinstance(descriptor, IndirectObject) and descriptor.idnum in renamed:
+            cid_fonts[number] = renamed[descriptor.idnum]
+            obj[NameObject("/BaseFont")] = NameObject("/" + renamed[descriptor.idnum] + str(obj["/BaseFont"])[7:])
+    for obj in writer._objects:
+        descendants = obj.get("/DescendantFonts") if isinstance(obj, DictionaryObject) else None
+        if descendants:
+            first = descendants.get_object()[0]
+            if isinstance(first, IndirectObject) and first.idnum in cid_fonts:
+                obj[NameObject("/BaseFont")] = NameObject("/" + cid_fonts[first.idnum] + str(obj["/BaseFont"])[7:])
+
+
+def _declare_print_shop_pypdf(writer) -> None:
+    """pypdf: the output intent, the XMP packet and the info of a print-shop file."""
+    from pypdf.generic import (
+        ArrayObject,
+        DecodedStreamObject,
+        DictionaryObject,
+        NameObject,
+        NumberObject,
+        TextStringObject,
+    )
+
+    metadata = _PrintShopMetadata.now()
+    profile = DecodedStreamObject()
+    profile.set_data(srgb_profile())
+    profile[NameObject("/N")] = NumberObject(3)
+    intent = DictionaryObject({
+        NameObject("/Type"): NameObject("/OutputIntent"),
+        NameObject("/S"): NameObject("/GTS_PDFX"),
+        NameObject("/OutputConditionIdentifier"): TextStringObject(OUTPUT_CONDITION),
+        NameObject("/OutputCondition"): TextStringObject(OUTPUT_CONDITION),
+        NameObject("/RegistryName"): TextStringObject("http://www.color.org"),
+        NameObject("/Info"): TextStringObject(OUTPUT_CONDITION),
+        NameObject("/DestOutputProfile"): writer._add_object(profile),
+    })
+    packet = DecodedStreamObject()
+    packet.set_data(metadata.xmp())
+    packet[NameObject("/Type")] = NameObject("/Metadata")
+    packet[NameObject("/Subtype")] = NameObject("/XML")
+    writer._root_object[NameObject("/OutputIntents")] = ArrayObject([writer._add_object(intent)])
+    writer._root_object[NameObject("/Metadata")] = writer._add_object(packet)
+    writer.add_metadata({f"/{key}": value for key, value in metadata.info().items()})
+    writer._info.get_object()[NameObject("/Trapped")] = NameObject("/False")
+    writer.generate_file_identifiers()
+
+
 def _merge_with_pypdf(pdfs: Sequence[bytes], sheet: str) -> bytes:
     """The same print file through pypdf: slower, but takes any PDF."""
     from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+    from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject, NameObject
 
     writer = PdfWriter()
     pages = [PdfReader(io.BytesIO(content)).pages[0] for content in pdfs]
-    if sheet == "a6":
+    if sheet != FOUR_UP:
         for page in pages:
             writer.add_page(page)
     else:
-        slots = _four_up_slots((A4_HEIGHT_MM - 2 * BADGE_HEIGHT_MM) / 2 * MM)
+        boxes = _four_up_boxes()
         for start in range(0, len(pages), 4):
             sheet_page = writer.add_blank_page(A4_WIDTH_MM * MM, A4_HEIGHT_MM * MM)
             forms, ops = DictionaryObject(), []
             for slot, page in enumerate(pages[start : start + 4]):
                 forms[NameObject(f"/Badge{slot}")] = _page_as_form(writer, page)
-                left, bottom = _page_box(page, "/TrimBox")[:2]
-                x, y = slots[slot]
-                ops.append(f"q 1 0 0 1 {x - left:.3f} {y - bottom:.3f} cm /Badge{slot} Do Q")
+                ops.append(_four_up_placement(slot, *_page_box(page, "/TrimBox")[:2]))
             content = DecodedStreamObject()
             content.set_data("\n".join(ops + _cut_marks()).encode())
             sheet_page[NameObject("/Resources")] = DictionaryObject({NameObject("/XObject"): forms})
             sheet_page[NameObject("/Contents")] = writer._add_object(content)
-    writer.add_metadata({"/Title": "Badges", "/Creator": "eventapp"})
+            for name in ("TrimBox", "BleedBox"):
+                sheet_page[NameObject(f"/{name}")] = ArrayObject(FloatObject(v) for v in boxes[name])
+    _distinct_subset_tags_pypdf(writer)
+    if sheet == PRINT_SHOP:
+        _declare_print_shop_pypdf(writer)
+    else:
+        writer.add_metadata({"/Title": "Badges", "/Creator": "eventapp"})
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
 
 
 def merge_badges(pdfs: Sequence[bytes], sheet: str = "a6") -> bytes:
-    """One print file from single-badge PDFs, in order: A6 pages as they are, or imposed four
-    to an A4 sheet (trimmed to the TrimBox, cut marks at the sheet's edges). Content streams
-    and fonts are copied, never re-compressed."""
+    """One print file from single-badge PDFs, in order: A6 pages as they are (for the print
+    shop with an sRGB output intent and PDF/X-4 metadata), or imposed four to an A4 sheet
+    (trimmed to the TrimBox, inside a margin office printers print, cut marks in it).
+    Content streams and fonts are copied, never re-compressed; each distinct font subset
+    keeps a tag of its own."""
     if sheet not in SHEETS:
         raise ValueError(f"unknown sheet {sheet!r}; use one of {', '.join(SHEETS)}")
     parts = [_split_pdf(content) for content in pdfs]
@@ -1286,7 +1513,7 @@ def batch_pdf(
         raise ValueError(f"unknown sheet {sheet!r}; use one of {', '.join(SHEETS)}")
     if not delegates:
         raise ValueError("no delegates: a print file needs at least one badge")
-    ensure_cjk_font()
+    ensure_fonts()
     shared: dict[tuple[int, str], _LanguageTexts] = {}
     badges = [_badge_data(delegate, shared) for delegate in delegates]
     wanted = {badge_key(b.delegate_id): badge_fingerprint(b) for b in badges}
@@ -1308,7 +1535,7 @@ def batch_pdf(
     return merge_badges([ready[badge_key(b.delegate_id)] for b in badges], sheet)
 
 
-def _job_selection(filters: dict) -> dict:
+def job_selection(filters: dict) -> dict:
     """PrintJob.filters (JSON: ISO dates) as select_badge_delegates' arguments."""
     def day(value):
         return date.fromisoformat(value) if value else None
@@ -1339,7 +1566,7 @@ def run_print_job(job_id: int) -> None:
         event = current_event()
         if event is None:
             raise RegistrationRefused(_("There is no event to print badges for."))
-        delegates = select_badge_delegates(event, **_job_selection(job.filters or {}))
+        delegates = select_badge_delegates(event, **job_selection(job.filters or {}))
         if not delegates:
             raise RegistrationRefused(_("No delegate with a confirmed seat matches these choices."))
         total = len(delegates)

@@ -1,22 +1,27 @@
-// Follows a badge batch made in the background until its PDF is ready.
+// Follows a badge batch made in the background until its PDF is ready: the bar, "120 of 336
+// badges" and the status sentence (a polite live region) come from the job's JSON, in the
+// page's language.
 (function () {
   "use strict";
   var root = document.querySelector("[data-job-url]");
   if (!root || !window.fetch) return;
-  var texts = JSON.parse(document.getElementById("job-texts").textContent);
   var bar = document.getElementById("job-progress");
   var figures = root.querySelector("[data-job-figures]");
+  var percent = root.querySelector("[data-job-percent]");
   var status = root.querySelector("[data-job-status]");
   var download = root.querySelector("[data-job-download]");
   var runNow = root.querySelector("[data-job-run-now]");
-  var shown = null;
+  var shown = status.textContent.trim();
 
   function update(job) {
     bar.max = job.total || 1;
     bar.value = job.done;
-    figures.textContent = job.done + " / " + job.total;
-    var text = texts[job.status] + (job.status === "failed" ? " " + job.error : "");
-    if (text !== shown) { status.textContent = text; shown = text; }
+    bar.textContent = job.percent + " %";
+    figures.firstChild.nodeValue = job.progress_text + " ";
+    percent.textContent = "(" + job.percent + " %)";
+    // Only a changed sentence is written, so screen readers announce each step once.
+    if (job.status_text !== shown) { status.textContent = job.status_text; shown = job.status_text; }
+    root.className = "print-job print-job-" + job.status;
     download.hidden = job.status !== "done";
     runNow.hidden = !(job.stalled || job.status === "failed");
     return job.status === "done" || job.status === "failed";
