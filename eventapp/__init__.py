@@ -200,11 +200,11 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_tasks(app: Flask) -> None:
+    from . import tasks
     from .services import mail
-    from .tasks import register
 
-    register(app)
-    mail.register(app)
+    tasks.register(app)
+    mail.register(app, queue_sender=tasks.queue_mail_sender)
 
 
 def register_cli(app: Flask) -> None:

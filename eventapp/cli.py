@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 from .models import StaffRole
 from .services import demo
 from .services import staff as staff_service
-from .services.registration import current_event
+from .services.events import current_event
 
 
 def register(app: Flask) -> None:

@@ -9,7 +9,7 @@ from flask.cli import with_appcontext
 from .models import LANGUAGES
 from .services import agendas, calendar
 from .services.pdf import FontMissing
-from .services.registration import current_event
+from .services.events import current_event
 
 
 @click.command("agenda")

@@ -11,7 +11,8 @@ from flask.cli import with_appcontext
 from .models import OrganisationType
 from .services import printing
 from .services.pdf import FontMissing
-from .services.registration import UnknownSession, current_event
+from .services.events import current_event
+from .services.registration import UnknownSession
 
 
 DAY = click.DateTime(formats=["%Y-%m-%d"])

@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnava
 
 from .extensions import db
 from .guards import BadInput
+from .services.events import current_event
 
 
 def wants_json() -> bool:
@@ -49,8 +50,6 @@ def render_error(code: int, detail: str | None = None, field: str | None = None,
     event = None
     if code != ServiceUnavailable.code:  # the database is what failed: do not ask it again
         try:
-            from .services.registration import current_event
-
             event = current_event()
         except Exception:  # the database itself may be what failed
             db.session.rollback()

@@ -258,7 +258,7 @@ class Delegate(db.Model):
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Only a hash of the private link's token is stored. The token is an HMAC of this random
     # nonce with the app's secret key, so mails can carry the link while the database alone
-    # reveals none (services.registration.private_link_token).
+    # reveals none (services.private_links.private_link_token).
     manage_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     manage_link_nonce: Mapped[str | None] = mapped_column(String(32))
     # Random code in the badge's QR: no name, no email.

@@ -109,6 +109,11 @@ def send_mail_every_minute() -> None:
         mail.send_due()
 
 
+def queue_mail_sender() -> None:
+    """After a commit that wrote mails (services.mail calls it): send them soon."""
+    enqueue(send_mail)
+
+
 def enqueue(task, *args) -> bool:
     """Queue a task; if the queue itself is unreachable, say so in the log and go on."""
     try:

@@ -84,12 +84,12 @@ def test_gunicorn_with_the_logger_class_of_make_run_logs_no_token(tmp_path):
 
 
 def test_an_error_on_a_private_page_logs_the_route_not_the_token(app, client, forum, monkeypatch, caplog):
-    from eventapp.services import registration
+    from eventapp.services import private_links
 
     def broken(token):
         raise RuntimeError("database on fire")
 
-    monkeypatch.setattr(registration, "find_delegate_by_token", broken)
+    monkeypatch.setattr(private_links, "find_delegate_by_token", broken)
     response = client.get("/r/SECRETTOKEN123456789")
     assert response.status_code == 500
     logged = "\n".join(record.getMessage() for record in caplog.records)

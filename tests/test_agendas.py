@@ -15,7 +15,8 @@ from eventapp.cli_agenda import agenda_command
 from eventapp.extensions import db
 from eventapp.models import Delegate, RenderedDocument
 from eventapp.services import agendas
-from eventapp.services.registration import cancel_registration, current_event
+from eventapp.services.events import current_event
+from eventapp.services.registration import cancel_registration
 
 from .factories import CHINESE, GERMAN, register_by_api, set_session
 from .pdf_fonts import assert_distinct_tags

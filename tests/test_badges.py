@@ -23,10 +23,10 @@ from eventapp.models import (
 )
 from eventapp.services import pdf as pdf_service
 from eventapp.services import printing
+from eventapp.services.events import current_event
 from eventapp.services.registration import (
     DelegateDetails,
     cancel_delegate,
-    current_event,
     register,
     update_details,
 )

@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from eventapp.extensions import db
 from eventapp.services import registration as service
+from eventapp.services.events import current_event
 from eventapp.services.registration import DelegateDetails
 
 from .factories import person, seats
@@ -30,7 +31,7 @@ def test_sixty_threads_racing_for_27_seats(app, forum):
         payload = person(email=f"racer{number}@example.de")
         payload.pop("consent")
         with app.app_context():
-            event = service.current_event()
+            event = current_event()
             db.session.commit()  # give the connection back to the pool while waiting
             barrier.wait()
             try:

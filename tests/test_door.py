@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from eventapp.extensions import db
 from eventapp.models import CheckIn, Delegate, OrganisationType, Scan, StaffRole
 from eventapp.services import registration as registration_service
+from eventapp.services.events import current_event
 from eventapp.services import staff as staff_service
 
 from .factories import CHINESE, GERMAN, register_by_api, set_session
@@ -319,7 +320,7 @@ def test_name_search_shows_the_standing_at_this_door_and_checks_in_by_code(door,
 
 def test_name_search_gives_at_most_ten_and_nothing_for_an_empty_query(door, app, forum):
     with app.app_context():
-        event = registration_service.current_event()
+        event = current_event()
         people = [
             registration_service.DelegateDetails.from_mapping(
                 {**GERMAN, "organisation_type": OrganisationType.ENTERPRISE,
@@ -368,7 +369,7 @@ def test_name_search_lists_people_with_a_seat_here_first_best_match_first(door, 
 
 def test_name_search_keeps_a_seated_delegate_among_the_ten_shown(door, app, forum):
     with app.app_context():
-        event = registration_service.current_event()
+        event = current_event()
 
         def becker(n: int):
             return registration_service.DelegateDetails.from_mapping(

@@ -15,9 +15,9 @@ from sqlalchemy import select
 
 from eventapp.extensions import db
 from eventapp.models import CheckIn, Delegate, Registration, StaffRole
-from eventapp.services import exports as export_service
 from eventapp.services.checkin import scan
-from eventapp.services.registration import cancel_registration, current_event
+from eventapp.services.events import current_event
+from eventapp.services.registration import cancel_registration
 
 from .factories import CHINESE, GERMAN, register_by_api, set_session
 from .staff_helpers import sign_in

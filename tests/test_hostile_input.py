@@ -171,7 +171,7 @@ def test_numbers_beyond_the_database_range_are_not_found(app, client, forum):
 
 def test_paging_links_keep_the_query_and_ignore_url_for_arguments(app, client, forum):
     from eventapp.services.demo import add_fake_delegates
-    from eventapp.services.registration import current_event
+    from eventapp.services.events import current_event
 
     with app.app_context():
         add_fake_delegates(current_event(), 60, seed=1)

@@ -11,7 +11,10 @@ from eventapp.extensions import db
 from eventapp.models import AuditEntry, Delegate, MailKind, OutboxMail, Registration, RegistrationStatus, Session, utcnow
 from eventapp.services import mail
 from eventapp.services import registration as service
+from eventapp.services.events import current_event
+from eventapp.services.private_links import find_delegate_by_token, hash_token
 from eventapp.services.registration import DelegateDetails
+from eventapp.services.standing import delegates_by_email, waitlist_position
 
 from .factories import CHINESE, GERMAN, person, seats, set_session
 
@@ -26,9 +29,9 @@ def details(base=GERMAN, **overrides) -> DelegateDetails:
 
 def register(app, slugs=(SYMPOSIUM,), base=GERMAN, **overrides):
     with app.app_context():
-        event = service.current_event()
+        event = current_event()
         result = service.register(event, details(base, **overrides), list(slugs), actor="test")
-        return result.manage_token, [(r.session.slug, r.status, service.waitlist_position(r)) for r in result.registrations]
+        return result.manage_token, [(r.session.slug, r.status, waitlist_position(r)) for r in result.registrations]
 
 
 def test_full_symposium_puts_next_delegates_on_waiting_list_in_order(app, forum):
@@ -55,14 +58,14 @@ def test_cancelling_a_confirmed_seat_promotes_the_first_waiting_delegate(app, fo
     assert (status, position) == (RegistrationStatus.WAITLISTED, 1)
 
     with app.app_context():
-        delegate = service.find_delegate_by_token(first_token)
+        delegate = find_delegate_by_token(first_token)
         promoted = service.cancel_registration(delegate.registrations[0], actor="test")
         assert [r.delegate.email for r in promoted] == ["waiting@example.cn"]
     with app.app_context():
-        waiting = service.find_delegate_by_token(waiting_token)
+        waiting = find_delegate_by_token(waiting_token)
         assert waiting.registrations[0].status == RegistrationStatus.CONFIRMED
-        later = service.find_delegate_by_token(later_token)
-        assert service.waitlist_position(later.registrations[0]) == 1
+        later = find_delegate_by_token(later_token)
+        assert waitlist_position(later.registrations[0]) == 1
         actions = db.session.execute(select(AuditEntry.action, AuditEntry.actor)).all()
         assert ("promoted", "system") in actions and ("cancelled", "test") in actions
     assert seats(app, SYMPOSIUM)["confirmed"] == 2
@@ -73,7 +76,7 @@ def test_cancelling_a_waiting_place_promotes_nobody_and_twice_changes_nothing(ap
     register(app)
     waiting_token, _ = register(app)
     with app.app_context():
-        registration = service.find_delegate_by_token(waiting_token).registrations[0]
+        registration = find_delegate_by_token(waiting_token).registrations[0]
         assert service.cancel_registration(registration, actor="test") == []
         assert service.cancel_registration(registration, actor="test") == []
     assert seats(app, SYMPOSIUM) | {"ranks": None} == {
@@ -119,12 +122,12 @@ def test_one_person_stays_one_delegate_whatever_the_session(app, forum):
         register(app, slugs=[SYMPOSIUM], email="Jurgen@example.de")
     assert refusal.value.field == "email" and "private link" in refusal.value.message
     with app.app_context():
-        delegate = service.find_delegate_by_token(token)
+        delegate = find_delegate_by_token(token)
         badge_code = delegate.checkin_code
         service.add_sessions(delegate, [SYMPOSIUM], actor="test")
-        assert len(service.delegates_by_email(delegate.event, "jurgen@example.de")) == 1
+        assert len(delegates_by_email(delegate.event, "jurgen@example.de")) == 1
         # The same link opens both sessions, the badge keeps its code...
-        same = service.find_delegate_by_token(token)
+        same = find_delegate_by_token(token)
         assert same.id == delegate.id and same.checkin_code == badge_code
         assert {r.session.slug for r in same.current_registrations} == {"exhibition", SYMPOSIUM}
         # ...and asking for the link again queues one mail, not one per session.
@@ -151,7 +154,7 @@ def test_registration_outside_the_window_says_when_it_opens_or_that_it_closed(ap
 
 def test_staff_may_register_for_invitation_only_sessions(app, forum):
     with app.app_context():
-        result = service.register(service.current_event(), details(), ["opening-ceremony"], actor="staff", by_staff=True)
+        result = service.register(current_event(), details(), ["opening-ceremony"], actor="staff", by_staff=True)
         assert result.registrations[0].status == RegistrationStatus.CONFIRMED
 
 
@@ -160,25 +163,25 @@ def test_private_link_token_is_long_random_and_only_its_hash_is_stored(app, foru
     assert len(token) >= 43  # 256 bits in URL-safe base64
     with app.app_context():
         stored = db.session.execute(select(Delegate.manage_token_hash)).scalar_one()
-        assert token not in stored and stored == service.hash_token(token)
-        assert service.find_delegate_by_token(token + "x") is None
-        assert service.find_delegate_by_token("") is None
+        assert token not in stored and stored == hash_token(token)
+        assert find_delegate_by_token(token + "x") is None
+        assert find_delegate_by_token("") is None
 
 
 def test_names_are_kept_exactly(app, forum):
     token, _ = register(app, base=CHINESE)
     token2, _ = register(app, family_name="O'Brien-Ström", given_name="José Ñandú ß")
     with app.app_context():
-        chinese = service.find_delegate_by_token(token)
+        chinese = find_delegate_by_token(token)
         assert (chinese.name_native, chinese.organisation) == ("王小明", "北京精工智能装备有限公司")
-        other = service.find_delegate_by_token(token2)
+        other = find_delegate_by_token(token2)
         assert (other.family_name, other.given_name) == ("O'Brien-Ström", "José Ñandú ß")
 
 
 def test_database_refuses_a_second_live_registration_of_one_delegate(app, forum):
     token, _ = register(app)
     with app.app_context():
-        delegate = service.find_delegate_by_token(token)
+        delegate = find_delegate_by_token(token)
         session = delegate.registrations[0].session
         db.session.add(Registration(delegate=delegate, session=session, status=RegistrationStatus.WAITLISTED, waitlist_rank=99))
         with pytest.raises(IntegrityError):
@@ -198,7 +201,7 @@ def test_database_refuses_more_confirmed_seats_than_capacity(app, forum):
 def test_every_status_change_is_in_the_audit_log_and_the_log_is_append_only(app, forum):
     token, _ = register(app)
     with app.app_context():
-        delegate = service.find_delegate_by_token(token)
+        delegate = find_delegate_by_token(token)
         service.cancel_delegate(delegate, actor="delegate")
     with app.app_context():
         entries = db.session.execute(select(AuditEntry).order_by(AuditEntry.id)).scalars().all()
@@ -220,9 +223,9 @@ def test_changing_email_to_one_that_holds_the_session_is_refused(app, forum):
     register(app, email="taken@example.de")
     token, _ = register(app, email="mine@example.de")
     with app.app_context():
-        delegate = service.find_delegate_by_token(token)
+        delegate = find_delegate_by_token(token)
         with pytest.raises(service.AlreadyRegistered):
             service.update_details(delegate, details(email="TAKEN@example.de"), actor="delegate")
     with app.app_context():
-        assert service.find_delegate_by_token(token).email == "mine@example.de"
+        assert find_delegate_by_token(token).email == "mine@example.de"
         assert db.session.execute(select(func.count(AuditEntry.id)).where(AuditEntry.action == "details_changed")).scalar() == 0

@@ -30,7 +30,7 @@ from eventapp.extensions import db
 from eventapp.models import Delegate, StaffRole
 from eventapp.services import checkin as checkin_service
 from eventapp.services import staff as staff_service
-from eventapp.services.registration import current_event
+from eventapp.services.events import current_event
 
 from .factories import register_by_api
 

@@ -12,6 +12,7 @@ from ..i18n import current_language, localized
 from ..models import CheckIn, Delegate, Registration, RegistrationStatus
 from ..public.forms import ConfirmForm, country_choices, organisation_type_labels
 from ..public.routes import event_or_404, manage_url
+from ..services import audit, private_links, standing
 from ..services import checkin as checkin_service
 from ..services import mail as mail_service
 from ..services import registration as registration_service
@@ -119,12 +120,12 @@ def delegate_page_context(delegate: Delegate, details_form: StaffDelegateForm | 
         "form": details_form or StaffDelegateForm(obj=delegate),
         "add_form": add_form,
         "confirm_form": ConfirmForm(),
-        "rows": registration_service.registration_rows(delegate),
-        "history": registration_service.delegate_history(delegate),
+        "rows": standing.registration_rows(delegate),
+        "history": audit.delegate_history(delegate),
         "checkins": checkins,
         "organisation_types": organisation_type_labels(),
         "mails": delegate_mails(delegate),
-        "link_can_be_mailed": registration_service.current_private_link_token(delegate) is not None,
+        "link_can_be_mailed": private_links.current_private_link_token(delegate) is not None,
         **mail_rows_context(),
     }
 
@@ -223,7 +224,7 @@ def delegate_private_link(delegate_id: int):
 def delegate_private_link_mail(delegate_id: int):
     delegate = delegate_or_404(delegate_id)
     if ConfirmForm().validate_on_submit():
-        if registration_service.current_private_link_token(delegate) is None:
+        if private_links.current_private_link_token(delegate) is None:
             flash(
                 _("This delegate's link was made before links could be mailed. "
                   "Make a new private link: it is mailed to the delegate."),

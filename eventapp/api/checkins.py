@@ -12,7 +12,7 @@ from ..auth import role_required
 from ..extensions import db
 from ..models import CheckIn, StaffRole
 from ..services import checkin as checkin_service
-from ..services.registration import current_event
+from ..services.events import current_event
 from . import bp
 from .routes import field_errors, json_object_body
 from ..door.presenting import scan_answer

@@ -10,6 +10,7 @@ from werkzeug.datastructures import MultiDict
 from .. import limits, tasks
 from ..i18n import localized
 from ..public.forms import RegistrationForm
+from ..services import events, standing
 from ..services import registration as registration_service
 from ..services.registration import AlreadyRegistered, DelegateDetails, EmailHasDelegate, RegistrationRefused
 from . import bp
@@ -25,7 +26,7 @@ def isoformat(moment):
 
 
 def current_event_or_404():
-    event = registration_service.current_event()
+    event = events.current_event()
     if event is None:
         abort(404)
     return event
@@ -135,7 +136,7 @@ def create_registration(payload: dict):
             {
                 "session": r.session.slug,
                 "status": r.status.value,
-                "waitlist_position": registration_service.waitlist_position(r),
+                "waitlist_position": standing.waitlist_position(r),
             }
             for r in result.registrations
         ],

@@ -10,6 +10,7 @@ from ..errors import render_error
 from ..extensions import db
 from ..i18n import localized, use_preferred_language
 from ..models import Registration, RegistrationStatus
+from ..services import events, private_links, standing
 from ..services import registration as registration_service
 from ..services.registration import DelegateDetails, EmailHasDelegate, RegistrationRefused
 from ..web import safe_next
@@ -25,14 +26,14 @@ from .forms import (
 
 
 def event_or_404():
-    event = registration_service.current_event()
+    event = events.current_event()
     if event is None:
         abort(404)
     return event
 
 
 def delegate_or_404(token: str):
-    delegate = registration_service.find_delegate_by_token(token)
+    delegate = private_links.find_delegate_by_token(token)
     if delegate is None:
         abort(404)
     use_preferred_language(delegate.language)
@@ -138,7 +139,7 @@ def confirmation(token: str):
         "public/confirmation.html",
         event=delegate.event,
         delegate=delegate,
-        rows=[row for row in registration_service.registration_rows(delegate) if row[0].status != RegistrationStatus.CANCELLED],
+        rows=[row for row in standing.registration_rows(delegate) if row[0].status != RegistrationStatus.CANCELLED],
         private_link=manage_url(token),
         token=token,
     )
@@ -157,7 +158,7 @@ def manage(token: str):
         "public/manage.html",
         event=event,
         delegate=delegate,
-        rows=registration_service.registration_rows(delegate),
+        rows=standing.registration_rows(delegate),
         add_form=add_form,
         token=token,
         private_link=manage_url(token),
@@ -213,7 +214,7 @@ def status_sentence(registration: Registration) -> str:
         return _(
             "%(session)s is full: you are on the waiting list, position %(position)d.",
             session=title,
-            position=registration_service.waitlist_position(registration),
+            position=standing.waitlist_position(registration),
         )
     return _("%(session)s: cancelled.", session=title)
 

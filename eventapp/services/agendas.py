@@ -41,7 +41,8 @@ from ..models import (
 from . import documents, pdf
 from .exports import _css_string, page_numbers_css
 from .programme import exhibitors_by_theme
-from .registration import current_event, waitlist_position
+from .events import current_event
+from .standing import waitlist_position
 
 # Bump when what the templates print changes in a way their source does not show (e.g. a
 # helper below); edits to the templates themselves change the fingerprint on their own.

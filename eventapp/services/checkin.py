@@ -27,7 +27,7 @@ from ..models import (
     StaffUser,
     utcnow,
 )
-from .registration import record_audit
+from .audit import record_audit
 from .search import match_rank, text_condition
 from .transactions import write_transaction
 

@@ -42,6 +42,9 @@ from sqlalchemy.orm import Session as OrmSession
 
 from ..extensions import db
 from ..i18n import HTML_LANG, localized
+from .audit import record_audit
+from .private_links import current_private_link_token, hash_token
+from .standing import delegates_by_email, waitlist_position
 from ..models import (
     Delegate,
     Event,
@@ -135,8 +138,6 @@ def _write_notes_to_outbox(session: OrmSession) -> None:
 def _statuses_now(session: OrmSession, registration_ids: list[int]) -> dict[str, list]:
     """Each registration's status and waiting-list position as this change left them: the
     mail tells of the change, even if it goes out after later ones."""
-    from .registration import waitlist_position
-
     snapshot = {}
     for registration_id in registration_ids:
         registration = session.get(Registration, registration_id)
@@ -145,12 +146,14 @@ def _statuses_now(session: OrmSession, registration_ids: list[int]) -> dict[str,
     return snapshot
 
 
-def _after_commit(session: OrmSession) -> None:
-    if session.info.pop(_QUEUED, False):
-        from ..tasks import enqueue, send_mail
+SENDER_QUEUE = "eventapp.queue_mail_sender"  # app.extensions: queues the sender (tasks.py)
 
-        if current_app.config.get("MAIL_SEND_AFTER_COMMIT"):
-            enqueue(send_mail)
+
+def _after_commit(session: OrmSession) -> None:
+    if session.info.pop(_QUEUED, False) and current_app.config.get("MAIL_SEND_AFTER_COMMIT"):
+        queue_sender = current_app.extensions.get(SENDER_QUEUE)
+        if queue_sender is not None:
+            queue_sender()
 
 
 def _after_rollback(session: OrmSession) -> None:
@@ -158,7 +161,10 @@ def _after_rollback(session: OrmSession) -> None:
     session.info.pop(_QUEUED, None)
 
 
-def register(app) -> None:
+def register(app, queue_sender=None) -> None:
+    """Write noted mails at each commit; after one that wrote some, `queue_sender()` (the
+    background sender's task, given by tasks.py: this module does not know the queue)."""
+    app.extensions[SENDER_QUEUE] = queue_sender
     if not sa_event.contains(OrmSession, "before_commit", _write_notes_to_outbox):
         sa_event.listen(OrmSession, "before_commit", _write_notes_to_outbox)
         sa_event.listen(OrmSession, "after_commit", _after_commit)
@@ -227,7 +233,6 @@ class RegistrationAtChange:
 
 
 def _registrations(delegate: Delegate, ids: Iterable[int], snapshot: dict) -> list[RegistrationAtChange]:
-    from .registration import waitlist_position
 
     wanted = set(ids)
     rows = []
@@ -253,7 +258,6 @@ def salutation_name(delegate: Delegate, language: str) -> str:
 def write(mail: OutboxMail) -> WrittenMail:
     """The mail as it goes out now, in the delegate's language."""
     from ..services import agendas, calendar  # imported on use: PDF/ICS modules are heavy
-    from .registration import current_private_link_token, hash_token
 
     delegate = db.session.get(Delegate, mail.delegate_id) if mail.delegate_id else None
     if delegate is None:
@@ -587,7 +591,6 @@ def resend(mail: OutboxMail, *, actor: str, key: str) -> MailStatus | None:
     was shown) has already made its copy: a double click sends nothing twice."""
     from sqlalchemy.exc import IntegrityError
 
-    from .registration import record_audit
 
     try:
         with write_transaction():
@@ -616,7 +619,6 @@ def send_private_link(delegate: Delegate, *, actor: str, unless_sent_within: tim
     """Mail the delegate their private link (the current one). With `unless_sent_within`, not
     if such a mail was queued that recently (a public form must not flood a mailbox).
     Returns whether a mail was queued."""
-    from .registration import record_audit
 
     with write_transaction():
         delegate = db.session.get(Delegate, delegate.id)
@@ -641,7 +643,6 @@ LOST_LINK_COOLDOWN = timedelta(minutes=15)
 
 def send_lost_links(event_id: int, email: str) -> None:
     """The lost-link form: the private link of every delegate of the event with this email."""
-    from .registration import delegates_by_email
 
     event = db.session.get(Event, event_id)
     if event is None:
@@ -691,7 +692,6 @@ def queue_message(audience: Audience, subject: dict, body: dict, *, actor: str, 
     it, so a second click on Send finds them taken and queues nothing twice."""
     from sqlalchemy.exc import IntegrityError
 
-    from .registration import record_audit
 
     try:
         with write_transaction():

@@ -67,7 +67,8 @@ from .pdf import (
     subset_tags_in,
     xmp_metadata,
 )
-from .registration import RegistrationRefused, current_event, sessions_by_slug
+from .events import current_event
+from .registration import RegistrationRefused, sessions_by_slug
 from .transactions import write_transaction
 
 log = logging.getLogger(__name__)

@@ -32,7 +32,7 @@ from ..models import (
 )
 from ..names import fold, pinyin
 from . import registration
-from .registration import record_audit
+from .audit import record_audit
 from .transactions import write_transaction
 
 

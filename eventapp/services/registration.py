@@ -10,16 +10,12 @@ were wrong.
 """
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import secrets
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import datetime
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -27,9 +23,11 @@ from .. import names
 from ..extensions import db
 from ..i18n import format_local_datetime, localized
 from . import mail
+from .audit import record_audit
+from .private_links import new_manage_token
+from .standing import delegates_by_email, normalise_email
 from .transactions import write_transaction
 from ..models import (
-    AuditEntry,
     Delegate,
     Event,
     MailKind,
@@ -113,66 +111,8 @@ class RegistrationResult:
     manage_token: str | None  # shown once; only its hash is stored
 
 
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def private_link_token(nonce: str) -> str:
-    """The private link's 256-bit token: an HMAC of the delegate's random nonce with the
-    secret key. The database keeps the nonce and the token's hash, so the mail sender can
-    write the link again, while a copy of the database alone opens no one's registration."""
-    key = current_app.secret_key
-    key = key.encode() if isinstance(key, str) else key
-    digest = hmac.new(key, f"private-link:{nonce}".encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-
-
-def new_manage_token() -> tuple[str, str, str]:
-    """A fresh private link: its token, the hash that is stored, and the nonce it comes from."""
-    nonce = secrets.token_hex(16)
-    token = private_link_token(nonce)
-    return token, hash_token(token), nonce
-
-
-def current_private_link_token(delegate: Delegate) -> str | None:
-    """The token of the delegate's link now (None for a link made before nonces existed)."""
-    return private_link_token(delegate.manage_link_nonce) if delegate.manage_link_nonce else None
-
-
 def new_checkin_code() -> str:
     return "".join(secrets.choice(CHECKIN_CODE_ALPHABET) for _ in range(CHECKIN_CODE_LENGTH))
-
-
-def find_delegate_by_token(token: str) -> Delegate | None:
-    if not token or len(token) > 100:
-        return None
-    return db.session.execute(
-        select(Delegate).where(Delegate.manage_token_hash == hash_token(token))
-    ).scalar_one_or_none()
-
-
-def delegates_by_email(event: Event, email: str) -> list[Delegate]:
-    return list(
-        db.session.execute(
-            select(Delegate).where(Delegate.event_id == event.id, Delegate.email_normalized == normalise_email(email))
-        ).scalars()
-    )
-
-
-def registration_rows(delegate: Delegate) -> list[tuple[Registration, int | None]]:
-    """What the delegate holds, one row per session, with waiting-list positions."""
-    return [(r, waitlist_position(r)) for r in delegate.current_registrations]
-
-
-def current_event() -> Event | None:
-    """The event this installation serves: the one that starts last."""
-    return db.session.execute(
-        select(Event).order_by(Event.starts_on.desc(), Event.id.desc()).limit(1)
-    ).scalar_one_or_none()
 
 
 def sessions_by_slug(event: Event, slugs: Iterable[str]) -> list[Session]:
@@ -243,34 +183,6 @@ def check_registration_open(session: Session, now: datetime | None = None) -> No
         raise RegistrationNotOpen(
             _("Registration for %(session)s has closed.", session=title), session
         )
-
-
-def record_audit(
-    action: str,
-    actor: str,
-    *,
-    delegate: Delegate | None = None,
-    registration: Registration | None = None,
-    session: Session | None = None,
-    from_status: str | None = None,
-    to_status: str | None = None,
-    **details: object,
-) -> None:
-    if registration is not None:
-        delegate = delegate or registration.delegate
-        session = session or registration.session
-    db.session.add(
-        AuditEntry(
-            actor=actor,
-            action=action,
-            delegate_id=delegate.id if delegate else None,
-            session_id=session.id if session else None,
-            registration_id=registration.id if registration else None,
-            from_status=from_status,
-            to_status=to_status,
-            details={k: v for k, v in details.items() if v is not None},
-        )
-    )
 
 
 def _set_status(
@@ -576,20 +488,6 @@ def set_capacity(session: Session, capacity: int | None, *, actor: str) -> list[
         return _fill_from_waiting_list(session, "system", reason="capacity_raised", by=actor)
 
 
-def waitlist_position(registration: Registration) -> int | None:
-    """1 for the first in line; None unless the registration is on the waiting list."""
-    if registration.status != RegistrationStatus.WAITLISTED:
-        return None
-    ahead = db.session.execute(
-        select(func.count(Registration.id)).where(
-            Registration.session_id == registration.session_id,
-            Registration.status == RegistrationStatus.WAITLISTED,
-            Registration.waitlist_rank < registration.waitlist_rank,
-        )
-    ).scalar_one()
-    return ahead + 1
-
-
 @dataclass
 class SessionFill:
     session: Session
@@ -648,10 +546,3 @@ def renew_private_link(delegate: Delegate, *, actor: str) -> str:
     return token
 
 
-def delegate_history(delegate: Delegate) -> list[AuditEntry]:
-    """Everything the audit log holds about a delegate, oldest first."""
-    return list(
-        db.session.execute(
-            select(AuditEntry).where(AuditEntry.delegate_id == delegate.id).order_by(AuditEntry.at, AuditEntry.id)
-        ).scalars()
-    )

@@ -12,7 +12,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..models import ApiToken, StaffRole, StaffSession, StaffUser, utcnow
-from .registration import hash_token, record_audit
+from .audit import record_audit
+from .private_links import hash_token
 from .transactions import write_transaction
 
 PASSWORD_METHOD = "scrypt"

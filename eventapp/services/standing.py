@@ -1,0 +1,40 @@
+"""Where a delegate stands, read without changing anything: found by email, their
+registrations one per session, places on waiting lists. Shared by the registration rules,
+the mails, the pages and the API."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import Delegate, Event, Registration, RegistrationStatus
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def delegates_by_email(event: Event, email: str) -> list[Delegate]:
+    return list(
+        db.session.execute(
+            select(Delegate).where(Delegate.event_id == event.id, Delegate.email_normalized == normalise_email(email))
+        ).scalars()
+    )
+
+
+def waitlist_position(registration: Registration) -> int | None:
+    """1 for the first in line; None unless the registration is on the waiting list."""
+    if registration.status != RegistrationStatus.WAITLISTED:
+        return None
+    ahead = db.session.execute(
+        select(func.count(Registration.id)).where(
+            Registration.session_id == registration.session_id,
+            Registration.status == RegistrationStatus.WAITLISTED,
+            Registration.waitlist_rank < registration.waitlist_rank,
+        )
+    ).scalar_one()
+    return ahead + 1
+
+
+def registration_rows(delegate: Delegate) -> list[tuple[Registration, int | None]]:
+    """What the delegate holds, one row per session, with waiting-list positions."""
+    return [(r, waitlist_position(r)) for r in delegate.current_registrations]
