@@ -3,10 +3,13 @@ organisation and languages (countries: i18n.country_name)."""
 from __future__ import annotations
 
 from babel import Locale
+from flask_babel import gettext as _
 
-from .i18n import current_language
+from .demo_data import EXHIBITOR_THEMES
+from .i18n import current_language, localized
 from .i18n import lazy_gettext as _l
-from .models import OrganisationType, SessionKind, StaffRole
+from .models import OrganisationType, Registration, RegistrationStatus, SessionKind, StaffRole
+from .services.standing import waitlist_position
 
 
 def organisation_type_labels() -> dict[OrganisationType, str]:
@@ -42,3 +45,22 @@ def session_kind_labels() -> dict[SessionKind, str]:
         SessionKind.FORUM: _l("Forum"),
         SessionKind.EXHIBITION: _l("Exhibition"),
     }
+
+
+def exhibitor_theme_labels() -> dict[str, str]:
+    return {key: localized(label) for key, label in EXHIBITOR_THEMES.items()}
+
+
+def status_sentence(registration: Registration) -> str:
+    """What a registration's state means for the delegate, e.g. "… is full: you are on the
+    waiting list, position 3." (flashed after a change, by the private page and the back office)."""
+    title = localized(registration.session.title)
+    if registration.status == RegistrationStatus.CONFIRMED:
+        return _("%(session)s: your seat is confirmed.", session=title)
+    if registration.status == RegistrationStatus.WAITLISTED:
+        return _(
+            "%(session)s is full: you are on the waiting list, position %(position)d.",
+            session=title,
+            position=waitlist_position(registration),
+        )
+    return _("%(session)s: cancelled.", session=title)

@@ -1,9 +1,14 @@
-"""Request helpers shared by every blueprint."""
+"""Request helpers shared by every blueprint: the event served or 404, safe redirects,
+page numbers, a confirm-only form, private links and file answers."""
 from __future__ import annotations
 
 import re
 
-from flask import request
+from flask import Response, abort, request, url_for
+from flask_wtf import FlaskForm
+
+from .models import Event
+from .services import events
 
 # A local path: one slash, then no slash or backslash (browsers read `/\host` as `//host`),
 # and no control character or space (a line break would split the Location header).
@@ -24,3 +29,28 @@ def page_number(name: str = "page") -> int:
     if not re.fullmatch(r"[0-9]{1,7}", value):
         return 1
     return min(max(int(value), 1), MAX_PAGE)
+
+
+def event_or_404() -> Event:
+    event = events.current_event()
+    if event is None:
+        abort(404)
+    return event
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes something: only a CSRF token to check."""
+
+
+def manage_url(token: str, **kwargs) -> str:
+    """A delegate's private page, as a full URL (for mails and the API's manage_url)."""
+    return url_for("public.manage", token=token, _external=True, **kwargs)
+
+
+def document_response(content: bytes, mimetype: str, filename: str, *, inline: bool = True, private: bool = False) -> Response:
+    """A file to open (inline) or download; `private` for personal data: never kept by a cache."""
+    response = Response(content, mimetype=mimetype)
+    response.headers.set("Content-Disposition", "inline" if inline else "attachment", filename=filename)
+    if private:
+        response.headers["Cache-Control"] = "private, no-store"
+    return response

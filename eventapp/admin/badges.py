@@ -13,8 +13,7 @@ from ..extensions import db
 from ..i18n import localized
 from ..labels import organisation_type_label
 from ..models import OrganisationType, PrintJob, PrintJobStatus, utcnow
-from ..public.forms import ConfirmForm
-from ..public.routes import event_or_404
+from ..web import ConfirmForm, document_response, event_or_404
 from ..services.pdf import FontMissing
 from ..services.transactions import write_transaction
 from ..tasks import enqueue, run_print_job
@@ -24,20 +23,6 @@ from .forms import BadgeBatchForm
 
 # A queued job that no worker has started after this long probably has no worker.
 STALLED_AFTER_SECONDS = 15
-
-
-def pdf_response(content: bytes, filename: str, inline: bool = False):
-    from flask import Response
-
-    disposition = "inline" if inline else "attachment"
-    return Response(
-        content,
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'{disposition}; filename="{filename}"',
-            "Cache-Control": "private, no-store",
-        },
-    )
 
 
 @bp.get("/delegates/<int:delegate_id>/badge.pdf")
@@ -50,7 +35,7 @@ def delegate_badge(delegate_id: int):
     except FontMissing as missing:
         flash(str(missing), "error")
         return redirect(url_for("admin.delegate_page", delegate_id=delegate_id))
-    return pdf_response(content, f"badge-{delegate.id}.pdf", inline=True)
+    return document_response(content, "application/pdf", f"badge-{delegate.id}.pdf", private=True)
 
 
 def batch_form(event) -> BadgeBatchForm:
@@ -181,4 +166,4 @@ def print_job_pdf(job_id: int):
     job = job_or_404(job_id)
     if job.status != PrintJobStatus.DONE or job.content is None:
         abort(404)
-    return pdf_response(job.content, f"badges-{job.sheet}-{job.id}.pdf")
+    return document_response(job.content, "application/pdf", f"badges-{job.sheet}-{job.id}.pdf", inline=False, private=True)

@@ -5,7 +5,7 @@ from flask import jsonify, render_template
 
 from ..i18n import localized
 from ..models import MailStatus
-from ..public.routes import event_or_404
+from ..web import event_or_404
 from ..services.mail import outbox_counts
 from ..services.reports import dashboard_figures
 from . import bp

@@ -10,8 +10,9 @@ from ..auth import staff_actor
 from ..extensions import db
 from ..i18n import current_language, localized
 from ..models import CheckIn, Delegate, Registration, RegistrationStatus
-from ..public.forms import ConfirmForm, country_choices, organisation_type_labels
-from ..public.routes import event_or_404, manage_url
+from ..labels import organisation_type_labels, status_sentence
+from ..public.forms import country_choices
+from ..web import ConfirmForm, event_or_404, manage_url
 from ..services import audit, private_links, standing
 from ..services import checkin as checkin_service
 from ..services import mail as mail_service
@@ -178,8 +179,6 @@ def delegate_register(delegate_id: int):
         except RegistrationRefused as refusal:
             flash(refusal.message, "error")
         else:
-            from ..public.routes import status_sentence
-
             flash(status_sentence(added), "success")
     return back_to(delegate_id)
 

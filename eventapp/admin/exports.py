@@ -3,22 +3,20 @@ sign-in sheets as PDF. The files are built by services.exports; these views only
 and send them."""
 from __future__ import annotations
 
-import io
-
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from ..i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField
 from wtforms.validators import InputRequired
 
-from ..public.routes import event_or_404
+from ..web import document_response, event_or_404
 from ..services import exports as export_service
 from ..services.exports import ExportTable, FontMissing
 from ..services.registration import UnknownSession, sessions_by_slug
 from . import bp
 
 FORMATS = {
-    "csv": ("text/csv", export_service.to_csv),  # send_file adds "; charset=utf-8"
+    "csv": ("text/csv", export_service.to_csv),  # the response adds "; charset=utf-8"
     "xlsx": (
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         export_service.to_xlsx,
@@ -59,15 +57,9 @@ def session_or_404(event, slug: str):
         abort(404)
 
 
-def download(data: bytes, mimetype: str, filename: str):
-    response = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=filename)
-    response.headers["Cache-Control"] = "private, no-store"  # personal data
-    return response
-
-
 def send_table(table: ExportTable, extension: str, filename: str):
     mimetype, write = FORMATS[extension]
-    return download(write(table), mimetype, filename)
+    return document_response(write(table), mimetype, filename, inline=False, private=True)  # personal data
 
 
 @bp.get("/exports")
@@ -118,8 +110,10 @@ def signin_sheet(slug: str):
     except FontMissing as missing:
         flash(str(missing), "error")
         return redirect(url_for("admin.exports", session=slug))
-    return download(
+    return document_response(
         pdf,
         "application/pdf",
         export_service.export_filename(event, "signin-sheet", "pdf", session=session),
+        inline=False,
+        private=True,
     )

@@ -16,7 +16,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from ..models import OrganisationType, StaffRole
-from ..public.forms import DelegateDetailsForm, organisation_type_labels
+from ..labels import organisation_type_labels
+from ..public.forms import DelegateDetailsForm
 from ..services.staff import MIN_PASSWORD_LENGTH
 
 

@@ -22,8 +22,7 @@ from ..web import page_number, safe_next
 from ..extensions import db
 from ..i18n import HTML_LANG, format_local_when, localized, to_local
 from ..models import LANGUAGES, Delegate, Event, MailKind, MailStatus, OutboxMail, RegistrationStatus, Session
-from ..public.forms import ConfirmForm
-from ..public.routes import event_or_404
+from ..web import ConfirmForm, event_or_404
 from ..services import mail as mail_service
 from ..services.mail import Audience
 from . import bp

@@ -26,7 +26,7 @@ from ..i18n import HTML_LANG, current_language, format_list, timezone_name, to_l
 from ..labels import session_kind_labels
 from ..models import LANGUAGES, AgendaItem, ExhibitorTheme, Session, SessionKind
 from ..public.forms import country_choices, strip
-from ..public.routes import exhibitor_theme_labels
+from ..labels import exhibitor_theme_labels
 from ..services import programme
 from ..services.programme import AgendaItemDetails, ExhibitorDetails, ProgrammeRefused, SessionDetails
 from ..services.registration import CapacityTooLow

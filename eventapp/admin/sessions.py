@@ -10,8 +10,8 @@ from ..auth import staff_actor
 from ..extensions import db
 from ..i18n import localized
 from ..models import AgendaItem, Exhibitor, Session, SessionKind
-from ..public.forms import ConfirmForm
-from ..public.routes import event_or_404, exhibitor_theme_labels
+from ..labels import exhibitor_theme_labels
+from ..web import ConfirmForm, event_or_404
 from ..services import programme
 from ..services.registration import session_fill
 from . import bp

@@ -10,7 +10,7 @@ from .. import limits
 from ..auth import role_required, staff_actor
 from ..extensions import db
 from ..models import AuditEntry, StaffRole, StaffUser
-from ..public.routes import event_or_404
+from ..web import event_or_404
 from ..services import staff as staff_service
 from ..web import page_number
 from . import bp

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 
 from ..i18n import format_local_time, localized
 from ..models import ENTRANCE, CheckIn, Delegate, Event, ScanStatus, Session
-from ..public.forms import organisation_type_labels
+from ..labels import organisation_type_labels
 from ..services.checkin import DoorMatch, ScanResult
 
 

@@ -15,7 +15,7 @@ from flask_login import current_user
 from ..errors import wants_json
 from ..i18n import current_language
 from ..models import ENTRANCE, Event, ScanStatus, Session
-from ..public.routes import event_or_404
+from ..web import event_or_404
 from ..services.checkin import DoorSearch, UnknownDoor, door_session, find_at_door, scan
 from . import bp
 from .presenting import door_name, scan_message, search_entry

@@ -13,15 +13,10 @@ from ..i18n import current_language
 from ..services import agendas, calendar
 from ..services.pdf import FontMissing
 from . import bp
-from .routes import delegate_or_404, event_or_404
+from ..web import document_response, event_or_404
+from .routes import delegate_or_404
 
 PUBLIC_MAX_AGE = 300  # seconds a browser or proxy may keep the programme
-
-
-def document_response(content: bytes, mimetype: str, filename: str, *, inline: bool = True) -> Response:
-    response = Response(content, mimetype=mimetype)
-    response.headers.set("Content-Disposition", "inline" if inline else "attachment", filename=filename)
-    return response
 
 
 def share_publicly(response: Response) -> Response:

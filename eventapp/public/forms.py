@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 
 from ..i18n import LANGUAGE_NAMES, country_names, current_language
 from ..models import PUBLIC_ORGANISATION_TYPES, NameOrder, OrganisationType
-from ..labels import organisation_type_labels  # noqa: F401 (imported from here by the views)
+from ..labels import organisation_type_labels
 from ..names import fold, pinyin, suggest_latin_name
 from ..printable import unprintable_characters
 
@@ -187,10 +187,6 @@ class RegistrationForm(DelegateDetailsForm):
 
 class AddSessionForm(FlaskForm):
     session = SelectField(_l("Session"), validate_choice=True)
-
-
-class ConfirmForm(FlaskForm):
-    """A button that changes something: only a CSRF token to check."""
 
 
 class LostLinkForm(FlaskForm):

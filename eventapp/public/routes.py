@@ -10,26 +10,19 @@ from ..errors import render_error
 from ..extensions import db
 from ..i18n import localized, use_preferred_language
 from ..models import Registration, RegistrationStatus
-from ..services import events, private_links, standing
+from ..services import private_links, standing
 from ..services import registration as registration_service
 from ..services.registration import DelegateDetails, EmailHasDelegate, RegistrationRefused
-from ..web import safe_next
+from ..labels import exhibitor_theme_labels, status_sentence
+from ..web import ConfirmForm, event_or_404, manage_url, safe_next
 from . import bp
 from .forms import (
     AddSessionForm,
-    ConfirmForm,
     DelegateDetailsForm,
     LostLinkForm,
     RegistrationForm,
     organisation_type_labels,
 )
-
-
-def event_or_404():
-    event = events.current_event()
-    if event is None:
-        abort(404)
-    return event
 
 
 def delegate_or_404(token: str):
@@ -44,10 +37,6 @@ def registration_form(event, **kwargs) -> RegistrationForm:
     return RegistrationForm(
         session_choices=[(s.slug, localized(s.title)) for s in event.sessions], **kwargs
     )
-
-
-def manage_url(token: str, **kwargs) -> str:
-    return url_for("public.manage", token=token, _external=True, **kwargs)
 
 
 @bp.after_request
@@ -77,12 +66,6 @@ def session_page(slug: str):
     return render_template(
         "public/session.html", event=event, fill=fill, theme_labels=exhibitor_theme_labels()
     )
-
-
-def exhibitor_theme_labels():
-    from ..demo_data import EXHIBITOR_THEMES
-
-    return {key: localized(label) for key, label in EXHIBITOR_THEMES.items()}
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -204,19 +187,6 @@ def add_session(token: str):
     else:
         flash(status_sentence(added), "success")
     return redirect(url_for("public.manage", token=token))
-
-
-def status_sentence(registration: Registration) -> str:
-    title = localized(registration.session.title)
-    if registration.status == RegistrationStatus.CONFIRMED:
-        return _("%(session)s: your seat is confirmed.", session=title)
-    if registration.status == RegistrationStatus.WAITLISTED:
-        return _(
-            "%(session)s is full: you are on the waiting list, position %(position)d.",
-            session=title,
-            position=standing.waitlist_position(registration),
-        )
-    return _("%(session)s: cancelled.", session=title)
 
 
 @bp.route("/r/<token>/registrations/<int:registration_id>/cancel", methods=["GET", "POST"])
