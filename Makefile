@@ -15,11 +15,12 @@ PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)/
 # at PDFs, libical with its Python bindings to check calendar files as calendar apps do.
 APT_PACKAGES := fonts-noto-cjk fonts-noto-core libharfbuzz-subset0 chromium poppler-utils gir1.2-ical-3.0 python3-gi
 
+LINTED := eventapp tests bench migrations
 JS_STAMP := eventapp/static/vendor/.installed
 CATALOGUES := eventapp/translations
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard $(CATALOGUES)/*/LC_MESSAGES/messages.po))
 
-.PHONY: install run test lock system-packages python-packages js-packages translations messages database clean
+.PHONY: install run test lint typecheck lock system-packages python-packages js-packages translations messages database clean
 
 install: system-packages python-packages js-packages translations database
 
@@ -90,8 +91,17 @@ run: install
 	trap 'kill $$consumer 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn -w $(WORKERS) -b $(HOST):$(PORT) --access-logfile - --logger-class eventapp.serving.RedactingAccessLogger 'eventapp:create_app()'
 
-test: install
+# Lint and format (ruff, rules in pyproject.toml) and the security linter, before the tests.
+lint: python-packages
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/bandit -ll -q -r eventapp
+
+# Type check (mypy, settings in pyproject.toml); not yet clean, so not yet part of `make test`.
+typecheck: python-packages
+	$(BIN)/mypy
+
+test: install lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:

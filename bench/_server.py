@@ -4,6 +4,7 @@ on loopback, an HTTP client that times each request, and the figures printed the
 Everything a benchmark starts is stopped again on the way out, also on Ctrl-C or an error:
 gunicorn is terminated and a PostgreSQL database is dropped WITH (FORCE).
 """
+
 from __future__ import annotations
 
 import http.client
@@ -42,8 +43,7 @@ def run(main: Callable[[], int]) -> NoReturn:
     try:
         status = main()
     except KeyboardInterrupt:
-        print("\nInterrupted; what the benchmark started is stopped, its database dropped.",
-              file=sys.stderr)
+        print("\nInterrupted; what the benchmark started is stopped, its database dropped.", file=sys.stderr)
         status = 130
     sys.exit(status)
 
@@ -78,7 +78,7 @@ def query(database_url: str, sql: str, params: Sequence = ()) -> list[tuple]:
     """Read the database directly, not through the app: the figures the app cannot fake.
     Parameters are written %s on both backends."""
     if database_url.startswith("sqlite:///"):
-        with sqlite3.connect(database_url[len("sqlite:///"):], timeout=30) as connection:
+        with sqlite3.connect(database_url[len("sqlite:///") :], timeout=30) as connection:
             return connection.execute(sql.replace("%s", "?"), params).fetchall()
     with psycopg.connect(database_url, connect_timeout=5) as connection:
         return connection.execute(sql, params).fetchall()
@@ -108,13 +108,16 @@ class App:
         """Run `flask --app eventapp ARGS`; its output, or the command's error on failure."""
         completed = subprocess.run(
             [str(VENV_BIN / "flask"), "--app", "eventapp", *args],
-            cwd=PROJECT_ROOT, env=self.env, input=stdin, capture_output=True, text=True,
+            cwd=PROJECT_ROOT,
+            env=self.env,
+            input=stdin,
+            capture_output=True,
+            text=True,
             timeout=600,
         )
         if completed.returncode != 0:
             raise RuntimeError(
-                f"flask {' '.join(args)} failed ({completed.returncode}):\n"
-                f"{completed.stdout}{completed.stderr}"
+                f"flask {' '.join(args)} failed ({completed.returncode}):\n{completed.stdout}{completed.stderr}"
             )
         return completed.stdout
 
@@ -164,9 +167,11 @@ def gunicorn(app: App, workers: int = 4, start_timeout: float = 60) -> Iterator[
     log = app.instance.parent / "gunicorn.log"
     with open(log, "wb") as log_file:
         process = subprocess.Popen(
-            [str(VENV_BIN / "gunicorn"), "-w", str(workers), "-b", f"{HOST}:{port}",
-             "eventapp:create_app()"],
-            cwd=PROJECT_ROOT, env=app.env, stdout=log_file, stderr=subprocess.STDOUT,
+            [str(VENV_BIN / "gunicorn"), "-w", str(workers), "-b", f"{HOST}:{port}", "eventapp:create_app()"],
+            cwd=PROJECT_ROOT,
+            env=app.env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
     server = Server(port, process, log)
@@ -273,8 +278,10 @@ class Latencies:
 
 def summary_line(s: dict) -> str:
     """A `Latencies.summary()` on one line."""
-    return (f"n={s['n']:<5} p50 {s['p50_ms']:7.2f} ms  p95 {s['p95_ms']:7.2f} ms  "
-            f"p99 {s['p99_ms']:7.2f} ms  max {s['max_ms']:7.2f} ms")
+    return (
+        f"n={s['n']:<5} p50 {s['p50_ms']:7.2f} ms  p95 {s['p95_ms']:7.2f} ms  "
+        f"p99 {s['p99_ms']:7.2f} ms  max {s['max_ms']:7.2f} ms"
+    )
 
 
 def ratio(measured: float, baseline: float) -> float:

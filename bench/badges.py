@@ -20,9 +20,11 @@ In one process, on a temporary SQLite database with the demo forum and `fake-del
 Figures also go to bench/out/badges.json. Missing a goal does not make it exit 1; a batch
 with the wrong number of pages or an agenda request that is not 200 does.
 """
+
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
 import multiprocessing
@@ -55,9 +57,14 @@ DEJAVU = {
 CID_FONT = "STSong-Light"
 BASELINE_FONTS = ("noto", "cid")
 COLOURS = {
-    "government": "#a51c24", "chamber": "#5a2d82", "association": "#00696f",
-    "enterprise": "#1f5aa6", "press": "#f0b323", "exhibitor": "#2e7d32",
-    "staff": "#1d1d1f", "other": "#5e6a78",
+    "government": "#a51c24",
+    "chamber": "#5a2d82",
+    "association": "#00696f",
+    "enterprise": "#1f5aa6",
+    "press": "#f0b323",
+    "exhibitor": "#2e7d32",
+    "staff": "#1d1d1f",
+    "other": "#5e6a78",
 }
 _fonts: dict[str, str] = {}  # "regular", "bold", "cjk-regular", "cjk-bold": ReportLab font names
 
@@ -116,7 +123,9 @@ def noto_truetype(directory: Path, characters: set[int]) -> dict[str, str]:
     for weight in ("regular", "bold"):
         located = subprocess.run(
             ["fc-match", "-f", "%{file}\n%{index}", f"Noto Sans CJK SC:{weight}"],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.split("\n")
         font = TTFont(located[0], fontNumber=int(located[1] or 0))
         options = subset.Options(layout_features=[], name_IDs=["*"], notdef_outline=True, desubroutinize=True)
@@ -136,9 +145,21 @@ def noto_truetype(directory: Path, characters: set[int]) -> dict[str, str]:
         font["head"].glyphDataFormat = 0
         font["maxp"] = maxp = newTable("maxp")
         maxp.tableVersion = 0x00010000
-        for field in ("maxZones", "maxTwilightPoints", "maxStorage", "maxFunctionDefs", "maxInstructionDefs",
-                      "maxStackElements", "maxSizeOfInstructions", "maxComponentElements", "maxPoints",
-                      "maxContours", "maxCompositePoints", "maxCompositeContours", "maxComponentDepth"):
+        for field in (
+            "maxZones",
+            "maxTwilightPoints",
+            "maxStorage",
+            "maxFunctionDefs",
+            "maxInstructionDefs",
+            "maxStackElements",
+            "maxSizeOfInstructions",
+            "maxComponentElements",
+            "maxPoints",
+            "maxContours",
+            "maxCompositePoints",
+            "maxCompositeContours",
+            "maxComponentDepth",
+        ):
             setattr(maxp, field, 1 if field == "maxZones" else 0)
         font["post"].formatType = 3.0  # no glyph names
         font.sfntVersion = "\x00\x01\x00\x00"
@@ -273,7 +294,7 @@ class ChildMemory:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True)
 
-    def __enter__(self) -> "ChildMemory":
+    def __enter__(self) -> ChildMemory:
         self._thread.start()
         return self
 
@@ -284,10 +305,8 @@ class ChildMemory:
     def _children(self) -> set[int]:
         pids: set[int] = set()
         for children in Path(f"/proc/{os.getpid()}/task").glob("*/children"):
-            try:
+            with contextlib.suppress(OSError):  # the thread ended meanwhile
                 pids.update(int(pid) for pid in children.read_text().split())
-            except OSError:
-                pass
         return pids
 
     def _watch(self) -> None:
@@ -331,9 +350,11 @@ def main() -> int:
     parser.add_argument("--chunk-size", type=int, default=None, help="badges per chunk (default: printing.CHUNK_SIZE)")
     parser.add_argument("--requests", type=int, default=200, help="GET /agenda.pdf requests (default 200)")
     parser.add_argument(
-        "--reportlab-font", choices=BASELINE_FONTS, default="noto",
+        "--reportlab-font",
+        choices=BASELINE_FONTS,
+        default="noto",
         help="noto (default): the baseline embeds Noto Sans CJK SC converted to TrueType; "
-             "cid: Chinese in ReportLab's STSong-Light, not embedded, Latin in DejaVu Sans",
+        "cid: Chinese in ReportLab's STSong-Light, not embedded, Latin in DejaVu Sans",
     )
     args = parser.parse_args()
 
@@ -356,9 +377,8 @@ def measure(args, workdir: Path) -> int:
     import flask_migrate
     from sqlalchemy import delete, func, select
 
-    from eventapp import create_app
+    from eventapp import create_app, names
     from eventapp.extensions import db
-    from eventapp import names
     from eventapp.models import Event, RenderedDocument
     from eventapp.services import agendas, demo, printing
 
@@ -391,8 +411,10 @@ def measure(args, workdir: Path) -> int:
         chinese = sum(1 for d in delegates if names.is_chinese_name(d.name_native))
         figures["delegates"] = len(delegates)
         figures["chinese_names"] = chinese
-        step(f"{len(delegates)} delegates with a seat ({chinese} with Chinese names); "
-             f"{workers} workers, chunks of {chunk_size}")
+        step(
+            f"{len(delegates)} delegates with a seat ({chinese} with Chinese names); "
+            f"{workers} workers, chunks of {chunk_size}"
+        )
         truetype = None
         if args.reportlab_font == "noto":
             step("converting Noto Sans CJK SC to TrueType for ReportLab (not timed)")
@@ -415,9 +437,13 @@ def measure(args, workdir: Path) -> int:
         if page_count(cold) != len(delegates):
             failures.append(f"cold batch has {page_count(cold)} pages for {len(delegates)} badges")
         figures["cold"] = {
-            "seconds": round(cold_seconds, 2), "cpu_seconds": round(cold_cpu, 2), "rendered": stats.rendered,
-            "render_seconds": round(stats.seconds, 2), "bytes": len(cold),
-            "parent_peak_mib": mib(cold_parent), "worker_peak_mib": mib(cold_worker),
+            "seconds": round(cold_seconds, 2),
+            "cpu_seconds": round(cold_cpu, 2),
+            "rendered": stats.rendered,
+            "render_seconds": round(stats.seconds, 2),
+            "bytes": len(cold),
+            "parent_peak_mib": mib(cold_parent),
+            "worker_peak_mib": mib(cold_worker),
             "worker_processes": len(children.peaks),
             # what printing.last_render says (ru_maxrss in the worker: includes the parent's)
             "last_render_worker_peak_mib": mib(max(stats.worker_peak_kib or [0])),
@@ -435,8 +461,11 @@ def measure(args, workdir: Path) -> int:
         if page_count(baseline) != len(delegates):
             failures.append(f"ReportLab batch has {page_count(baseline)} pages")
         figures["reportlab"] = {
-            "seconds": round(rl_seconds, 2), "cpu_seconds": round(rl_cpu, 2), "bytes": len(baseline),
-            "worker_peak_mib": mib(rl_children.peak), "parent_peak_mib": mib(parent_peak_kib()),
+            "seconds": round(rl_seconds, 2),
+            "cpu_seconds": round(rl_cpu, 2),
+            "bytes": len(baseline),
+            "worker_peak_mib": mib(rl_children.peak),
+            "parent_peak_mib": mib(parent_peak_kib()),
             "cjk_font": cjk_font,
         }
         figures["ratio_cold_to_reportlab"] = round(ratio(cold_seconds, rl_seconds), 2)
@@ -498,36 +527,70 @@ def report(f: dict) -> None:
     rows = [
         ("Cold batch, A6 (WeasyPrint)", f"{cold['seconds']:.1f} s", "", ""),
         ("ReportLab, same content", f"{rl['seconds']:.1f} s", "", ""),
-        ("Ratio cold / ReportLab", f"{f['ratio_cold_to_reportlab']:.2f}×", f"≤ {GOAL_RATIO}",
-         met(f["ratio_cold_to_reportlab"] <= GOAL_RATIO)),
+        (
+            "Ratio cold / ReportLab",
+            f"{f['ratio_cold_to_reportlab']:.2f}×",
+            f"≤ {GOAL_RATIO}",
+            met(f["ratio_cold_to_reportlab"] <= GOAL_RATIO),
+        ),
         ("CPU, cold / ReportLab (all processes)", f"{cold['cpu_seconds']:.1f} / {rl['cpu_seconds']:.1f} s", "", ""),
         ("CPU ratio cold / ReportLab", f"{f['cpu_ratio_cold_to_reportlab']:.2f}×", "", ""),
-        ("Peak memory, parent (cold)", f"{cold['parent_peak_mib']:.0f} MiB", f"≤ {GOAL_PEAK_MIB}",
-         met(cold["parent_peak_mib"] <= GOAL_PEAK_MIB)),
-        ("Peak memory, worker (cold)", f"{cold['worker_peak_mib']:.0f} MiB", f"≤ {GOAL_PEAK_MIB}",
-         met(cold["worker_peak_mib"] <= GOAL_PEAK_MIB)),
+        (
+            "Peak memory, parent (cold)",
+            f"{cold['parent_peak_mib']:.0f} MiB",
+            f"≤ {GOAL_PEAK_MIB}",
+            met(cold["parent_peak_mib"] <= GOAL_PEAK_MIB),
+        ),
+        (
+            "Peak memory, worker (cold)",
+            f"{cold['worker_peak_mib']:.0f} MiB",
+            f"≤ {GOAL_PEAK_MIB}",
+            met(cold["worker_peak_mib"] <= GOAL_PEAK_MIB),
+        ),
         ("Peak memory, ReportLab worker", f"{rl['worker_peak_mib']:.0f} MiB", "", ""),
-        ("Warm batch, A6", f"{warm['a6']['seconds']:.2f} s", f"≤ {GOAL_WARM_SECONDS} s per 1000",
-         met(warm["a6"]["seconds"] * scale <= GOAL_WARM_SECONDS)),
-        ("Warm batch, A4 4-up", f"{warm['a4-4up']['seconds']:.2f} s", f"≤ {GOAL_WARM_SECONDS} s per 1000",
-         met(warm["a4-4up"]["seconds"] * scale <= GOAL_WARM_SECONDS)),
-        ("Warm batch, print shop", f"{warm['print-shop']['seconds']:.2f} s", f"≤ {GOAL_WARM_SECONDS} s per 1000",
-         met(warm["print-shop"]["seconds"] * scale <= GOAL_WARM_SECONDS)),
+        (
+            "Warm batch, A6",
+            f"{warm['a6']['seconds']:.2f} s",
+            f"≤ {GOAL_WARM_SECONDS} s per 1000",
+            met(warm["a6"]["seconds"] * scale <= GOAL_WARM_SECONDS),
+        ),
+        (
+            "Warm batch, A4 4-up",
+            f"{warm['a4-4up']['seconds']:.2f} s",
+            f"≤ {GOAL_WARM_SECONDS} s per 1000",
+            met(warm["a4-4up"]["seconds"] * scale <= GOAL_WARM_SECONDS),
+        ),
+        (
+            "Warm batch, print shop",
+            f"{warm['print-shop']['seconds']:.2f} s",
+            f"≤ {GOAL_WARM_SECONDS} s per 1000",
+            met(warm["print-shop"]["seconds"] * scale <= GOAL_WARM_SECONDS),
+        ),
         ("GET /agenda.pdf p50", f"{agenda['p50_ms']:.1f} ms", "", ""),
-        ("GET /agenda.pdf p99", f"{agenda['p99_ms']:.1f} ms", f"≤ {GOAL_AGENDA_MS} ms",
-         met(agenda["p99_ms"] <= GOAL_AGENDA_MS)),
+        (
+            "GET /agenda.pdf p99",
+            f"{agenda['p99_ms']:.1f} ms",
+            f"≤ {GOAL_AGENDA_MS} ms",
+            met(agenda["p99_ms"] <= GOAL_AGENDA_MS),
+        ),
     ]
-    print(f"\n{n} badges ({f['chinese_names']} Chinese names), {f['workers']} worker processes, "
-          f"chunks of {f['chunk_size']}; {f['machine']}")
-    print(f"Cold: {cold['rendered']} rendered in {cold['render_seconds']:.1f} s, "
-          f"file {cold['bytes'] / 1e6:.1f} MB; ReportLab file {rl['bytes'] / 1e6:.1f} MB "
-          f"(Chinese in {rl['cjk_font']}); warm: {warm['kept']} badges kept; "
-          f"agenda first render {agenda['first_render_seconds']:.2f} s, {agenda['n']} GETs")
-    print(f"Peak per process: {peak:.0f} MiB (parent {cold['parent_peak_mib']:.0f}, "
-          f"worker {cold['worker_peak_mib']:.0f}, VmHWM sampled from /proc); parent at the end "
-          f"{f['parent_peak_mib']:.0f} MiB; printing.last_render says "
-          f"{cold['last_render_worker_peak_mib']:.0f} MiB per worker (ru_maxrss, which a spawned "
-          f"process inherits from its parent)\n")
+    print(
+        f"\n{n} badges ({f['chinese_names']} Chinese names), {f['workers']} worker processes, "
+        f"chunks of {f['chunk_size']}; {f['machine']}"
+    )
+    print(
+        f"Cold: {cold['rendered']} rendered in {cold['render_seconds']:.1f} s, "
+        f"file {cold['bytes'] / 1e6:.1f} MB; ReportLab file {rl['bytes'] / 1e6:.1f} MB "
+        f"(Chinese in {rl['cjk_font']}); warm: {warm['kept']} badges kept; "
+        f"agenda first render {agenda['first_render_seconds']:.2f} s, {agenda['n']} GETs"
+    )
+    print(
+        f"Peak per process: {peak:.0f} MiB (parent {cold['parent_peak_mib']:.0f}, "
+        f"worker {cold['worker_peak_mib']:.0f}, VmHWM sampled from /proc); parent at the end "
+        f"{f['parent_peak_mib']:.0f} MiB; printing.last_render says "
+        f"{cold['last_render_worker_peak_mib']:.0f} MiB per worker (ru_maxrss, which a spawned "
+        f"process inherits from its parent)\n"
+    )
     widths = [max(len(str(r[i])) for r in rows) for i in range(4)]
     header = ("Figure", "Measured", "Goal", "")
     widths = [max(w, len(h)) for w, h in zip(widths, header)]

@@ -11,6 +11,7 @@ static stylesheet of the same gunicorn, measured in the same run, as the baselin
 
 Exits 1 when a scan got a wrong answer or a delegate was checked in twice.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -58,8 +59,9 @@ class Answer:
     seconds: float
 
 
-def door_plans(codes: list[str], doors: int, scans: int, repeats: float, unknown: float,
-               rng: random.Random) -> list[list[Scan]]:
+def door_plans(
+    codes: list[str], doors: int, scans: int, repeats: float, unknown: float, rng: random.Random
+) -> list[list[Scan]]:
     """Each door scans badges from its own slice of `codes`, some of them again later, and
     some codes that belong to nobody, in a shuffled order."""
     unknown_code = UnknownCodes(codes, rng)
@@ -104,8 +106,9 @@ class UnknownCodes:
                 return code
 
 
-def run_door(port: int, token: str, plan: list[Scan] | None, requests: int, start_at: float,
-             deadline: float, pace: float) -> tuple[list[Answer], float]:
+def run_door(
+    port: int, token: str, plan: list[Scan] | None, requests: int, start_at: float, deadline: float, pace: float
+) -> tuple[list[Answer], float]:
     """One door client: its scans (or, with plan None, `requests` GETs of the stylesheet) on
     one connection, from `start_at`, stopping at `deadline`; back to back, or `pace` a
     second when pace > 0. Its answers and when it ended."""
@@ -149,17 +152,26 @@ def quiet_door() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-def run_phase(pool: Pool, port: int, token: str, plans: list[list[Scan] | None],
-              requests: int, deadline: float, pace: float) -> Phase:
+def run_phase(
+    pool: Pool, port: int, token: str, plans: list[list[Scan] | None], requests: int, deadline: float, pace: float
+) -> Phase:
     """All doors at once; the phase lasts from the common start to the last door's end.
     Paced doors are staggered, as real ones are not in step."""
     start_at = time.time() + 0.3
     doors = len(plans)
     pending = [
-        pool.apply_async(run_door, (
-            port, token, plan, requests // doors + (door < requests % doors),
-            start_at + (door / (pace * doors) if pace else 0), deadline, pace,
-        ))
+        pool.apply_async(
+            run_door,
+            (
+                port,
+                token,
+                plan,
+                requests // doors + (door < requests % doors),
+                start_at + (door / (pace * doors) if pace else 0),
+                deadline,
+                pace,
+            ),
+        )
         for door, plan in enumerate(plans)
     ]
     results = [door.get() for door in pending]
@@ -174,34 +186,42 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scans", type=int, default=4000, help="scans in all, shared by the doors")
     parser.add_argument("--repeats", type=float, default=0.1, help="share of scans of a badge seen before")
     parser.add_argument("--unknown", type=float, default=0.1, help="share of scans of unknown codes")
-    parser.add_argument("--pace", type=float, default=0,
-                        help="scans a second at each door (default 0: back to back, the peak)")
+    parser.add_argument(
+        "--pace", type=float, default=0, help="scans a second at each door (default 0: back to back, the peak)"
+    )
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--max-seconds", type=float, default=180, help="time bound of each phase")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     pace = f"{args.pace:g} scans/s each" if args.pace else "back to back"
-    print(f"Check-in benchmark: {args.delegates} delegates, {args.doors} doors ({pace}), "
-          f"{args.scans} scans, gunicorn -w {args.workers} on PostgreSQL; {machine()}")
+    print(
+        f"Check-in benchmark: {args.delegates} delegates, {args.doors} doors ({pace}), "
+        f"{args.scans} scans, gunicorn -w {args.workers} on PostgreSQL; {machine()}"
+    )
     rng = random.Random(args.seed)
 
     with demo_app("postgresql", "checkin") as app:
         step(f"adding {args.delegates} delegates to the {DOOR}")
         app.flask("fake-delegates", str(args.delegates), "--seed", str(args.seed))
-        app.flask("create-user", DOOR_USER, "--role", "door", "--password-stdin",
-                  stdin="bench-door-password-" + uuid.uuid4().hex + "\n")
+        app.flask(
+            "create-user",
+            DOOR_USER,
+            "--role",
+            "door",
+            "--password-stdin",
+            stdin="bench-door-password-" + uuid.uuid4().hex + "\n",
+        )
         token = app.flask("create-api-token", DOOR_USER).strip().splitlines()[-1]
         codes = [code for (code,) in app.query("SELECT checkin_code FROM delegates ORDER BY id")]
         plans = door_plans(codes, args.doors, args.scans, args.repeats, args.unknown, rng)
         unknown_code = UnknownCodes(codes, rng)
-        warm_up = [[Scan(unknown_code(), "invalid") for _ in range(WARM_UP_PER_DOOR)]
-                   for _ in range(args.doors)]
+        warm_up = [[Scan(unknown_code(), "invalid") for _ in range(WARM_UP_PER_DOOR)] for _ in range(args.doors)]
         baseline_doors = [None] * args.doors
 
         with gunicorn(app, args.workers) as server, Pool(args.doors, quiet_door) as pool:
+
             def phase(plans, requests=0, pace=args.pace):
-                return run_phase(pool, server.port, token, plans, requests,
-                                 time.time() + args.max_seconds, pace)
+                return run_phase(pool, server.port, token, plans, requests, time.time() + args.max_seconds, pace)
 
             step("warming up (unknown codes and the stylesheet, not counted)")
             phase(warm_up, pace=0)
@@ -223,8 +243,15 @@ def main(argv: list[str] | None = None) -> int:
     return report(args, scans, baseline, plans, checkins, delegates_in, recorded_scans)
 
 
-def report(args: argparse.Namespace, scans: Phase, baseline: Phase, plans, checkins: int, delegates_in: int,
-           recorded_scans: int) -> int:
+def report(
+    args: argparse.Namespace,
+    scans: Phase,
+    baseline: Phase,
+    plans,
+    checkins: int,
+    delegates_in: int,
+    recorded_scans: int,
+) -> int:
     sent = len(scans.answers)
     planned = sum(len(plan) for plan in plans)
     http_statuses = Counter(a.http_status for a in scans.answers)
@@ -242,24 +269,31 @@ def report(args: argparse.Namespace, scans: Phase, baseline: Phase, plans, check
         part = Latencies([a.seconds for a in scans.answers if a.expected == kind])
         print(f"  {kind:<19}{part.line()}")
     print(f"Baseline   {base.line()}  {baseline.per_second:7.1f} req/s  (GET {STATIC_PATH})")
-    print(f"Ratio scan/baseline: p50 {p50_ratio:.2f}x, p99 {p99_ratio:.2f}x, "
-          f"throughput {ratio(scans.per_second, baseline.per_second):.2f}x")
+    print(
+        f"Ratio scan/baseline: p50 {p50_ratio:.2f}x, p99 {p99_ratio:.2f}x, "
+        f"throughput {ratio(scans.per_second, baseline.per_second):.2f}x"
+    )
     print(f"Goal p99 <= {GOAL_P99_MS:.0f} ms: {'met' if goal_met else 'NOT met'} ({lat.p(99):.1f} ms)")
     print()
-    print(f"Sent {sent} of {planned} planned scans"
-          + ("" if sent == planned else f" (stopped at the {args.max_seconds:.0f} s bound)"))
+    print(
+        f"Sent {sent} of {planned} planned scans"
+        + ("" if sent == planned else f" (stopped at the {args.max_seconds:.0f} s bound)")
+    )
     print(f"HTTP statuses: {dict(http_statuses)}; baseline: {dict(baseline_http)}")
     print(f"Answers: {dict(statuses)}; {len(wrong)} differ from the expected answer")
-    print(f"Database: {checkins} standing check-ins for {delegates_in} delegates "
-          f"({first_scans} first scans sent); {recorded_scans} scans recorded "
-          f"({sent + WARM_UP_PER_DOOR * args.doors} sent with the warm-up)")
+    print(
+        f"Database: {checkins} standing check-ins for {delegates_in} delegates "
+        f"({first_scans} first scans sent); {recorded_scans} scans recorded "
+        f"({sent + WARM_UP_PER_DOOR * args.doors} sent with the warm-up)"
+    )
 
     problems = []
     if set(http_statuses) != {200} or set(baseline_http) != {200}:
         problems.append("a request did not get 200")
     if wrong:
-        problems.append(f"{len(wrong)} scans got a wrong answer, e.g. expected "
-                        f"{wrong[0].expected}, got {wrong[0].status}")
+        problems.append(
+            f"{len(wrong)} scans got a wrong answer, e.g. expected {wrong[0].expected}, got {wrong[0].status}"
+        )
     if checkins != delegates_in:
         problems.append("a delegate was checked in twice")
     if checkins != first_scans:
@@ -268,18 +302,29 @@ def report(args: argparse.Namespace, scans: Phase, baseline: Phase, plans, check
         problems.append("scans recorded do not match the scans sent")
     for problem in problems:
         print(f"FAILED: {problem}")
-    path = save("checkin", {
-        "args": vars(args),
-        "scans": {**lat.summary(), "per_second": round(scans.per_second, 1),
-                  "http": dict(http_statuses), "answers": dict(statuses), "wrong": len(wrong)},
-        "baseline": {**base.summary(), "per_second": round(baseline.per_second, 1),
-                     "path": STATIC_PATH},
-        "ratio": {"p50": round(p50_ratio, 2), "p99": round(p99_ratio, 2),
-                  "throughput": round(ratio(scans.per_second, baseline.per_second), 2)},
-        "goal_p99_ms": GOAL_P99_MS, "goal_met": goal_met,
-        "database": {"checkins": checkins, "delegates": delegates_in, "scans": recorded_scans},
-        "problems": problems,
-    })
+    path = save(
+        "checkin",
+        {
+            "args": vars(args),
+            "scans": {
+                **lat.summary(),
+                "per_second": round(scans.per_second, 1),
+                "http": dict(http_statuses),
+                "answers": dict(statuses),
+                "wrong": len(wrong),
+            },
+            "baseline": {**base.summary(), "per_second": round(baseline.per_second, 1), "path": STATIC_PATH},
+            "ratio": {
+                "p50": round(p50_ratio, 2),
+                "p99": round(p99_ratio, 2),
+                "throughput": round(ratio(scans.per_second, baseline.per_second), 2),
+            },
+            "goal_p99_ms": GOAL_P99_MS,
+            "goal_met": goal_met,
+            "database": {"checkins": checkins, "delegates": delegates_in, "scans": recorded_scans},
+            "problems": problems,
+        },
+    )
     print(f"Figures saved to {path}")
     return 1 if problems else 0
 

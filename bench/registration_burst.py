@@ -12,6 +12,7 @@ GET /api/v1/sessions at once, against the same gunicorn.
 
 Exits 1 when the session was overbooked or any other check failed.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -107,19 +108,23 @@ def run_backend(backend: str, clients: int, workers: int) -> dict:
         baseline = burst(server, clients, lambda i: ("GET", "/api/v1/sessions", None))
         step(f"{backend}: {clients} clients POST /api/v1/registrations for {SYMPOSIUM} at once")
         rush = burst(server, clients, lambda i: ("POST", "/api/v1/registrations", registration(tag, i)))
-        in_database = dict(app.query(
-            "SELECT r.status, count(*) FROM registrations r JOIN sessions s ON s.id = r.session_id "
-            "WHERE s.slug = %s GROUP BY r.status", (SYMPOSIUM,)))
+        in_database = dict(
+            app.query(
+                "SELECT r.status, count(*) FROM registrations r JOIN sessions s ON s.id = r.session_id "
+                "WHERE s.slug = %s GROUP BY r.status",
+                (SYMPOSIUM,),
+            )
+        )
         (distinct_ranks,) = app.query(
             "SELECT count(DISTINCT r.waitlist_rank) FROM registrations r JOIN sessions s "
-            "ON s.id = r.session_id WHERE s.slug = %s AND r.status = 'waitlisted'", (SYMPOSIUM,))[0]
+            "ON s.id = r.session_id WHERE s.slug = %s AND r.status = 'waitlisted'",
+            (SYMPOSIUM,),
+        )[0]
     return figures(backend, capacity, rush, baseline, in_database, distinct_ranks)
 
 
 def figures(backend, capacity, rush: Burst, baseline: Burst, in_database: dict, distinct_ranks: int) -> dict:
-    answers = [
-        r for body in rush.bodies for r in body.get("registrations", []) if r.get("session") == SYMPOSIUM
-    ]
+    answers = [r for body in rush.bodies for r in body.get("registrations", []) if r.get("session") == SYMPOSIUM]
     confirmed = sum(1 for r in answers if r["status"] == "confirmed")
     positions = sorted(r["waitlist_position"] for r in answers if r["status"] == "waitlisted")
     http = Counter(rush.statuses)
@@ -130,13 +135,14 @@ def figures(backend, capacity, rush: Burst, baseline: Burst, in_database: dict, 
     if set(http) != {201}:
         problems.append(f"not every registration got 201: {dict(http)}")
     if confirmed != min(capacity, len(rush.statuses)) or db_confirmed != confirmed:
-        problems.append(f"{confirmed} confirmed in the answers, {db_confirmed} in the database, "
-                        f"{capacity} seats")
+        problems.append(f"{confirmed} confirmed in the answers, {db_confirmed} in the database, {capacity} seats")
     if positions != list(range(1, len(positions) + 1)):
         problems.append(f"waiting-list positions are not 1..{len(positions)} without gaps or repeats")
     if db_waitlisted != len(positions) or distinct_ranks != db_waitlisted:
-        problems.append(f"{len(positions)} waitlisted in the answers, {db_waitlisted} in the database "
-                        f"with {distinct_ranks} distinct ranks")
+        problems.append(
+            f"{len(positions)} waitlisted in the answers, {db_waitlisted} in the database "
+            f"with {distinct_ranks} distinct ranks"
+        )
     if set(baseline.statuses) != {200}:
         problems.append(f"baseline statuses {dict(Counter(baseline.statuses))}")
     return {
@@ -147,11 +153,13 @@ def figures(backend, capacity, rush: Burst, baseline: Burst, in_database: dict, 
         "waitlisted": len(positions),
         "waitlist_positions": f"{positions[0]}..{positions[-1]}" if positions else "none",
         "positions_unique_and_consecutive": positions == list(range(1, len(positions) + 1)),
-        "database": {"confirmed": db_confirmed, "waitlisted": db_waitlisted,
-                     "distinct_waitlist_ranks": distinct_ranks},
+        "database": {"confirmed": db_confirmed, "waitlisted": db_waitlisted, "distinct_waitlist_ranks": distinct_ranks},
         "registrations": {**rush.latencies.summary(), "wall_s": round(rush.seconds, 2)},
-        "baseline": {**baseline.latencies.summary(), "wall_s": round(baseline.seconds, 2),
-                     "http": {str(k): v for k, v in Counter(baseline.statuses).items()}},
+        "baseline": {
+            **baseline.latencies.summary(),
+            "wall_s": round(baseline.seconds, 2),
+            "http": {str(k): v for k, v in Counter(baseline.statuses).items()},
+        },
         "ratio": {
             "p50": round(ratio(rush.latencies.p(50), baseline.latencies.p(50)), 2),
             "p99": round(ratio(rush.latencies.p(99), baseline.latencies.p(99)), 2),
@@ -165,11 +173,15 @@ def print_figures(f: dict) -> None:
     rush_line, baseline_line = summary_line(f["registrations"]), summary_line(f["baseline"])
     db = f["database"]
     print()
-    print(f"{f['backend']}: {f['confirmed']} confirmed for {f['capacity']} seats, "
-          f"{f['waitlisted']} waitlisted at positions {f['waitlist_positions']} "
-          f"({'unique and consecutive' if f['positions_unique_and_consecutive'] else 'NOT consecutive'})")
-    print(f"  database: {db['confirmed']} confirmed, {db['waitlisted']} waitlisted, "
-          f"{db['distinct_waitlist_ranks']} distinct waiting-list ranks")
+    print(
+        f"{f['backend']}: {f['confirmed']} confirmed for {f['capacity']} seats, "
+        f"{f['waitlisted']} waitlisted at positions {f['waitlist_positions']} "
+        f"({'unique and consecutive' if f['positions_unique_and_consecutive'] else 'NOT consecutive'})"
+    )
+    print(
+        f"  database: {db['confirmed']} confirmed, {db['waitlisted']} waitlisted, "
+        f"{db['distinct_waitlist_ranks']} distinct waiting-list ranks"
+    )
     print(f"  HTTP statuses: {f['http']}; baseline: {f['baseline']['http']}")
     print(f"  registrations {rush_line}  wall {f['registrations']['wall_s']:6.2f} s")
     print(f"  baseline      {baseline_line}  wall {f['baseline']['wall_s']:6.2f} s  (GET /api/v1/sessions)")
@@ -183,12 +195,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=300)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
-    parser.add_argument("--backend", choices=BACKENDS, action="append",
-                        help="repeat for several; default: both")
+    parser.add_argument("--backend", choices=BACKENDS, action="append", help="repeat for several; default: both")
     args = parser.parse_args(argv)
     backends = args.backend or list(BACKENDS)
-    print(f"Registration burst: {args.clients} clients at once for {SYMPOSIUM}, "
-          f"gunicorn -w {args.workers}, on {' and '.join(backends)}; {machine()}")
+    print(
+        f"Registration burst: {args.clients} clients at once for {SYMPOSIUM}, "
+        f"gunicorn -w {args.workers}, on {' and '.join(backends)}; {machine()}"
+    )
     results = []
     for backend in backends:
         results.append(run_backend(backend, args.clients, args.workers))

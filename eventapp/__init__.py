@@ -1,4 +1,5 @@
 """eventapp: registration, agenda, check-in and badges for international forums."""
+
 from __future__ import annotations
 
 import os
@@ -23,8 +24,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_object(Config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
-        os.environ.get("DATABASE_URL")
-        or "sqlite:///" + str(Path(app.instance_path) / "eventapp.sqlite3")
+        os.environ.get("DATABASE_URL") or "sqlite:///" + str(Path(app.instance_path) / "eventapp.sqlite3")
     )
     app.config["SECRET_KEY"] = os.environ.get("SECRET_KEY") or load_or_create_secret_key(
         Path(app.instance_path) / "secret_key"
@@ -81,7 +81,8 @@ def refuse_half_configured(app: Flask, secret_from_environment: bool) -> None:
     if app.config["SINGLE_SERVER"]:
         return
     missing = [
-        name for name, given in (("SECRET_KEY", secret_from_environment), ("REDIS_URL", bool(app.config["REDIS_URL"])))
+        name
+        for name, given in (("SECRET_KEY", secret_from_environment), ("REDIS_URL", bool(app.config["REDIS_URL"])))
         if not given
     ]
     if missing:

@@ -1,4 +1,5 @@
 """Commands for `flask --app eventapp ...`."""
+
 from __future__ import annotations
 
 import sys

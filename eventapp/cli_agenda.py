@@ -1,4 +1,5 @@
 """`flask --app eventapp agenda`: the programme as PDF (or .ics) for the printer or the web."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,13 +9,16 @@ from flask.cli import with_appcontext
 
 from .models import LANGUAGES
 from .services import agendas, calendar
-from .services.pdf import FontMissing
 from .services.events import current_event
+from .services.pdf import FontMissing
 
 
 @click.command("agenda")
 @click.option(
-    "--out", "out", required=True, type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="The file to write, e.g. agenda-de.pdf.",
 )
 @click.option("--lang", "language", type=click.Choice(LANGUAGES), default="en", show_default=True)

@@ -1,4 +1,5 @@
 """`flask --app eventapp badges`: the print-shop file of badges, from the command line."""
+
 from __future__ import annotations
 
 import time
@@ -10,10 +11,9 @@ from flask.cli import with_appcontext
 
 from .models import OrganisationType
 from .services import printing
-from .services.pdf import FontMissing
 from .services.events import current_event
+from .services.pdf import FontMissing
 from .services.registration import UnknownSession
-
 
 DAY = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -78,6 +78,5 @@ def badges_command(
     out.write_bytes(content)
     seconds = time.perf_counter() - started
     click.echo(
-        f"Wrote {len(delegates)} badges ({sheet}, {len(content) / 1_048_576:.1f} MiB) "
-        f"to {out} in {seconds:.1f} s."
+        f"Wrote {len(delegates)} badges ({sheet}, {len(content) / 1_048_576:.1f} MiB) to {out} in {seconds:.1f} s."
     )

@@ -1,4 +1,5 @@
 """`flask --app eventapp send-mail`: deliver the outbox once, or keep delivering."""
+
 from __future__ import annotations
 
 import time
@@ -12,8 +13,13 @@ from .services import mail
 
 @click.command("send-mail")
 @click.option("--loop", is_flag=True, help="Keep sending: look for due mails every --interval seconds.")
-@click.option("--interval", default=5.0, show_default=True, type=click.FloatRange(min=0.1),
-              help="Seconds between passes with --loop.")
+@click.option(
+    "--interval",
+    default=5.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help="Seconds between passes with --loop.",
+)
 @with_appcontext
 def send_mail_command(loop: bool, interval: float) -> None:
     """Send the mails that are due (new ones, and retries whose time has come)."""
@@ -21,7 +27,7 @@ def send_mail_command(loop: bool, interval: float) -> None:
     while True:
         try:
             report = mail.send_due()
-        except Exception as error:  # noqa: BLE001 - e.g. the database restarting: try again
+        except Exception as error:
             if not loop:
                 raise
             click.echo(f"pass failed, trying again: {type(error).__name__}: {error}", err=True)

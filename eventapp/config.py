@@ -1,18 +1,20 @@
 """Configuration defaults. Environment variables override them; see README."""
+
 import os
+from typing import ClassVar
 
 
 def normalise_database_url(url: str) -> str:
     """Accept the usual postgres:// and postgresql:// URLs and use the psycopg 3 driver."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
 class Config:
     SQLALCHEMY_DATABASE_URI: str | None = None  # set by create_app: DATABASE_URL or instance/
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {}  # set by create_app: engine_options (DB_POOL_* settings)
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {}  # set by create_app: engine_options (DB_POOL_* settings)
     MAX_CONTENT_LENGTH = 1 * 1024 * 1024  # a registration is small; refuse huge bodies early
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
@@ -26,7 +28,9 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL", "")
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")  # json: one JSON object a line, with the request id
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
-    METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")  # /metrics wants "Authorization: Bearer <it>"; unset: no /metrics
+    METRICS_TOKEN = os.environ.get(
+        "METRICS_TOKEN", ""
+    )  # /metrics wants "Authorization: Bearer <it>"; unset: no /metrics
     # One server on PostgreSQL may keep its secret key and queue in instance/ (see create_app).
     SINGLE_SERVER = os.environ.get("EVENTAPP_SINGLE_SERVER", "0") == "1"
     RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "1") != "0"  # 0: load tests from one address

@@ -86,7 +86,7 @@ EVENT = {
             "Vernetzung chinesischer und deutscher Innovationsfaktoren vorantreibt."
         ),
         "en": (
-            "Themed \"Joint Innovation, Integrated Development\", the forum aims to create a high-end "
+            'Themed "Joint Innovation, Integrated Development", the forum aims to create a high-end '
             "flagship event for China-Germany industrial cooperation, start a new chapter in China-Germany "
             "government-enterprise dialogue, explore new opportunities for industrial cooperation and "
             "showcase the latest achievements of the industrial clusters. Its four featured activities — "
@@ -200,7 +200,7 @@ SESSIONS = [
             ),
             "en": (
                 "Beijing municipal authorities and Shunyi District present Beijing's high-end industries, "
-                "the \"two zones\" and the Beijing China-Germany Industrial Park with its supporting policies. "
+                'the "two zones" and the Beijing China-Germany Industrial Park with its supporting policies. '
                 "Representatives of chambers of commerce, associations and leading German companies then "
                 "discuss core technologies, key components and parts, and new product development; seats are "
                 "limited to 27."
@@ -235,7 +235,7 @@ SESSIONS = [
                         "erweiterte Öffnung des Dienstleistungssektors und Pilot-Freihandelszone China (Beijing)"
                     ),
                     "en": (
-                        "Presentation on the \"two zones\": the Integrated National Demonstration Zone for "
+                        'Presentation on the "two zones": the Integrated National Demonstration Zone for '
                         "Opening up the Services Sector and the China (Beijing) Pilot Free Trade Zone"
                     ),
                 },
@@ -487,12 +487,22 @@ EXHIBITORS = [
     {"company": "Hofmann Hochvolt-Systeme GmbH", "theme": "new_energy_vehicles", "booth": "A01", "country": "DE"},
     {"company": "Kessler & Voß Thermomanagement GmbH", "theme": "new_energy_vehicles", "booth": "A02", "country": "DE"},
     {"company": "北京锐擎电驱动科技有限公司", "theme": "new_energy_vehicles", "booth": "A03", "country": "CN"},
-    {"company": "Eberhardt Steckverbinder- und Ladetechnik GmbH", "theme": "new_energy_vehicles", "booth": "A04", "country": "DE"},
+    {
+        "company": "Eberhardt Steckverbinder- und Ladetechnik GmbH",
+        "theme": "new_energy_vehicles",
+        "booth": "A04",
+        "country": "DE",
+    },
     {"company": "北京澜途智能网联汽车科技有限公司", "theme": "new_energy_vehicles", "booth": "A05", "country": "CN"},
     # Smart equipment — hall B
     {"company": "Schäfer Antriebstechnik GmbH", "theme": "smart_equipment", "booth": "B01", "country": "DE"},
     {"company": "北京精工智能装备有限公司", "theme": "smart_equipment", "booth": "B02", "country": "CN"},
-    {"company": "Großmann Präzisionswerkzeuge GmbH & Co. KG", "theme": "smart_equipment", "booth": "B03", "country": "DE"},
+    {
+        "company": "Großmann Präzisionswerkzeuge GmbH & Co. KG",
+        "theme": "smart_equipment",
+        "booth": "B03",
+        "country": "DE",
+    },
     {"company": "北京联拓工业机器人有限公司", "theme": "smart_equipment", "booth": "B04", "country": "CN"},
     {"company": "Wendelstein Fluidtechnik GmbH", "theme": "smart_equipment", "booth": "B05", "country": "DE"},
     # Digital economy — hall C

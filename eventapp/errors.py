@@ -1,4 +1,5 @@
 """Error pages in the site's style, and JSON errors under /api/."""
+
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
@@ -25,14 +26,25 @@ def error_text(code: int) -> tuple[str, str]:
         400: (_("Bad request"), _("The request could not be understood. Please go back and try again.")),
         401: (_("Sign-in needed"), _("Sign in first, or send an API token as “Authorization: Bearer <token>”.")),
         403: (_("Access denied"), _("You do not have permission to open this page.")),
-        404: (_("Page not found"), _("This page does not exist. If you followed a private link, it may be incomplete or no longer valid.")),
+        404: (
+            _("Page not found"),
+            _("This page does not exist. If you followed a private link, it may be incomplete or no longer valid."),
+        ),
         405: (_("Method not allowed"), _("This address cannot be used that way.")),
         413: (_("Request too large"), _("What you sent is too large.")),
         415: (_("Unsupported media type"), _("Send the request as application/json.")),
         429: (_("Too many requests"), _("Please wait a moment and try again.")),
-        503: (_("Briefly unavailable"), _("The forum's database cannot be reached at the moment. Nothing was saved; please try again in a few seconds.")),
+        503: (
+            _("Briefly unavailable"),
+            _(
+                "The forum's database cannot be reached at the moment. Nothing was saved; please try again in a few seconds."
+            ),
+        ),
     }
-    return texts.get(code, (_("Something went wrong"), _("An unexpected error occurred. It has been logged; please try again later.")))
+    return texts.get(
+        code,
+        (_("Something went wrong"), _("An unexpected error occurred. It has been logged; please try again later.")),
+    )
 
 
 def render_error(code: int, detail: str | None = None, field: str | None = None, headers: dict | None = None):
@@ -45,13 +57,15 @@ def render_error(code: int, detail: str | None = None, field: str | None = None,
     if wants_json():
         if code == 401:
             headers["WWW-Authenticate"] = "Bearer"
-        body = jsonify(errors={field: [detail]}) if detail and field else jsonify(error=title, message=detail or message)
+        body = (
+            jsonify(errors={field: [detail]}) if detail and field else jsonify(error=title, message=detail or message)
+        )
         return make_response(body, code, headers)
     event = None
     if code != ServiceUnavailable.code:  # the database is what failed: do not ask it again
         try:
             event = current_event()
-        except Exception:  # the database itself may be what failed
+        except Exception:  # noqa: BLE001 - the database itself may be what failed
             db.session.rollback()
     page = render_template("errors/error.html", code=code, title=title, message=detail or message, event=event)
     return make_response(page, code, headers)
@@ -71,10 +85,12 @@ def unavailable(error: Exception):
     transaction failed), so the client may safely try again."""
     from flask import current_app
 
-    current_app.logger.warning("Database unavailable on %s: %s", request.method, type(getattr(error, "orig", error)).__name__)
+    current_app.logger.warning(
+        "Database unavailable on %s: %s", request.method, type(getattr(error, "orig", error)).__name__
+    )
     try:
         db.session.rollback()
-    except Exception:  # the connection is gone; the pool replaces it next time
+    except Exception:  # noqa: BLE001 - the connection is gone; the pool replaces it next time
         db.session.remove()
     return render_error(ServiceUnavailable.code, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 

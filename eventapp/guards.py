@@ -9,6 +9,7 @@
 - Integers in URLs beyond the database's integer range: the `int` converter does not match
   them, so the answer is 404 instead of an overflow in the query.
 """
+
 from __future__ import annotations
 
 import json
@@ -49,7 +50,10 @@ def has_unstorable_text(value: str) -> bool:
 
 def unstorable_text_message(field: str | None) -> str:
     if field:
-        return _("“%(field)s” contains a character that cannot be stored (a NUL byte or a broken character). Please remove it and try again.", field=field[:40])
+        return _(
+            "“%(field)s” contains a character that cannot be stored (a NUL byte or a broken character). Please remove it and try again.",
+            field=field[:40],
+        )
     return _("The request contains a character that cannot be stored (a NUL byte or a broken character).")
 
 

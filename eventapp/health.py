@@ -4,6 +4,7 @@ the database and Redis answer, and the database schema is the one this code expe
 Both answer JSON, are never cached and never touch a delegate's data. /readyz answers 503
 with the failing check named, so an orchestrator keeps traffic away until it is fixed.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -32,7 +33,7 @@ def code_heads() -> frozenset[str]:
 
 
 def check_database() -> tuple[str, bool]:
-    """"ok" or what is wrong (unreachable, or the schema behind the code); and whether the
+    """ "ok" or what is wrong (unreachable, or the schema behind the code); and whether the
     database is reachable with the schema this code expects."""
     try:
         with db.engine.connect() as connection:

@@ -1,4 +1,5 @@
 """Language choice, trilingual content and local times."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -107,9 +108,7 @@ def to_local(moment: datetime, timezone: str) -> datetime:
 
 
 def format_local_datetime(moment: datetime, timezone: str, fmt: str = "medium") -> str:
-    return babel_format_datetime(
-        moment, fmt, tzinfo=ZoneInfo(timezone), locale=current_language()
-    )
+    return babel_format_datetime(moment, fmt, tzinfo=ZoneInfo(timezone), locale=current_language())
 
 
 def format_local_date(moment: datetime, timezone: str, fmt: str = "full") -> str:

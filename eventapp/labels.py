@@ -1,5 +1,6 @@
 """What codes stored in the database are called in the page's language: types of
 organisation and languages (countries: i18n.country_name)."""
+
 from __future__ import annotations
 
 from babel import Locale

@@ -1,5 +1,6 @@
 """Rate limits (Flask-Limiter; Redis when REDIS_URL is set, memory otherwise), one place for
 each kind, so that the HTML form and the JSON API of one action share one budget."""
+
 from __future__ import annotations
 
 import logging
@@ -22,13 +23,19 @@ log = logging.getLogger(__name__)
 
 # Registering: the form and the API together, per client address.
 registration = limiter.shared_limit(
-    _config("REGISTRATION_RATE_LIMIT"), scope="registration", methods=["POST"],
+    _config("REGISTRATION_RATE_LIMIT"),
+    scope="registration",
+    methods=["POST"],
     error_message=lambda: _("Too many registrations from your network. Please wait a few minutes and try again."),
 )
 lost_link = limiter.limit(
-    _config("LOST_LINK_RATE_LIMIT"), methods=["POST"],
-    error_message=lambda: _("Too many requests for private links from your network. Please wait a few minutes and try again."),
+    _config("LOST_LINK_RATE_LIMIT"),
+    methods=["POST"],
+    error_message=lambda: _(
+        "Too many requests for private links from your network. Please wait a few minutes and try again."
+    ),
 )
+
 
 class SignInRefused(Exception):
     def __init__(self, message: str, retry_after: int):
@@ -42,7 +49,10 @@ def _sign_in_budgets(email: str) -> list[tuple[RateLimitItem, tuple[str, ...], C
     account = email.strip().lower()[:254]  # known or not, so a lockout tells nobody which exist
     return [
         *((item, ("sign-in-address", address), _address_message) for item in parse_many(config["LOGIN_RATE_LIMIT"])),
-        *((item, ("sign-in-account", account), _account_message) for item in parse_many(config["LOGIN_ACCOUNT_LOCKOUT"])),
+        *(
+            (item, ("sign-in-account", account), _account_message)
+            for item in parse_many(config["LOGIN_ACCOUNT_LOCKOUT"])
+        ),
     ]
 
 
@@ -51,7 +61,9 @@ def _address_message() -> str:
 
 
 def _account_message() -> str:
-    return _("Too many failed sign-ins for this account: it is locked for a while. Please try again later, or ask an administrator.")
+    return _(
+        "Too many failed sign-ins for this account: it is locked for a while. Please try again later, or ask an administrator."
+    )
 
 
 def take_sign_in_attempt(email: str) -> None:
@@ -69,7 +81,7 @@ def take_sign_in_attempt(email: str) -> None:
                 raise SignInRefused(message(), max(1, int(reset - time.time())))
     except SignInRefused:
         raise
-    except Exception:  # noqa: BLE001 - the limits' store is down: do not lock everyone out
+    except Exception:
         log.warning("sign-in limits not available", exc_info=True)
 
 
@@ -87,5 +99,5 @@ def _for_each_budget(email: str, action: Callable[[RateLimitItem, tuple[str, ...
     try:
         for item, identifiers, _message in _sign_in_budgets(email):
             action(item, identifiers)
-    except Exception:  # noqa: BLE001 - the limits' store is down: nothing to give back or clear
+    except Exception:
         log.warning("sign-in limits not available", exc_info=True)

@@ -8,6 +8,7 @@ sums them. What the database knows (mails due and failed, print jobs by state) a
 background queue's length are read at each scrape, so they are the same on every server.
 Routes are the URL rules (/r/<token>), never the paths, so no private link reaches them.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -42,12 +43,17 @@ def request_metrics() -> tuple:
         prometheus = _prometheus()
         _request_metrics = (
             prometheus.Counter(
-                "eventapp_http_requests", "Requests answered, by route, method and status.",
-                ["route", "method", "status"], registry=None,
+                "eventapp_http_requests",
+                "Requests answered, by route, method and status.",
+                ["route", "method", "status"],
+                registry=None,
             ),
             prometheus.Histogram(
-                "eventapp_http_request_duration_seconds", "Time to answer a request, by route.",
-                ["route"], buckets=LATENCY_BUCKETS, registry=None,
+                "eventapp_http_request_duration_seconds",
+                "Time to answer a request, by route.",
+                ["route"],
+                buckets=LATENCY_BUCKETS,
+                registry=None,
             ),
         )
     return _request_metrics
@@ -65,9 +71,9 @@ class ApplicationState:
         with self.app.app_context():
             now = utcnow()
             due = db.session.execute(
-                select(func.count()).select_from(OutboxMail).where(
-                    OutboxMail.status == MailStatus.QUEUED, OutboxMail.next_attempt_at <= now
-                )
+                select(func.count())
+                .select_from(OutboxMail)
+                .where(OutboxMail.status == MailStatus.QUEUED, OutboxMail.next_attempt_at <= now)
             ).scalar_one()
             failed = db.session.execute(
                 select(func.count()).select_from(OutboxMail).where(OutboxMail.status == MailStatus.FAILED)
@@ -86,9 +92,11 @@ class ApplicationState:
 
         try:
             pending = huey.pending_count()
-        except Exception:  # the queue's store (Redis) is down: say so by leaving the gauge out
+        except Exception:  # noqa: BLE001 - the queue's store (Redis) is down: leave the gauge out
             return
-        yield GaugeMetricFamily("eventapp_queue_pending_tasks", "Background tasks waiting for a consumer.", value=pending)
+        yield GaugeMetricFamily(
+            "eventapp_queue_pending_tasks", "Background tasks waiting for a consumer.", value=pending
+        )
 
 
 def _authorised() -> bool:
@@ -110,9 +118,14 @@ def metrics():
     registry = prometheus.CollectorRegistry()
     multiprocess.MultiProcessCollector(registry)
     registry.register(ApplicationState(current_app._get_current_object()))
-    return prometheus.generate_latest(registry), 200, {
-        "Content-Type": prometheus.CONTENT_TYPE_LATEST, "Cache-Control": "no-store",
-    }
+    return (
+        prometheus.generate_latest(registry),
+        200,
+        {
+            "Content-Type": prometheus.CONTENT_TYPE_LATEST,
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 def register(app: Flask) -> None:

@@ -1,10 +1,12 @@
 """Typed SQLAlchemy 2 models. Rules that the database can hold are constraints here too."""
+
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
+from flask_login import UserMixin
 from sqlalchemy import (
     JSON,
     CheckConstraint,
@@ -22,7 +24,6 @@ from sqlalchemy import (
     inspect,
     text,
 )
-from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -32,7 +33,7 @@ LANGUAGES = ("zh", "de", "en")
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator):
@@ -46,15 +47,15 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given; store times in UTC with a zone")
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
 def str_enum(enum_class: type[enum.StrEnum], name: str) -> Enum:
@@ -125,12 +126,8 @@ class Event(db.Model):
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)
 
-    sessions: Mapped[list[Session]] = relationship(
-        back_populates="event", order_by="Session.starts_at, Session.id"
-    )
-    exhibitors: Mapped[list[Exhibitor]] = relationship(
-        back_populates="event", order_by="Exhibitor.booth"
-    )
+    sessions: Mapped[list[Session]] = relationship(back_populates="event", order_by="Session.starts_at, Session.id")
+    exhibitors: Mapped[list[Exhibitor]] = relationship(back_populates="event", order_by="Exhibitor.booth")
 
     __table_args__ = (CheckConstraint("ends_on >= starts_on", name="dates_in_order"),)
 
@@ -173,9 +170,7 @@ class Session(db.Model):
         UniqueConstraint("event_id", "slug", name="uq_sessions_event_slug"),
         CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_not_negative"),
         CheckConstraint("confirmed_count >= 0", name="confirmed_not_negative"),
-        CheckConstraint(
-            "capacity IS NULL OR confirmed_count <= capacity", name="confirmed_within_capacity"
-        ),
+        CheckConstraint("capacity IS NULL OR confirmed_count <= capacity", name="confirmed_within_capacity"),
         CheckConstraint("ends_at > starts_at", name="times_in_order"),
     )
 
@@ -272,9 +267,7 @@ class Delegate(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     event: Mapped[Event] = relationship()
-    registrations: Mapped[list[Registration]] = relationship(
-        back_populates="delegate", order_by="Registration.id"
-    )
+    registrations: Mapped[list[Registration]] = relationship(back_populates="delegate", order_by="Registration.id")
 
     __table_args__ = (
         CheckConstraint("language IN ('zh', 'de', 'en')", name="language_known"),
@@ -325,9 +318,7 @@ class Registration(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     delegate_id: Mapped[int] = mapped_column(ForeignKey("delegates.id", ondelete="CASCADE"))
     session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
-    status: Mapped[RegistrationStatus] = mapped_column(
-        str_enum(RegistrationStatus, "registration_status")
-    )
+    status: Mapped[RegistrationStatus] = mapped_column(str_enum(RegistrationStatus, "registration_status"))
     # Order of arrival on the waiting list: increasing per session, never reused.
     waitlist_rank: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -351,9 +342,7 @@ class Registration(db.Model):
         ),
         UniqueConstraint("session_id", "waitlist_rank", name="uq_registrations_session_rank"),
         Index("ix_registrations_session_status", "session_id", "status"),
-        CheckConstraint(
-            "status != 'waitlisted' OR waitlist_rank IS NOT NULL", name="waitlisted_has_rank"
-        ),
+        CheckConstraint("status != 'waitlisted' OR waitlist_rank IS NOT NULL", name="waitlisted_has_rank"),
     )
 
 
@@ -375,9 +364,7 @@ class StaffUser(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    api_tokens: Mapped[list[ApiToken]] = relationship(
-        back_populates="user", cascade="all, delete-orphan"
-    )
+    api_tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
@@ -434,13 +421,9 @@ class CheckIn(db.Model):
     door: Mapped[str] = mapped_column(String(80))  # "entrance" or a session slug
     session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
     checked_in_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    checked_in_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("staff_users.id", ondelete="SET NULL")
-    )
+    checked_in_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
     undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    undone_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("staff_users.id", ondelete="SET NULL")
-    )
+    undone_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
 
     delegate: Mapped[Delegate] = relationship()
     session: Mapped[Session | None] = relationship()
@@ -479,9 +462,7 @@ class Scan(db.Model):
     door: Mapped[str] = mapped_column(String(80))
     code: Mapped[str] = mapped_column(String(100))
     status: Mapped[ScanStatus] = mapped_column(str_enum(ScanStatus, "scan_status"))
-    delegate_id: Mapped[int | None] = mapped_column(
-        ForeignKey("delegates.id", ondelete="SET NULL")
-    )
+    delegate_id: Mapped[int | None] = mapped_column(ForeignKey("delegates.id", ondelete="SET NULL"))
     checkin_id: Mapped[int | None] = mapped_column(ForeignKey("checkins.id", ondelete="SET NULL"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -557,16 +538,12 @@ class OutboxMail(db.Model):
     __tablename__ = "outbox_mails"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    delegate_id: Mapped[int | None] = mapped_column(
-        ForeignKey("delegates.id", ondelete="SET NULL"), index=True
-    )
+    delegate_id: Mapped[int | None] = mapped_column(ForeignKey("delegates.id", ondelete="SET NULL"), index=True)
     kind: Mapped[MailKind] = mapped_column(str_enum(MailKind, "mail_kind"))
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
     # The same Message-ID on every attempt: a receiver can tell a repeat from a new mail.
     message_id: Mapped[str] = mapped_column(String(200), unique=True)
-    status: Mapped[MailStatus] = mapped_column(
-        str_enum(MailStatus, "mail_status"), default=MailStatus.QUEUED
-    )
+    status: Mapped[MailStatus] = mapped_column(str_enum(MailStatus, "mail_status"), default=MailStatus.QUEUED)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_error: Mapped[str] = mapped_column(Text, default="")
@@ -596,13 +573,9 @@ class AuditEntry(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     actor: Mapped[str] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(60))
-    delegate_id: Mapped[int | None] = mapped_column(
-        ForeignKey("delegates.id", ondelete="SET NULL"), index=True
-    )
+    delegate_id: Mapped[int | None] = mapped_column(ForeignKey("delegates.id", ondelete="SET NULL"), index=True)
     session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id", ondelete="SET NULL"))
-    registration_id: Mapped[int | None] = mapped_column(
-        ForeignKey("registrations.id", ondelete="SET NULL")
-    )
+    registration_id: Mapped[int | None] = mapped_column(ForeignKey("registrations.id", ondelete="SET NULL"))
     from_status: Mapped[str | None] = mapped_column(String(24))
     to_status: Mapped[str | None] = mapped_column(String(24))
     details: Mapped[dict] = mapped_column(JSON, default=dict)

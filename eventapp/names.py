@@ -1,4 +1,5 @@
 """How people's names are written, searched and sorted: Latin, Chinese characters, pinyin."""
+
 from __future__ import annotations
 
 import re
@@ -32,10 +33,21 @@ def pinyin(text: str, tones: bool = False) -> list[str]:
 # Surnames read differently from the same character in other words (pypinyin reads the
 # everyday word): 曾 is Zeng as a name, not ceng.
 SURNAME_READINGS = {
-    "曾": ("zeng", "zēng"), "单": ("shan", "shàn"), "解": ("xie", "xiè"), "朴": ("piao", "piáo"),
-    "仇": ("qiu", "qiú"), "区": ("ou", "ōu"), "查": ("zha", "zhā"), "盖": ("ge", "gě"),
-    "乐": ("yue", "yuè"), "翟": ("zhai", "zhái"), "覃": ("qin", "qín"), "缪": ("miao", "miào"),
-    "长孙": ("zhangsun", "zhǎngsūn"), "尉迟": ("yuchi", "yùchí"), "万俟": ("moqi", "mòqí"),
+    "曾": ("zeng", "zēng"),
+    "单": ("shan", "shàn"),
+    "解": ("xie", "xiè"),
+    "朴": ("piao", "piáo"),
+    "仇": ("qiu", "qiú"),
+    "区": ("ou", "ōu"),
+    "查": ("zha", "zhā"),
+    "盖": ("ge", "gě"),
+    "乐": ("yue", "yuè"),
+    "翟": ("zhai", "zhái"),
+    "覃": ("qin", "qín"),
+    "缪": ("miao", "miào"),
+    "长孙": ("zhangsun", "zhǎngsūn"),
+    "尉迟": ("yuchi", "yùchí"),
+    "万俟": ("moqi", "mòqí"),
 }
 
 

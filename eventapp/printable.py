@@ -1,9 +1,10 @@
 """Which characters a badge can print: those the badge fonts (Noto Sans for Latin, Greek
 and Cyrillic, Noto Sans CJK SC for Chinese) have. Anything else, such as an emoji, would
 print as an empty box, so the forms refuse it with a message instead."""
+
 from __future__ import annotations
 
-import subprocess  # nosec B404: fc-match with fixed arguments, to find the installed fonts
+import subprocess  # fc-match with fixed arguments, to find the installed fonts
 import unicodedata
 from functools import lru_cache
 
@@ -15,9 +16,12 @@ from .services.pdf import FONT_FAMILIES as BADGE_FONT_FAMILIES  # what the badge
 def _font_file(family: str) -> str | None:
     """The file fontconfig uses for `family` (None when it would substitute another family)."""
     try:
-        found = subprocess.run(  # nosec B603 B607: fixed command, no shell
+        found = subprocess.run(  # a fixed command, no shell
             ["fc-match", "--format=%{family}\n%{file}", family],
-            capture_output=True, text=True, timeout=30, check=False,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
         ).stdout
     except (OSError, subprocess.SubprocessError):
         return None

@@ -5,6 +5,7 @@ no sniffing or framing, and a referrer policy; staff, door and API answers and t
 link's pages are never stored by a cache. Cookies are Secure whenever the request came over
 HTTPS, also behind a reverse proxy trusted through TRUSTED_PROXIES.
 """
+
 from __future__ import annotations
 
 import os

@@ -4,6 +4,7 @@ A delegate's private link `/r/<token>` opens their registration, so the token mu
 in log files (kept long, read by many). `make run` passes
 `--logger-class eventapp.serving.RedactingAccessLogger`.
 """
+
 from __future__ import annotations
 
 import json
@@ -57,6 +58,6 @@ class RedactingAccessLogger(Logger):
         }
         try:
             self.access_log.info(json.dumps({k: v for k, v in line.items() if v is not None}, ensure_ascii=False))
-        except Exception:
+        except Exception:  # noqa: BLE001 - as gunicorn's own access(): a log line never breaks a request
             self.error(traceback.format_exc())
         return None

@@ -9,6 +9,7 @@ several app servers share it). `make run` starts a consumer beside the web serve
 Nothing depends on the consumer running: a badge or agenda that is not ready yet is
 rendered when it is asked for.
 """
+
 from __future__ import annotations
 
 import logging
@@ -119,7 +120,7 @@ def enqueue(task, *args) -> bool:
     try:
         task(*args)
         return True
-    except Exception:  # noqa: BLE001 - a missing queue must never break the change
+    except Exception:
         # Not the arguments: they may be personal (the lost-link form's email address).
         log.warning("could not queue %s; it will be done on demand", task.name, exc_info=True)
         return False

@@ -1,5 +1,6 @@
 """Request helpers shared by every blueprint: the event served or 404, safe redirects,
 page numbers, a confirm-only form, private links and file answers."""
+
 from __future__ import annotations
 
 import re
@@ -47,7 +48,9 @@ def manage_url(token: str, **kwargs) -> str:
     return url_for("public.manage", token=token, _external=True, **kwargs)
 
 
-def document_response(content: bytes, mimetype: str, filename: str, *, inline: bool = True, private: bool = False) -> Response:
+def document_response(
+    content: bytes, mimetype: str, filename: str, *, inline: bool = True, private: bool = False
+) -> Response:
     """A file to open (inline) or download; `private` for personal data: never kept by a cache."""
     response = Response(content, mimetype=mimetype)
     response.headers.set("Content-Disposition", "inline" if inline else "attachment", filename=filename)

@@ -5,6 +5,7 @@ named by EVENTAPP_TEST_POSTGRES. Each test run makes its own database there and 
 the end. When the server cannot be reached the PostgreSQL half is skipped, and the run says
 so loudly at the end.
 """
+
 from __future__ import annotations
 
 import os
@@ -20,12 +21,10 @@ os.environ.pop("DATABASE_URL", None)  # tests choose their databases themselves
 # in their instance folder (tests/test_health.py checks the refusal without it).
 os.environ["EVENTAPP_SINGLE_SERVER"] = "1"
 
-from eventapp import create_app  # noqa: E402
-from eventapp.extensions import db  # noqa: E402
+from eventapp import create_app
+from eventapp.extensions import db
 
-POSTGRES_ADMIN_URL = os.environ.get(
-    "EVENTAPP_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test"
-)
+POSTGRES_ADMIN_URL = os.environ.get("EVENTAPP_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 _postgres_problem: list[str] = []
 
 
@@ -59,7 +58,7 @@ def database_url(request, tmp_path_factory):
         pytest.skip(f"PostgreSQL unreachable ({error}); PostgreSQL tests NOT run")
     name = f"eventapp_test_{secrets.token_hex(4)}"
     with admin:
-        admin.execute(f'CREATE DATABASE "{name}" ENCODING \'UTF8\' TEMPLATE template0')
+        admin.execute(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0")
     base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
     url = f"{base}/{name}"
     try:

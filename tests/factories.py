@@ -1,4 +1,5 @@
 """Small builders of test data: registration payloads and ways to read the outcome."""
+
 from __future__ import annotations
 
 import itertools
@@ -58,9 +59,9 @@ def seats(app, slug: str) -> dict:
     """What the database holds for one session."""
     with app.app_context():
         session = db.session.execute(select(Session).where(Session.slug == slug)).scalar_one()
-        registrations = db.session.execute(
-            select(Registration).where(Registration.session_id == session.id)
-        ).scalars().all()
+        registrations = (
+            db.session.execute(select(Registration).where(Registration.session_id == session.id)).scalars().all()
+        )
         by_status = {status: [r for r in registrations if r.status == status] for status in RegistrationStatus}
         return {
             "capacity": session.capacity,

@@ -1,5 +1,6 @@
 """Looking into PDFs as a print shop's preflight does: the embedded font subsets (their tags,
 names and programs), page by page and inside the forms a page draws."""
+
 from __future__ import annotations
 
 import hashlib
@@ -31,7 +32,9 @@ def _fonts_of(resources, seen: set[int], found: dict[int, Subset]) -> set[int]:
             if descriptor is None:
                 continue
             descriptor = descriptor.get_object()
-            reference = next(descriptor.raw_get(k) for k in ("/FontFile", "/FontFile2", "/FontFile3") if k in descriptor)
+            reference = next(
+                descriptor.raw_get(k) for k in ("/FontFile", "/FontFile2", "/FontFile3") if k in descriptor
+            )
             number = reference.idnum if isinstance(reference, IndirectObject) else id(reference)
             tag, _, name = str(descriptor["/FontName"])[1:].partition("+")
             found[number] = Subset(tag, name, hashlib.sha256(reference.get_object().get_data()).hexdigest(), number)

@@ -1,4 +1,5 @@
 """The app under gunicorn on a free loopback port, for tests that go through real HTTP."""
+
 from __future__ import annotations
 
 import os
@@ -21,14 +22,31 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn_server(database_url: str, instance_path: Path, workers: int = 4, options: tuple[str, ...] = ()) -> Iterator[str]:
+def gunicorn_server(
+    database_url: str, instance_path: Path, workers: int = 4, options: tuple[str, ...] = ()
+) -> Iterator[str]:
     """Serve `eventapp:create_app()` on the database (with more gunicorn `options`); yields
     the base URL, stops at the end."""
     port = free_port()
     # The load comes from one address here, unlike a real rush: no per-address limits.
-    env = {**os.environ, "DATABASE_URL": database_url, "EVENTAPP_INSTANCE": str(instance_path), "RATELIMIT_ENABLED": "0"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "EVENTAPP_INSTANCE": str(instance_path),
+        "RATELIMIT_ENABLED": "0",
+    }
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", *options, "eventapp:create_app()"],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            *options,
+            "eventapp:create_app()",
+        ],
         cwd=PROJECT_ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

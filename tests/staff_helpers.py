@@ -1,4 +1,5 @@
 """Signing staff in during tests, and every staff URL to try."""
+
 from __future__ import annotations
 
 from eventapp.models import StaffRole

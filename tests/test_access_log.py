@@ -1,4 +1,5 @@
 """The private link's token never reaches gunicorn's access log (`make run` logs to stdout)."""
+
 from __future__ import annotations
 
 import urllib.error
@@ -19,7 +20,9 @@ def logged_line(environ: dict, response_headers=()) -> str:
     """The access-log line gunicorn writes for a request, in its default (combined) format."""
     cfg = Config()
     logger = RedactingAccessLogger(cfg)
-    request = SimpleNamespace(headers=[(k[5:].replace("_", "-"), v) for k, v in environ.items() if k.startswith("HTTP_")])
+    request = SimpleNamespace(
+        headers=[(k[5:].replace("_", "-"), v) for k, v in environ.items() if k.startswith("HTTP_")]
+    )
     response = SimpleNamespace(status="200 OK", sent=512, headers=list(response_headers))
     base = {"REQUEST_METHOD": "GET", "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "203.0.113.9"}
     environ = {**base, **environ}
@@ -28,10 +31,15 @@ def logged_line(environ: dict, response_headers=()) -> str:
 
 
 def test_the_token_is_cut_from_the_request_line_and_the_referer():
-    line = logged_line({
-        "RAW_URI": f"/r/{TOKEN}/agenda.pdf?lang=de", "PATH_INFO": f"/r/{TOKEN}/agenda.pdf", "QUERY_STRING": "lang=de",
-        "HTTP_REFERER": f"https://forum.example/r/{TOKEN}", "HTTP_USER_AGENT": "Firefox",
-    })
+    line = logged_line(
+        {
+            "RAW_URI": f"/r/{TOKEN}/agenda.pdf?lang=de",
+            "PATH_INFO": f"/r/{TOKEN}/agenda.pdf",
+            "QUERY_STRING": "lang=de",
+            "HTTP_REFERER": f"https://forum.example/r/{TOKEN}",
+            "HTTP_USER_AGENT": "Firefox",
+        }
+    )
     assert TOKEN not in line
     assert '"GET /r/<token>/agenda.pdf?lang=de HTTP/1.1" 200 512 "https://forum.example/r/<token>" "Firefox"' in line
 
@@ -41,8 +49,14 @@ def test_the_token_is_cut_from_a_query_and_from_every_other_atom():
     cfg_atoms = RedactingAccessLogger(Config()).atoms(
         SimpleNamespace(status="302 FOUND", sent=0, headers=[("Location", f"/r/{TOKEN}/confirmation")]),
         SimpleNamespace(headers=[("REFERER", f"/r/{TOKEN}")]),
-        {"REQUEST_METHOD": "GET", "SERVER_PROTOCOL": "HTTP/1.1", "RAW_URI": f"/language/de?{query}",
-         "PATH_INFO": "/language/de", "QUERY_STRING": query, "HTTP_REFERER": f"/r/{TOKEN}"},
+        {
+            "REQUEST_METHOD": "GET",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "RAW_URI": f"/language/de?{query}",
+            "PATH_INFO": "/language/de",
+            "QUERY_STRING": query,
+            "HTTP_REFERER": f"/r/{TOKEN}",
+        },
         timedelta(0),
     )
     leaks = {name: value for name, value in cfg_atoms.items() if TOKEN in str(value)}
@@ -53,7 +67,13 @@ def test_the_token_is_cut_from_a_query_and_from_every_other_atom():
 
 
 def test_other_paths_stay_readable():
-    for path in ("/r/lost", "/register", "/sessions/exhibition", "/static/vendor/zxing-wasm/zxing_reader.wasm", "/api/v1/registrations"):
+    for path in (
+        "/r/lost",
+        "/register",
+        "/sessions/exhibition",
+        "/static/vendor/zxing-wasm/zxing_reader.wasm",
+        "/api/v1/registrations",
+    ):
         assert redact(path) == path
     assert redact(f"/r/lost{TOKEN}") == "/r/<token>"  # only the page /r/lost is kept
 

@@ -1,4 +1,5 @@
 """Organisers print badges: one delegate's, and batches for the print shop with progress."""
+
 from __future__ import annotations
 
 import io
@@ -59,7 +60,9 @@ def test_batch_for_the_print_shop_runs_and_offers_the_pdf(app, client, forum):
 
 def test_batch_with_no_matching_delegate_says_so_and_keeps_the_choices(app, client, forum):
     sign_in(client, app, StaffRole.ORGANISER)
-    response = client.post("/admin/badges?lang=en", data={"session": "thematic-forum", "organisation_type": "press", "sheet": "a4-4up"})
+    response = client.post(
+        "/admin/badges?lang=en", data={"session": "thematic-forum", "organisation_type": "press", "sheet": "a4-4up"}
+    )
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "No delegate with a confirmed seat matches" in page
@@ -108,7 +111,7 @@ def test_batch_page_says_what_the_batch_holds_and_how_far_it_is(app, client, for
     assert "120 of 336 badges (36 %)" in text
     assert re.search(r'<progress id="job-progress" max="336" value="120"', page)
     assert re.search(r'role="status" aria-live="polite"[^>]*>The badges are being made…<', page)
-    assert "Download the badges" in page and 'data-job-download hidden' in page
+    assert "Download the badges" in page and "data-job-download hidden" in page
 
     state = client.get(f"/admin/badges/jobs/{job_id}.json?lang=en").json
     assert state["done"] == 120 and state["total"] == 336 and state["percent"] == 36

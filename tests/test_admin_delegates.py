@@ -1,4 +1,5 @@
 """Organisers manage delegates: search, filters, a delegate's page, registering and promoting."""
+
 from __future__ import annotations
 
 import re
@@ -28,7 +29,15 @@ def delegate_id(app, email: str) -> int:
 
 def test_search_finds_chinese_names_by_characters_and_pinyin_with_or_without_tones(app, client, forum):
     register_by_api(client, [SYMPOSIUM], base=CHINESE)
-    register_by_api(client, [SYMPOSIUM], base=CHINESE, name_native="李娜", family_name="Li", given_name="Na", organisation="泽川新能源汽车有限公司")
+    register_by_api(
+        client,
+        [SYMPOSIUM],
+        base=CHINESE,
+        name_native="李娜",
+        family_name="Li",
+        given_name="Na",
+        organisation="泽川新能源汽车有限公司",
+    )
     register_by_api(client, [SYMPOSIUM], base=GERMAN)
     sign_in(client, app, StaffRole.ORGANISER)
     for query in ("王小明", "小明", "wang xiaoming", "Wáng Xiǎomíng", "wangxiaoming", "WANG"):
@@ -47,7 +56,9 @@ def test_filters_and_sorting(app, client, forum):
     register_by_api(client, [SYMPOSIUM], base=CHINESE)
     register_by_api(client, ["exhibition"], base=GERMAN, family_name="Adler", organisation_type="press")
     sign_in(client, app, StaffRole.ORGANISER)
-    waiting = text_of(client.get("/admin/delegates", query_string={"session": SYMPOSIUM, "status": "waitlisted", "lang": "en"}))
+    waiting = text_of(
+        client.get("/admin/delegates", query_string={"session": SYMPOSIUM, "status": "waitlisted", "lang": "en"})
+    )
     assert "1 delegate" in waiting and "王小明" in waiting and "Zimmermann" not in waiting
     press = text_of(client.get("/admin/delegates", query_string={"type": "press", "lang": "en"}))
     assert "Adler" in press and "Zimmermann" not in press
@@ -72,7 +83,12 @@ def test_pages_through_many_delegates(app, client, forum, runner):
 
 def test_organiser_registers_a_delegate_for_an_invitation_only_session(app, client, forum):
     sign_in(client, app, StaffRole.ORGANISER)
-    data = {**{k: v for k, v in person(CHINESE).items() if k != "consent"}, "consent": "y", "sessions": ["opening-ceremony", SYMPOSIUM], "organisation_type": "government"}
+    data = {
+        **{k: v for k, v in person(CHINESE).items() if k != "consent"},
+        "consent": "y",
+        "sessions": ["opening-ceremony", SYMPOSIUM],
+        "organisation_type": "government",
+    }
     response = client.post("/admin/delegates/new", data=data)
     assert response.status_code == 302
     page = text_of(client.get(response.headers["Location"] + "?lang=en"))
@@ -81,7 +97,10 @@ def test_organiser_registers_a_delegate_for_an_invitation_only_session(app, clie
     # The same person again: named, and no second delegate.
     again = client.post("/admin/delegates/new?lang=en", data={**data, "sessions": ["exhibition"]})
     assert again.status_code == 422
-    assert "王小明 (WANG Xiaoming) is already registered with this email address: add the sessions on their page." in text_of(again)
+    assert (
+        "王小明 (WANG Xiaoming) is already registered with this email address: add the sessions on their page."
+        in text_of(again)
+    )
 
 
 def test_new_delegate_form_keeps_entries_on_errors(app, client, forum):
@@ -102,13 +121,17 @@ def test_cancel_promote_and_capacity_still_holds(app, client, forum):
     waiting_id = delegate_id(app, waiting["email"])
     with app.app_context():
         registration_id = db.session.get(Delegate, waiting_id).registrations[0].id
-    refused = client.post(f"/admin/delegates/{waiting_id}/registrations/{registration_id}/promote", follow_redirects=True)
+    refused = client.post(
+        f"/admin/delegates/{waiting_id}/registrations/{registration_id}/promote", follow_redirects=True
+    )
     assert "has no free seat" in text_of(refused)
     assert seats(app, SYMPOSIUM)["confirmed"] == 1
     first_id = delegate_id(app, first["email"])
     with app.app_context():
         first_registration = db.session.get(Delegate, first_id).registrations[0].id
-    cancelled = client.post(f"/admin/delegates/{first_id}/registrations/{first_registration}/cancel", follow_redirects=True)
+    cancelled = client.post(
+        f"/admin/delegates/{first_id}/registrations/{first_registration}/cancel", follow_redirects=True
+    )
     assert "was promoted from the waiting list" in text_of(cancelled)
     assert seats(app, SYMPOSIUM)["confirmed"] == 1
     history = text_of(client.get(f"/admin/delegates/{waiting_id}?lang=en"))
@@ -144,7 +167,9 @@ def test_new_private_link_replaces_the_old_one(app, client, forum):
     with app.app_context():
         did = db.session.execute(select(Delegate.id)).scalar_one()
     page = text_of(client.post(f"/admin/delegates/{did}/private-link"))
-    new_link = re.search(r'id="new-link" class="link-box" type="text" readonly value="http://forum.test(/r/[^"]+)"', page).group(1)
+    new_link = re.search(
+        r'id="new-link" class="link-box" type="text" readonly value="http://forum.test(/r/[^"]+)"', page
+    ).group(1)
     assert client.get(old_path).status_code == 404
     assert client.get(new_link).status_code == 200
 
@@ -170,7 +195,11 @@ def test_dashboard_shows_fill_waiting_and_check_ins_and_updates_as_json(app, cli
     sign_in(client, app, StaffRole.ORGANISER)
     page = text_of(client.get("/admin/?lang=en"))
     assert "German Enterprise Symposium" in page and "Registrations per day" in page
-    assert re.search(r'data-session="german-enterprise-symposium".*?data-figure="confirmed">2</span> / 2.*?data-figure="waitlisted">1<', page, re.S)
+    assert re.search(
+        r'data-session="german-enterprise-symposium".*?data-figure="confirmed">2</span> / 2.*?data-figure="waitlisted">1<',
+        page,
+        re.S,
+    )
     figures = client.get("/admin/dashboard.json").json
     symposium = next(s for s in figures["sessions"] if s["slug"] == SYMPOSIUM)
     assert (symposium["confirmed"], symposium["waitlisted"], symposium["checked_in"]) == (2, 1, 0)
@@ -179,11 +208,16 @@ def test_dashboard_shows_fill_waiting_and_check_ins_and_updates_as_json(app, cli
 
 def test_admin_creates_staff_accounts_and_reads_the_audit_log(app, client, forum):
     sign_in(client, app, StaffRole.ADMIN)
-    response = client.post("/admin/staff", data={"email": "new.door@example.org", "name": "Tür", "role": "door", "password": "long enough pass"})
+    response = client.post(
+        "/admin/staff",
+        data={"email": "new.door@example.org", "name": "Tür", "role": "door", "password": "long enough pass"},
+    )
     assert response.status_code == 302
     short = client.post("/admin/staff?lang=en", data={"email": "x@example.org", "role": "door", "password": "short"})
     assert short.status_code == 422 and 'value="x@example.org"' in text_of(short)
-    duplicate = client.post("/admin/staff?lang=en", data={"email": "new.door@example.org", "role": "door", "password": "long enough pass"})
+    duplicate = client.post(
+        "/admin/staff?lang=en", data={"email": "new.door@example.org", "role": "door", "password": "long enough pass"}
+    )
     assert "already an account" in text_of(duplicate)
     audit = text_of(client.get("/admin/audit?lang=en"))
     assert "Staff account created" in audit and "admin@forum.test" in audit and "staff:admin" not in audit
@@ -191,7 +225,11 @@ def test_admin_creates_staff_accounts_and_reads_the_audit_log(app, client, forum
     # The account is made and audited in one go; an admin cannot demote themselves.
     with app.app_context():
         admin = staff_service.find_user("admin@forum.test")
-    refused = client.post(f"/admin/staff/{admin.id}?lang=en", data={f"user{admin.id}-role": "door", f"user{admin.id}-active": "y"}, follow_redirects=True)
+    refused = client.post(
+        f"/admin/staff/{admin.id}?lang=en",
+        data={f"user{admin.id}-role": "door", f"user{admin.id}-active": "y"},
+        follow_redirects=True,
+    )
     assert "You cannot take away your own admin rights." in text_of(refused)
     with app.app_context():
         assert staff_service.find_user("admin@forum.test").role == StaffRole.ADMIN
@@ -206,7 +244,15 @@ def test_pages_are_valid_html(app, client, forum):
         did = db.session.execute(select(Delegate.id)).scalar_one()
     # A signed-in admin opens each page; the sign-in page sends them on to the dashboard.
     expected = {"/staff/login": 302}
-    for path in ("/admin/", "/admin/delegates", f"/admin/delegates/{did}", "/admin/delegates/new", "/admin/staff", "/admin/audit", "/staff/login"):
+    for path in (
+        "/admin/",
+        "/admin/delegates",
+        f"/admin/delegates/{did}",
+        "/admin/delegates/new",
+        "/admin/staff",
+        "/admin/audit",
+        "/staff/login",
+    ):
         response = client.get(path)
         assert response.status_code == expected.get(path, 200), path
         if response.status_code == 200:

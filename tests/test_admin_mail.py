@@ -1,9 +1,10 @@
 """Organisers and mail: the outbox with failures and resending, messages to a session's
 delegates (previewed, then queued), and a delegate's mails and private link."""
+
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
@@ -102,9 +103,14 @@ def test_interrupted_mail_is_explained(app, client, forum):
 
 def message(app, audience="confirmed", slug=SYMPOSIUM, **texts):
     data = {
-        "session": str(session_id(app, slug)), "audience": audience,
-        "subject_zh": "会议室变更", "subject_de": "Raumänderung", "subject_en": "",
-        "body_zh": "研讨会改在B厅举行。", "body_de": "Das Symposium findet in Saal B statt.", "body_en": "",
+        "session": str(session_id(app, slug)),
+        "audience": audience,
+        "subject_zh": "会议室变更",
+        "subject_de": "Raumänderung",
+        "subject_en": "",
+        "body_zh": "研讨会改在B厅举行。",
+        "body_de": "Das Symposium findet in Saal B statt.",
+        "body_en": "",
     }
     data.update(texts)
     return data
@@ -173,9 +179,16 @@ def test_the_waiting_list_audience_reaches_only_waiting_delegates(app, client, f
 
 def test_form_errors_keep_entries_and_an_empty_audience_is_explained(app, client, forum):
     sign_in(client, app, StaffRole.ORGANISER)
-    response = client.post("/admin/mail/message?lang=en", data={
-        "session": "", "audience": "confirmed", "subject_de": "Hallo zusammen", "body_de": "", "action": "preview",
-    })
+    response = client.post(
+        "/admin/mail/message?lang=en",
+        data={
+            "session": "",
+            "audience": "confirmed",
+            "subject_de": "Hallo zusammen",
+            "body_de": "",
+            "action": "preview",
+        },
+    )
     assert response.status_code == 422
     page = text_of(response)
     assert_valid_and_labelled(page)
@@ -239,8 +252,14 @@ def test_mail_pages_are_valid_html_in_every_language(app, client, forum, languag
     registered_three(app, client)
     fail(app, outbox(app)[0][3], "interrupted while sending; it may have arrived")
     sign_in(client, app, StaffRole.ORGANISER)
-    for path in ("/admin/mail", "/admin/mail?status=failed&kind=received", "/admin/mail/message", "/admin/",
-                 f"/admin/mail/{outbox(app)[0][3]}", f"/admin/mail/{outbox(app)[1][3]}"):
+    for path in (
+        "/admin/mail",
+        "/admin/mail?status=failed&kind=received",
+        "/admin/mail/message",
+        "/admin/",
+        f"/admin/mail/{outbox(app)[0][3]}",
+        f"/admin/mail/{outbox(app)[1][3]}",
+    ):
         response = client.get(f"{path}{'&' if '?' in path else '?'}lang={language}")
         assert response.status_code == 200, path
         assert_valid_and_labelled(text_of(response))
@@ -315,7 +334,9 @@ def test_a_failed_mail_shows_its_attempts_and_error_and_can_be_resent_from_its_p
     sign_in(client, app, StaffRole.ORGANISER)
     page = text_of(client.get(f"/admin/mail/{mail_id}?lang=en"))
     assert re.search(r"<dt>Attempts</dt>\s*<dd>8</dd>", page)
-    assert re.search(r"<dt>Last error</dt>\s*<dd[^>]*><span class=\"mail-error\">SMTPRecipientsRefused.*No such user", page)
+    assert re.search(
+        r"<dt>Last error</dt>\s*<dd[^>]*><span class=\"mail-error\">SMTPRecipientsRefused.*No such user", page
+    )
     assert f'name="next" value="/admin/mail/{mail_id}"' in page
     response = client.post(f"/admin/mail/{mail_id}/resend", data={"next": f"/admin/mail/{mail_id}"})
     assert response.headers["Location"].endswith(f"/admin/mail/{mail_id}")
@@ -346,12 +367,15 @@ def test_outbox_times_are_one_short_line_with_the_full_time_on_hover(app, client
     [(_email, _kind, _status, mail_id)] = outbox(app)
     with app.app_context():
         mail = db.session.get(OutboxMail, mail_id)
-        mail.created_at = datetime(2026, 12, 2, 6, 5, tzinfo=timezone.utc)  # 14:05 in Beijing
-        mail.status, mail.attempts, mail.sent_at = MailStatus.SENT, 1, datetime(2026, 12, 2, 6, 7, tzinfo=timezone.utc)
+        mail.created_at = datetime(2026, 12, 2, 6, 5, tzinfo=UTC)  # 14:05 in Beijing
+        mail.status, mail.attempts, mail.sent_at = MailStatus.SENT, 1, datetime(2026, 12, 2, 6, 7, tzinfo=UTC)
         db.session.commit()
     sign_in(client, app, StaffRole.ORGANISER)
     page = text_of(client.get("/admin/mail?lang=en"))
-    assert '<time class="mail-time" datetime="2026-12-02T14:05+08:00" title="Wed, Dec 2, 2026, 14:05">Dec 2, 14:05</time>' in page
+    assert (
+        '<time class="mail-time" datetime="2026-12-02T14:05+08:00" title="Wed, Dec 2, 2026, 14:05">Dec 2, 14:05</time>'
+        in page
+    )
     assert ">Dec 2, 14:07</time>" in page  # when it went, beside "Sent"
     assert ">2. Dez., 14:05</time>" in text_of(client.get("/admin/mail?lang=de"))
     assert ">12月2日 14:05</time>" in text_of(client.get("/admin/mail?lang=zh"))

@@ -1,8 +1,9 @@
 """Organisers edit the programme: sessions, capacity, agenda items, exhibitors."""
+
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -82,9 +83,7 @@ def test_german_title_change_shows_on_the_public_programme(app, client, forum):
     assert "Symposium der deutschen Mittelständler" in text_of(client.get("/?lang=de"))
     assert "German Enterprise Symposium" in text_of(client.get("/?lang=en"))  # other languages kept
     with app.app_context():
-        entry = db.session.execute(
-            select(AuditEntry).where(AuditEntry.action == "session_changed")
-        ).scalar_one()
+        entry = db.session.execute(select(AuditEntry).where(AuditEntry.action == "session_changed")).scalar_one()
         assert entry.details["fields"] == ["title"]
         assert entry.actor == "staff:organiser@forum.test"
 
@@ -101,7 +100,7 @@ def test_new_time_shows_in_beijing_time_and_the_agenda_moves_along(app, client, 
     assert ">15:20</time>" in symposium  # the 10:50 agenda item, moved by as much
     with app.app_context():
         session = db.session.get(Session, session_id(app))
-        assert session.starts_at == datetime.combine(forum, datetime.min.time(), timezone.utc).replace(hour=7)
+        assert session.starts_at == datetime.combine(forum, datetime.min.time(), UTC).replace(hour=7)
 
 
 def test_raising_the_capacity_confirms_people_from_the_waiting_list(app, client, forum):
@@ -154,9 +153,9 @@ def test_invalid_entries_are_explained(app, client, forum):
     assert negative.status_code == 422 and "The capacity cannot be negative." in text_of(negative)
     no_title = client.post(path, data=edit_form(app, title_zh="", title_de="", title_en=""))
     assert no_title.status_code == 422 and "Give the title in at least one language." in text_of(no_title)
-    window = client.post(path, data=edit_form(
-        app, registration_opens_at=f"{day}T10:00", registration_closes_at=f"{day}T09:00"
-    ))
+    window = client.post(
+        path, data=edit_form(app, registration_opens_at=f"{day}T10:00", registration_closes_at=f"{day}T09:00")
+    )
     assert window.status_code == 422 and "Registration must close after it opens." in text_of(window)
     other_day = client.post(path, data=edit_form(app, starts_at="2001-01-01T10:00", ends_at="2001-01-01T11:00"))
     assert other_day.status_code == 422 and "choose a time within it" in text_of(other_day)
@@ -181,9 +180,7 @@ def test_missing_languages_are_pointed_out(app, client, forum):
 def test_registration_window_is_saved_in_beijing_time(app, client, forum):
     sign_in(client, app, StaffRole.ORGANISER)
     day = forum.isoformat()
-    response = post_edit(
-        client, app, registration_opens_at=f"{day}T08:00", registration_closes_at=f"{day}T10:00"
-    )
+    response = post_edit(client, app, registration_opens_at=f"{day}T08:00", registration_closes_at=f"{day}T10:00")
     assert response.status_code == 302
     with app.app_context():
         session = db.session.get(Session, session_id(app))
@@ -219,7 +216,9 @@ def test_agenda_items_are_added_changed_and_deleted(app, client, forum):
     edit_page = text_of(client.get(f"/admin/agenda/{item_id}/edit?lang=en"))
     assert 'value="12:10"' in edit_page and "Missing: Chinese and English" in edit_page
     assert_valid_and_labelled(edit_page)
-    changed = client.post(f"/admin/agenda/{item_id}/edit", data={**item, "starts_at": "12:15", "title_en": "Open discussion"})
+    changed = client.post(
+        f"/admin/agenda/{item_id}/edit", data={**item, "starts_at": "12:15", "title_en": "Open discussion"}
+    )
     assert changed.status_code == 302
     page = text_of(client.get(f"/sessions/{SYMPOSIUM}?lang=en"))
     assert "Open discussion" in page and ">12:15</time>" in page and "Questions and answers" not in page
@@ -234,7 +233,9 @@ def test_agenda_items_are_added_changed_and_deleted(app, client, forum):
     assert "Deleted from the agenda: Open discussion." in text_of(deleted)
     assert "Open discussion" not in text_of(client.get(f"/sessions/{SYMPOSIUM}?lang=en"))
     with app.app_context():
-        actions = db.session.execute(select(AuditEntry.action).where(AuditEntry.action.like("agenda_item_%"))).scalars().all()
+        actions = (
+            db.session.execute(select(AuditEntry.action).where(AuditEntry.action.like("agenda_item_%"))).scalars().all()
+        )
     assert actions == ["agenda_item_added", "agenda_item_changed", "agenda_item_deleted"]
 
 
@@ -274,13 +275,30 @@ def test_exhibitors_are_added_by_theme_and_booths_are_not_shared(app, client, fo
 def new_session_form(app, **changes) -> dict:
     """The new-session form filled in for a workshop on the forum's first day, 14:00 to 15:30."""
     with app.app_context():
-        day = db.session.execute(select(Session.starts_at).where(Session.slug == SYMPOSIUM)).scalar_one().astimezone(BEIJING).date()
+        day = (
+            db.session.execute(select(Session.starts_at).where(Session.slug == SYMPOSIUM))
+            .scalar_one()
+            .astimezone(BEIJING)
+            .date()
+        )
     data = {
-        "kind": "forum", "slug": "", "title_en": "Hydrogen Workshop: Fuel Cells", "title_de": "Wasserstoff-Werkstatt",
-        "title_zh": "", "description_en": "", "description_de": "", "description_zh": "",
-        "room_en": "Room 3", "room_de": "Raum 3", "room_zh": "3号会议室",
-        "starts_at": f"{day}T14:00", "ends_at": f"{day}T15:30", "capacity": "2", "public_registration": "y",
-        "registration_opens_at": "", "registration_closes_at": "",
+        "kind": "forum",
+        "slug": "",
+        "title_en": "Hydrogen Workshop: Fuel Cells",
+        "title_de": "Wasserstoff-Werkstatt",
+        "title_zh": "",
+        "description_en": "",
+        "description_de": "",
+        "description_zh": "",
+        "room_en": "Room 3",
+        "room_de": "Raum 3",
+        "room_zh": "3号会议室",
+        "starts_at": f"{day}T14:00",
+        "ends_at": f"{day}T15:30",
+        "capacity": "2",
+        "public_registration": "y",
+        "registration_opens_at": "",
+        "registration_closes_at": "",
     }
     data.update(changes)
     return data
@@ -298,12 +316,17 @@ def test_organiser_adds_a_session_that_delegates_can_register_for(app, client, f
         session = db.session.execute(select(Session).where(Session.slug == "hydrogen-workshop-fuel-cells")).scalar_one()
         assert (session.kind.value, session.capacity, session.public_registration) == ("forum", 2, True)
         assert session.starts_at.astimezone(BEIJING).strftime("%H:%M") == "14:00"
-        assert db.session.execute(select(AuditEntry).where(AuditEntry.action == "session_created")).scalar_one().session_id == session.id
+        assert (
+            db.session.execute(select(AuditEntry).where(AuditEntry.action == "session_created")).scalar_one().session_id
+            == session.id
+        )
     assert "Hydrogen Workshop: Fuel Cells" in text_of(client.get("/admin/sessions?lang=en"))
     assert "Wasserstoff-Werkstatt" in text_of(client.get("/?lang=de"))
     # Delegates take its seats like any other session's, the third one on the waiting list.
     statuses = [
-        register_by_api(client, ["hydrogen-workshop-fuel-cells"], email=f"h{n}@example.de").json["registrations"][0]["status"]
+        register_by_api(client, ["hydrogen-workshop-fuel-cells"], email=f"h{n}@example.de").json["registrations"][0][
+            "status"
+        ]
         for n in range(3)
     ]
     assert statuses == ["confirmed", "confirmed", "waitlisted"]
@@ -318,7 +341,10 @@ def test_a_new_session_with_a_taken_or_malformed_address_is_refused_with_the_ent
     assert 'value="Hydrogen Workshop: Fuel Cells"' in page and 'value="3号会议室"' in page
     malformed = client.post("/admin/sessions/new?lang=en", data=new_session_form(app, slug="Wasser Stoff!"))
     assert malformed.status_code == 422 and "Use small Latin letters, digits and hyphens" in text_of(malformed)
-    outside = client.post("/admin/sessions/new?lang=en", data=new_session_form(app, starts_at="2001-01-01T10:00", ends_at="2001-01-01T11:00"))
+    outside = client.post(
+        "/admin/sessions/new?lang=en",
+        data=new_session_form(app, starts_at="2001-01-01T10:00", ends_at="2001-01-01T11:00"),
+    )
     assert outside.status_code == 422 and "choose a time within it" in text_of(outside)
     untitled = client.post("/admin/sessions/new?lang=en", data=new_session_form(app, title_en="", title_de=""))
     assert untitled.status_code == 422 and "Give the title in at least one language." in text_of(untitled)
@@ -332,8 +358,13 @@ def test_programme_pages_are_valid_html_with_labelled_fields_in_every_language(a
     with app.app_context():
         item_id = db.session.execute(select(AgendaItem.id).where(AgendaItem.session_id == sid)).scalars().first()
     paths = [
-        "/admin/sessions", "/admin/sessions/new", f"/admin/sessions/{sid}/edit", f"/admin/sessions/{sid}/agenda/new",
-        f"/admin/agenda/{item_id}/edit", "/admin/exhibitors", "/admin/exhibitors/new",
+        "/admin/sessions",
+        "/admin/sessions/new",
+        f"/admin/sessions/{sid}/edit",
+        f"/admin/sessions/{sid}/agenda/new",
+        f"/admin/agenda/{item_id}/edit",
+        "/admin/exhibitors",
+        "/admin/exhibitors/new",
     ]
     for language in ("en", "de", "zh"):
         for path in paths:

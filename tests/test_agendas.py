@@ -1,5 +1,6 @@
 """The programme as a PDF in three languages, kept between changes, and a delegate's personal
 agenda with their badge's QR code, from the public site, the private link and the CLI."""
+
 from __future__ import annotations
 
 import io
@@ -97,13 +98,13 @@ def render_count(monkeypatch):
 
 
 @pytest.mark.parametrize("language", ["zh", "de", "en"])
-def test_programme_pdf_prints_forum_sessions_presenters_and_chinese_in_each_language(
-    client, forum, language, tmp_path
-):
+def test_programme_pdf_prints_forum_sessions_presenters_and_chinese_in_each_language(client, forum, language, tmp_path):
     response = client.get(f"/agenda.pdf?lang={language}")
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
-    assert response.headers["Content-Disposition"] == f"inline; filename=beijing-china-germany-forum-agenda-{language}.pdf"
+    assert (
+        response.headers["Content-Disposition"] == f"inline; filename=beijing-china-germany-forum-agenda-{language}.pdf"
+    )
     assert page_sizes(response.data) == {A4}
     text = squeezed(pdf_text(response.data))
     for expected in PROGRAMME_TEXT[language]:
@@ -217,7 +218,9 @@ def test_personal_agenda_qr_code_decodes_to_the_checkin_code(client, wang, tmp_p
     zxingcpp = pytest.importorskip("zxingcpp")
     pdf = tmp_path / "agenda.pdf"
     pdf.write_bytes(client.get(wang["path"] + "/agenda.pdf").data)
-    subprocess.run(["pdftoppm", "-r", "300", "-png", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")], check=True)
+    subprocess.run(
+        ["pdftoppm", "-r", "300", "-png", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")], check=True
+    )
     (page,) = tmp_path.glob("page-*.png")
     codes = [barcode.text for barcode in zxingcpp.read_barcodes(Image.open(page))]
     assert codes == [wang["code"]]

@@ -1,4 +1,5 @@
 """The JSON API contract: GET /api/v1/sessions and POST /api/v1/registrations."""
+
 from __future__ import annotations
 
 from .factories import CHINESE, person, register_by_api, set_session
@@ -12,7 +13,12 @@ def test_sessions_lists_every_session_with_its_fill(client, forum):
     assert set(sessions) == {"opening-ceremony", SYMPOSIUM, "thematic-forum", "exhibition"}
     symposium = sessions[SYMPOSIUM]
     assert symposium["title"] == "German Enterprise Symposium"
-    assert (symposium["capacity"], symposium["confirmed"], symposium["waitlisted"], symposium["seats_left"]) == (27, 1, 0, 26)
+    assert (symposium["capacity"], symposium["confirmed"], symposium["waitlisted"], symposium["seats_left"]) == (
+        27,
+        1,
+        0,
+        26,
+    )
     assert symposium["starts_at"].endswith("02:30:00+00:00")  # 10:30 in Beijing
     assert sessions["exhibition"]["capacity"] is None and sessions["exhibition"]["seats_left"] is None
 
@@ -42,11 +48,27 @@ def test_registration_needs_no_cookie_and_sets_none(app, forum):
 def test_invalid_input_answers_422_with_field_errors(client, forum):
     response = client.post(
         "/api/v1/registrations",
-        json={"family_name": 7, "email": "nope", "country": "Germany", "language": "fr", "sessions": "exhibition", "consent": "yes"},
+        json={
+            "family_name": 7,
+            "email": "nope",
+            "country": "Germany",
+            "language": "fr",
+            "sessions": "exhibition",
+            "consent": "yes",
+        },
     )
     assert response.status_code == 422
     errors = response.json["errors"]
-    assert set(errors) >= {"family_name", "given_name", "email", "country", "language", "sessions", "consent", "organisation"}
+    assert set(errors) >= {
+        "family_name",
+        "given_name",
+        "email",
+        "country",
+        "language",
+        "sessions",
+        "consent",
+        "organisation",
+    }
     assert all(isinstance(m, str) for messages in errors.values() for m in messages)
 
 
@@ -63,7 +85,9 @@ def test_email_that_already_holds_the_session_answers_409(client, forum):
     payload = person()
     first = client.post("/api/v1/registrations", json={**payload, "sessions": [SYMPOSIUM]})
     assert first.status_code == 201
-    again = client.post("/api/v1/registrations", json={**payload, "email": payload["email"].upper(), "sessions": [SYMPOSIUM]})
+    again = client.post(
+        "/api/v1/registrations", json={**payload, "email": payload["email"].upper(), "sessions": [SYMPOSIUM]}
+    )
     assert again.status_code == 409
     assert "already registered" in again.json["errors"]["email"][0]
 

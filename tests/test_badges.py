@@ -1,5 +1,6 @@
 """Print-ready badges: names in their own script, page boxes a print shop expects, a QR code
 the door scanner reads, batches in print order, and kept badges reused until they change."""
+
 from __future__ import annotations
 
 import io
@@ -71,7 +72,11 @@ def poppler(tool: str, content: bytes, tmp_path: Path, *args: str) -> str:
 
 def boxes(content: bytes, page: int = 0) -> dict[str, list[float]]:
     found = PdfReader(io.BytesIO(content)).pages[page]
-    return {name: [round(float(v), 2) for v in found[name]] for name in ("/MediaBox", "/TrimBox", "/BleedBox") if name in found}
+    return {
+        name: [round(float(v), 2) for v in found[name]]
+        for name in ("/MediaBox", "/TrimBox", "/BleedBox")
+        if name in found
+    }
 
 
 def test_chinese_badge_shows_characters_family_name_first_with_pinyin_below(app, forum, tmp_path):
@@ -124,8 +129,16 @@ def test_crop_marks_stand_on_the_trim_lines_outside_the_bleed(app, forum, tmp_pa
         return min(image.getpixel((x + dx, y + dy)) for dx in (-1, 0, 1) for dy in (-1, 0, 1))
 
     left, right, top, bottom = 10, 115, 10, 158
-    marks = [(2.5, top), (122.5, top), (2.5, bottom), (122.5, bottom),  # on the horizontal trim lines
-             (left, 2.5), (right, 2.5), (left, 165.5), (right, 165.5)]  # on the vertical ones
+    marks = [
+        (2.5, top),
+        (122.5, top),
+        (2.5, bottom),
+        (122.5, bottom),  # on the horizontal trim lines
+        (left, 2.5),
+        (right, 2.5),
+        (left, 165.5),
+        (right, 165.5),
+    ]  # on the vertical ones
     assert all(darkest(x, y) < 128 for x, y in marks)
     # 5 to 10 mm out: nothing between a mark and the bleed (3 mm out), nor beside a mark
     assert darkest(6, top) == darkest(left, 6) == darkest(2.5, top + 2) == 255
@@ -199,7 +212,9 @@ def test_long_names_shrink_to_fit_on_two_lines_and_stay_inside_the_badge(app, fo
         margin_left, margin_right = 10 * MM + 7 * MM - 1, 10 * MM + 98 * MM + 1  # page box from the marks
         for line in name.lines:
             for word in line.split():
-                found = re.search(rf'xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">{re.escape(word)}<', words)
+                found = re.search(
+                    rf'xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">{re.escape(word)}<', words
+                )
                 assert found, word
                 assert margin_left <= float(found.group(1)) and float(found.group(2)) <= margin_right, word
 
@@ -241,7 +256,11 @@ def test_batch_has_one_badge_per_confirmed_delegate_in_family_name_order(app, fo
     assert not any("Achtung" in text or "Abel" in text for text in everyone)
 
     symposium = page_texts(batch_of(app, session_slug=SYMPOSIUM))
-    assert [next(n for n in ("Becker", "李强", "张伟") if n in text) for text in symposium] == ["Becker", "李强", "张伟"]
+    assert [next(n for n in ("Becker", "李强", "张伟") if n in text) for text in symposium] == [
+        "Becker",
+        "李强",
+        "张伟",
+    ]
     press = page_texts(batch_of(app, organisation_type="press"))
     assert len(press) == 1 and "Becker" in press[0] and "PRESS" in press[0].replace(" ", "")
     with app.app_context():
@@ -261,7 +280,10 @@ def test_four_up_sheet_puts_four_badges_on_an_a4_page_with_cut_marks(app, forum,
     # The badges are cut at their trim: neither bleed nor their own crop marks are on the sheet.
     path = tmp_path / "sheet.pdf"
     path.write_bytes(content)
-    subprocess.run(["pdftoppm", "-r", "50", "-png", "-singlefile", "-f", "2", "-l", "2", str(path), str(tmp_path / "sheet")], check=True)
+    subprocess.run(
+        ["pdftoppm", "-r", "50", "-png", "-singlefile", "-f", "2", "-l", "2", str(path), str(tmp_path / "sheet")],
+        check=True,
+    )
     sheet = Image.open(tmp_path / "sheet.png").convert("RGB")
     assert sheet.getpixel((sheet.width * 3 // 4, sheet.height // 4)) == (255, 255, 255)  # no 6th badge
     left, _, _, top = boxes(content, 1)["/TrimBox"]
@@ -286,10 +308,18 @@ def test_four_up_sheet_keeps_the_badges_inside_the_margin_office_printers_print(
         assert (right - left) / 2 >= 94 * MM
     path = tmp_path / "sheet.pdf"
     path.write_bytes(content)
-    subprocess.run(["pdftoppm", "-r", "100", "-gray", "-singlefile", "-f", "1", "-l", "1", str(path), str(tmp_path / "sheet")], check=True)
+    subprocess.run(
+        ["pdftoppm", "-r", "100", "-gray", "-singlefile", "-f", "1", "-l", "1", str(path), str(tmp_path / "sheet")],
+        check=True,
+    )
     image = Image.open(tmp_path / "sheet.pgm")
     edge = round(4.5 * 100 / 25.4)
-    band = [(x, y) for x in range(0, image.width, 2) for y in range(image.height) if min(x, y, image.width - 1 - x, image.height - 1 - y) < edge]
+    band = [
+        (x, y)
+        for x in range(0, image.width, 2)
+        for y in range(image.height)
+        if min(x, y, image.width - 1 - x, image.height - 1 - y) < edge
+    ]
     assert min(image.getpixel(point) for point in band) == 255  # nothing within 4.5 mm of the edge
 
     def darkest(x_pt: float, y_pt: float) -> int:
@@ -418,8 +448,10 @@ def test_cli_writes_the_badges_with_a_progress_bar(app, forum, runner, tmp_path)
 
 @pytest.mark.parametrize(
     ("family", "installed", "package"),
-    [("CJK_FONT_FAMILY", "_cjk_font_installed", "fonts-noto-cjk"),
-     ("LATIN_FONT_FAMILY", "_latin_font_installed", "fonts-noto-core")],
+    [
+        ("CJK_FONT_FAMILY", "_cjk_font_installed", "fonts-noto-cjk"),
+        ("LATIN_FONT_FAMILY", "_latin_font_installed", "fonts-noto-core"),
+    ],
 )
 def test_without_a_font_printing_says_which_package_to_install(
     app, forum, runner, tmp_path, monkeypatch, family, installed, package
@@ -428,9 +460,8 @@ def test_without_a_font_printing_says_which_package_to_install(
     monkeypatch.setattr(pdf_service, family, "Noto Sans Missing")
     getattr(pdf_service, installed).cache_clear()
     try:
-        with app.app_context():
-            with pytest.raises(pdf_service.FontMissing, match=package):
-                printing.badge_pdf(db.session.get(Delegate, delegate_id))
+        with app.app_context(), pytest.raises(pdf_service.FontMissing, match=package):
+            printing.badge_pdf(db.session.get(Delegate, delegate_id))
         result = runner.invoke(badges_command, ["--out", str(tmp_path / "badges.pdf")])
         assert result.exit_code == 1 and package in result.output
         assert not (tmp_path / "badges.pdf").exists()
@@ -614,7 +645,10 @@ def test_german_badge_is_set_in_noto_sans_as_it_was_measured(app, forum, tmp_pat
     line = max(name.lines, key=len)
     expected = printing.text_width_em(line, bold=True) * name.size
     words = poppler("pdftotext", content, tmp_path, "-bbox")
-    pieces = [re.search(rf'xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">{re.escape(w)}<', words) for w in line.split()]
+    pieces = [
+        re.search(rf'xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">{re.escape(w)}<', words)
+        for w in line.split()
+    ]
     printed = float(pieces[-1].group(2)) - float(pieces[0].group(1))
     assert printed == pytest.approx(expected, rel=0.03)
 
@@ -626,4 +660,3 @@ def test_cli_writes_the_print_shop_file(app, forum, runner, tmp_path):
     assert result.exit_code == 0 and "Wrote 1 badges (print-shop" in result.output, result.output
     reader = PdfReader(out)
     assert "/OutputIntents" in reader.trailer["/Root"] and "/BleedBox" in reader.pages[0]
-

@@ -1,10 +1,11 @@
 """Calendar files: the whole programme and a delegate's own sessions, in Beijing time."""
+
 from __future__ import annotations
 
 import json
 import shutil
 import subprocess
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -56,7 +57,7 @@ def test_programme_calendar_has_every_session_in_beijing_time(client, forum):
     assert symposium["DTSTART"].params["TZID"] == "Asia/Shanghai"
     start, end = symposium.decoded("DTSTART"), symposium.decoded("DTEND")
     assert start == datetime.combine(forum, time(10, 30), BEIJING)
-    assert start.astimezone(timezone.utc).time() == time(2, 30)
+    assert start.astimezone(UTC).time() == time(2, 30)
     assert end.astimezone(BEIJING).time() == time(12, 30)
     assert str(symposium["LOCATION"]) == (
         "Conference Room 1, Beijing China-Germany International Conference and Exhibition Center (Shunyi District)"
@@ -109,7 +110,7 @@ def test_personal_calendar_has_only_the_delegates_sessions_and_marks_the_waiting
     (waiting,) = [entry for title, entry in sessions.items() if title.startswith("德企座谈会")]
     assert str(waiting["SUMMARY"]) == "德企座谈会（候补名单）", "the waiting-list mark in the delegate's language"
     assert str(waiting["STATUS"]) == "TENTATIVE"
-    assert waiting.decoded("DTSTART").astimezone(timezone.utc).time() == time(2, 30)
+    assert waiting.decoded("DTSTART").astimezone(UTC).time() == time(2, 30)
     programme_uids = {str(e["UID"]) for e in parse(client.get("/agenda.ics")).walk("VEVENT")}
     assert {str(e["UID"]) for e in sessions.values()} <= programme_uids
 
@@ -207,10 +208,10 @@ def revised_at(app) -> datetime:
 
 
 def test_a_session_moved_renamed_or_given_another_room_is_a_new_revision_of_the_same_entry(app, client, forum):
-    set_session(app, SYMPOSIUM, revised_at=datetime(2000, 1, 1, tzinfo=timezone.utc))
+    set_session(app, SYMPOSIUM, revised_at=datetime(2000, 1, 1, tzinfo=UTC))
     before = symposium_entry(client)
     assert before.decoded("SEQUENCE") == 0
-    assert before.decoded("LAST-MODIFIED") == datetime(2000, 1, 1, tzinfo=timezone.utc)
+    assert before.decoded("LAST-MODIFIED") == datetime(2000, 1, 1, tzinfo=UTC)
     change_symposium(app, starts_at=lambda t: t + timedelta(hours=1), ends_at=lambda t: t + timedelta(hours=1))
     moved = symposium_entry(client)
     assert str(moved["UID"]) == str(before["UID"]), "the same entry, updated in place"
@@ -232,15 +233,16 @@ def test_a_seat_from_the_waiting_list_updates_the_delegates_entry(app, client, w
     assert str(waiting["STATUS"]) == "TENTATIVE" and waiting.decoded("SEQUENCE") == 0
     with app.app_context():
         first = db.session.execute(
-            select(Registration).join(Session).where(
-                Session.slug == SYMPOSIUM, Registration.status == RegistrationStatus.CONFIRMED
-            )
+            select(Registration)
+            .join(Session)
+            .where(Session.slug == SYMPOSIUM, Registration.status == RegistrationStatus.CONFIRMED)
         ).scalar_one()
         cancel_registration(first, actor="test")  # 王小明 moves up
         promoted_at = db.session.execute(
-            select(Registration.status_changed_at).join(Session).join(Delegate).where(
-                Session.slug == SYMPOSIUM, Delegate.name_native == "王小明"
-            )
+            select(Registration.status_changed_at)
+            .join(Session)
+            .join(Delegate)
+            .where(Session.slug == SYMPOSIUM, Delegate.name_native == "王小明")
         ).scalar_one()
     confirmed = symposium_entry(client, wang_path + "/agenda.ics")
     assert str(confirmed["STATUS"]) == "CONFIRMED" and str(confirmed["SUMMARY"]) == "德企座谈会"

@@ -1,4 +1,5 @@
 """The CLI: flask --app eventapp seed-demo / fake-delegates."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -44,9 +45,16 @@ def test_seed_demo_loads_the_forum_once(app, runner):
         assert set(sessions) == {"opening-ceremony", "german-enterprise-symposium", "thematic-forum", "exhibition"}
         assert sessions["german-enterprise-symposium"].capacity == 27
         assert sessions["exhibition"].capacity is None
-        assert [s.public_registration for s in (sessions["german-enterprise-symposium"], sessions["exhibition"])] == [True, True]
-        assert not sessions["opening-ceremony"].public_registration and not sessions["thematic-forum"].public_registration
-        symposium_agenda = " ".join(a.title["en"] + str(a.presenter_organisation) for a in sessions["german-enterprise-symposium"].agenda_items)
+        assert [s.public_registration for s in (sessions["german-enterprise-symposium"], sessions["exhibition"])] == [
+            True,
+            True,
+        ]
+        assert (
+            not sessions["opening-ceremony"].public_registration and not sessions["thematic-forum"].public_registration
+        )
+        symposium_agenda = " ".join(
+            a.title["en"] + str(a.presenter_organisation) for a in sessions["german-enterprise-symposium"].agenda_items
+        )
         for body in ("Bureau of Economy and Information Technology", "Commerce Bureau", "Shunyi"):
             assert body in symposium_agenda
         event = db.session.execute(select(Event)).scalar_one()
@@ -80,37 +88,73 @@ def test_fake_delegates_without_a_forum_says_what_to_do(runner):
 
 
 def test_create_user_with_password_from_stdin_then_sign_in(app, runner, client, forum):
-    result = runner.invoke(args=["create-user", "Door.Two@Forum.test", "--role", "door", "--password-stdin"], input="a long door password\n")
+    result = runner.invoke(
+        args=["create-user", "Door.Two@Forum.test", "--role", "door", "--password-stdin"],
+        input="a long door password\n",
+    )
     assert result.exit_code == 0 and "Created door account door.two@forum.test" in result.output
     response = client.post("/staff/login", data={"email": "door.two@forum.test", "password": "a long door password"})
     assert response.status_code == 302
 
 
 def test_set_password_gives_a_forgotten_password_anew_and_ends_the_sign_ins(app, runner, client, forum):
-    runner.invoke(args=["create-user", "anna@forum.test", "--role", "organiser", "--password-stdin"], input="the first long password\n")
-    assert client.post("/staff/login", data={"email": "anna@forum.test", "password": "the first long password"}).status_code == 302
-    result = runner.invoke(args=["set-password", "Anna@forum.test", "--password-stdin"], input="the second long password\n")
+    runner.invoke(
+        args=["create-user", "anna@forum.test", "--role", "organiser", "--password-stdin"],
+        input="the first long password\n",
+    )
+    assert (
+        client.post(
+            "/staff/login", data={"email": "anna@forum.test", "password": "the first long password"}
+        ).status_code
+        == 302
+    )
+    result = runner.invoke(
+        args=["set-password", "Anna@forum.test", "--password-stdin"], input="the second long password\n"
+    )
     assert result.exit_code == 0 and "New password set for anna@forum.test" in result.output
     assert client.get("/admin/").status_code == 302  # signed out
     old = client.post("/staff/login", data={"email": "anna@forum.test", "password": "the first long password"})
     assert old.status_code == 401
-    assert client.post("/staff/login", data={"email": "anna@forum.test", "password": "the second long password"}).status_code == 302
+    assert (
+        client.post(
+            "/staff/login", data={"email": "anna@forum.test", "password": "the second long password"}
+        ).status_code
+        == 302
+    )
     short = runner.invoke(args=["set-password", "anna@forum.test", "--password-stdin"], input="short\n")
     assert short.exit_code != 0 and "at least 10 characters" in short.output
-    unknown = runner.invoke(args=["set-password", "nobody@forum.test", "--password-stdin"], input="long enough password\n")
+    unknown = runner.invoke(
+        args=["set-password", "nobody@forum.test", "--password-stdin"], input="long enough password\n"
+    )
     assert unknown.exit_code != 0 and "No staff account for nobody@forum.test" in unknown.output
 
 
 def test_create_user_refuses_short_passwords_duplicates_and_unknown_roles(runner, app):
-    assert "at least 10 characters" in runner.invoke(args=["create-user", "a@forum.test", "--role", "admin", "--password-stdin"], input="short\n").output
-    runner.invoke(args=["create-user", "a@forum.test", "--role", "admin", "--password-stdin"], input="long enough password\n")
-    again = runner.invoke(args=["create-user", "a@forum.test", "--role", "admin", "--password-stdin"], input="long enough password\n")
+    assert (
+        "at least 10 characters"
+        in runner.invoke(
+            args=["create-user", "a@forum.test", "--role", "admin", "--password-stdin"], input="short\n"
+        ).output
+    )
+    runner.invoke(
+        args=["create-user", "a@forum.test", "--role", "admin", "--password-stdin"], input="long enough password\n"
+    )
+    again = runner.invoke(
+        args=["create-user", "a@forum.test", "--role", "admin", "--password-stdin"], input="long enough password\n"
+    )
     assert again.exit_code != 0 and "already an account" in again.output
-    assert runner.invoke(args=["create-user", "b@forum.test", "--role", "king", "--password-stdin"], input="long enough password\n").exit_code != 0
+    assert (
+        runner.invoke(
+            args=["create-user", "b@forum.test", "--role", "king", "--password-stdin"], input="long enough password\n"
+        ).exit_code
+        != 0
+    )
 
 
 def test_api_token_authenticates_door_scans(app, runner, client, forum):
-    runner.invoke(args=["create-user", "scanner@forum.test", "--role", "door", "--password-stdin"], input="long enough password\n")
+    runner.invoke(
+        args=["create-user", "scanner@forum.test", "--role", "door", "--password-stdin"], input="long enough password\n"
+    )
     token = runner.invoke(args=["create-api-token", "scanner@forum.test"]).output.strip()
     assert len(token) >= 40
     body = {"code": "NOPE", "session": "entrance", "scan_id": "cli-1"}
@@ -125,6 +169,14 @@ def test_api_token_authenticates_door_scans(app, runner, client, forum):
 def test_demo_accounts_are_created_once_and_printed(runner, client, app, forum):
     first = runner.invoke(args=["demo-accounts"])
     second = runner.invoke(args=["demo-accounts"])
-    assert first.output == second.output and "organiser@forum.example" in first.output and "door@forum.example" in first.output
+    assert (
+        first.output == second.output
+        and "organiser@forum.example" in first.output
+        and "door@forum.example" in first.output
+    )
     password = next(line.split("password: ")[1] for line in first.output.splitlines() if "organiser@" in line)
-    assert client.post("/staff/login", data={"email": "organiser@forum.example", "password": password}).headers["Location"].endswith("/admin/")
+    assert (
+        client.post("/staff/login", data={"email": "organiser@forum.example", "password": password})
+        .headers["Location"]
+        .endswith("/admin/")
+    )

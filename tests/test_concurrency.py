@@ -3,6 +3,7 @@
 Threads inside one process, then several gunicorn worker processes behind real HTTP, on
 SQLite and on PostgreSQL.
 """
+
 from __future__ import annotations
 
 import json
@@ -53,9 +54,7 @@ def test_sixty_threads_racing_for_27_seats(app, forum):
 
 
 def _post(url: str, body: dict) -> tuple[int, dict]:
-    request = urllib.request.Request(
-        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
-    )
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             return response.status, json.loads(response.read())
@@ -66,13 +65,16 @@ def _post(url: str, body: dict) -> tuple[int, dict]:
 def test_four_gunicorn_workers_never_overbook(app, forum, database_url, tmp_path):
     clients = 100
     bodies = [{**person(email=f"burst{n}@example.de"), "sessions": [SYMPOSIUM]} for n in range(clients)]
-    with gunicorn_server(database_url, tmp_path, workers=4) as base:
-        with ThreadPoolExecutor(max_workers=50) as pool:
-            answers = list(pool.map(lambda body: _post(base + "/api/v1/registrations", body), bodies))
+    with gunicorn_server(database_url, tmp_path, workers=4) as base, ThreadPoolExecutor(max_workers=50) as pool:
+        answers = list(pool.map(lambda body: _post(base + "/api/v1/registrations", body), bodies))
     assert [status for status, _ in answers] == [201] * clients
     statuses = [body["registrations"][0]["status"] for _, body in answers]
     assert statuses.count("confirmed") == 27
-    positions = sorted(body["registrations"][0]["waitlist_position"] for _, body in answers if body["registrations"][0]["status"] == "waitlisted")
+    positions = sorted(
+        body["registrations"][0]["waitlist_position"]
+        for _, body in answers
+        if body["registrations"][0]["status"] == "waitlisted"
+    )
     assert len(positions) == 73 and len(set(positions)) >= 1
     state = seats(app, SYMPOSIUM)
     assert (state["confirmed"], state["confirmed_count"], state["waitlisted"]) == (27, 27, 73)

@@ -1,5 +1,6 @@
 """The lock file that `make install` installs from pins every dependency pyproject.toml names,
 at a version pyproject.toml allows (run `make lock` after changing either)."""
+
 from __future__ import annotations
 
 import tomllib

@@ -1,9 +1,10 @@
 """Check-in at the door: the scan API's answers, replayed scans, undo, and the door page."""
+
 from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
@@ -14,8 +15,8 @@ from sqlalchemy import func, select
 from eventapp.extensions import db
 from eventapp.models import CheckIn, Delegate, OrganisationType, Scan, StaffRole
 from eventapp.services import registration as registration_service
-from eventapp.services.events import current_event
 from eventapp.services import staff as staff_service
+from eventapp.services.events import current_event
 
 from .factories import CHINESE, GERMAN, register_by_api, set_session
 
@@ -38,9 +39,7 @@ def register(client, app, sessions, base=GERMAN, **overrides) -> str:
     response = register_by_api(client, sessions, base=base, **overrides)
     assert response.status_code == 201, response.json
     with app.app_context():
-        return db.session.execute(
-            select(Delegate.checkin_code).order_by(Delegate.id.desc()).limit(1)
-        ).scalar_one()
+        return db.session.execute(select(Delegate.checkin_code).order_by(Delegate.id.desc()).limit(1)).scalar_one()
 
 
 def scan(client, code, door=SYMPOSIUM, scan_id=None, **extra):
@@ -160,16 +159,14 @@ def test_same_scan_sent_twice_answers_the_same_and_records_one_checkin(door, app
     again = scan(door, code, scan_id="device-1-scan-7").json
     assert again["status"] == "ok"  # the first answer, not "already checked in"
     assert again["replayed"] is True
-    assert {k: v for k, v in again.items() if k != "replayed"} == {
-        k: v for k, v in first.items() if k != "replayed"
-    }
+    assert {k: v for k, v in again.items() if k != "replayed"} == {k: v for k, v in first.items() if k != "replayed"}
     assert count(app, CheckIn) == 1
     assert count(app, Scan) == 1
 
 
 def test_scans_queued_offline_and_sent_later_in_another_order_count_once_each(door, app):
     codes = [register(door, app, [SYMPOSIUM], email=f"queued{n}@example.de") for n in range(3)]
-    scanned_at = datetime.now(timezone.utc) - timedelta(minutes=10)
+    scanned_at = datetime.now(UTC) - timedelta(minutes=10)
     queue = [
         {
             "scan_id": f"offline-{n}",
@@ -223,7 +220,8 @@ def test_api_token_scans_without_a_session_cookie(app, forum):
         user = staff_service.create_user("scanner@forum.test", StaffRole.DOOR, PASSWORD)
         token = staff_service.create_api_token(user)
     response = client.post(
-        "/api/v1/checkins", json={"code": code, "session": SYMPOSIUM},
+        "/api/v1/checkins",
+        json={"code": code, "session": SYMPOSIUM},
         headers={"Authorization": f"Bearer {token}"},
     )
     assert response.status_code == 200
@@ -232,7 +230,8 @@ def test_api_token_scans_without_a_session_cookie(app, forum):
         checkin = db.session.execute(select(CheckIn)).scalar_one()
         assert checkin.checked_in_by.email == "scanner@forum.test"
     wrong = client.post(
-        "/api/v1/checkins", json={"code": code, "session": SYMPOSIUM},
+        "/api/v1/checkins",
+        json={"code": code, "session": SYMPOSIUM},
         headers={"Authorization": "Bearer not-a-token"},
     )
     assert wrong.status_code == 401 and wrong.headers["WWW-Authenticate"] == "Bearer"
@@ -274,9 +273,7 @@ def test_unknown_door_is_422_in_the_api_and_404_on_the_door_pages(door, app):
 
 def search(client, text, door=SYMPOSIUM):
     """The name search as door.js calls it."""
-    response = client.get(
-        f"/door/{door}/search", query_string={"q": text}, headers={"Accept": "application/json"}
-    )
+    response = client.get(f"/door/{door}/search", query_string={"q": text}, headers={"Accept": "application/json"})
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     return response.json
@@ -323,8 +320,12 @@ def test_name_search_gives_at_most_ten_and_nothing_for_an_empty_query(door, app,
         event = current_event()
         people = [
             registration_service.DelegateDetails.from_mapping(
-                {**GERMAN, "organisation_type": OrganisationType.ENTERPRISE,
-                 "family_name": f"Becker{n:02d}", "email": f"becker{n}@example.de"}
+                {
+                    **GERMAN,
+                    "organisation_type": OrganisationType.ENTERPRISE,
+                    "family_name": f"Becker{n:02d}",
+                    "email": f"becker{n}@example.de",
+                }
             )
             for n in range(12)
         ]
@@ -339,10 +340,14 @@ def schmidts_at_the_symposium(door, app) -> dict[str, str]:
     """Six people called Schmidt (or nearly) and their standing at the symposium's door;
     returns their badge codes by given name."""
     codes = {
-        "Aaron": register(door, app, ["exhibition"], email="aaron@example.de", family_name="Schmidt", given_name="Aaron"),
+        "Aaron": register(
+            door, app, ["exhibition"], email="aaron@example.de", family_name="Schmidt", given_name="Aaron"
+        ),
         "Anna": register(door, app, [SYMPOSIUM], email="anna@example.de", family_name="Schmidtke", given_name="Anna"),
         "Berta": register(door, app, [SYMPOSIUM], email="berta@example.de", family_name="Schmidt", given_name="Berta"),
-        "Klaus": register(door, app, [SYMPOSIUM], email="klaus@example.de", family_name="Goldschmidt", given_name="Klaus"),
+        "Klaus": register(
+            door, app, [SYMPOSIUM], email="klaus@example.de", family_name="Goldschmidt", given_name="Klaus"
+        ),
         "Dora": register(door, app, [SYMPOSIUM], email="dora@example.de", family_name="Schmidt", given_name="Dora"),
     }
     with app.app_context():
@@ -373,11 +378,17 @@ def test_name_search_keeps_a_seated_delegate_among_the_ten_shown(door, app, foru
 
         def becker(n: int):
             return registration_service.DelegateDetails.from_mapping(
-                {**GERMAN, "organisation_type": OrganisationType.ENTERPRISE,
-                 "family_name": f"Becker{n:02d}", "email": f"becker{n}@example.de"}
+                {
+                    **GERMAN,
+                    "organisation_type": OrganisationType.ENTERPRISE,
+                    "family_name": f"Becker{n:02d}",
+                    "email": f"becker{n}@example.de",
+                }
             )
 
-        registration_service.register_many(event, [becker(n) for n in range(12)], ["exhibition"], actor="test", by_staff=True)
+        registration_service.register_many(
+            event, [becker(n) for n in range(12)], ["exhibition"], actor="test", by_staff=True
+        )
         registration_service.register_many(event, [becker(99)], [SYMPOSIUM], actor="test", by_staff=True)
     found = search(door, "becker")
     assert found["total"] == 13
@@ -414,7 +425,9 @@ def test_door_refuses_to_check_in_anyone_found_without_a_seat(door, app):
     codes = schmidts_at_the_symposium(door, app)
     answers = {name: scan(door, codes[name]).json for name in ("Aaron", "Carl", "Dora")}
     assert {name: a["status"] for name, a in answers.items()} == {
-        "Aaron": "not_registered", "Carl": "waitlisted", "Dora": "cancelled",
+        "Aaron": "not_registered",
+        "Carl": "waitlisted",
+        "Dora": "cancelled",
     }
     assert all(a["checkin_id"] is None for a in answers.values())
     # The page's own check-in form (without JavaScript) goes through the same rule.
@@ -430,9 +443,7 @@ def result_items(text: str) -> list[tuple[str, str]]:
 
 def test_name_search_without_javascript_shows_the_door_page_with_the_results(door, app):
     codes = schmidts_at_the_symposium(door, app)
-    response = door.get(
-        f"/door/{SYMPOSIUM}/search", query_string={"q": "schmidt"}, headers={"Accept": "text/html"}
-    )
+    response = door.get(f"/door/{SYMPOSIUM}/search", query_string={"q": "schmidt"}, headers={"Accept": "text/html"})
     assert response.status_code == 200 and response.mimetype == "text/html"
     text = response.get_data(as_text=True)
     html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parse(text)

@@ -3,6 +3,7 @@
 Runs once, on SQLite (the page's behaviour does not depend on the database backend).
 Skipped only when /usr/bin/chromium is missing (`make install` brings it).
 """
+
 from __future__ import annotations
 
 import io
@@ -19,8 +20,12 @@ from .servers import gunicorn_server
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VENDOR = PROJECT_ROOT / "eventapp" / "static" / "vendor"
@@ -60,9 +65,7 @@ def _prepare_database(url: str) -> dict[str, str]:
             "wang": details(CHINESE, "wang@example.cn"),
             "mueller": details(GERMAN, "mueller@example.de"),
             "schmidt": details(GERMAN, "schmidt@example.de", family_name="Schmidt", given_name="Anna"),
-            "zhao": details(
-                CHINESE, "zhao@example.cn", family_name="Zhao", given_name="Lei", name_native="赵磊"
-            ),
+            "zhao": details(CHINESE, "zhao@example.cn", family_name="Zhao", given_name="Lei", name_native="赵磊"),
         }
         for key, person in people.items():
             result = register(event, person, [SYMPOSIUM], actor="test", by_staff=True)
@@ -285,7 +288,8 @@ def test_camera_reads_the_badge_qr_with_the_reader_served_from_static(playwright
     video = _qr_video(codes["zhao"], tmp_path / "badge.y4m")
     browser = playwright.chromium.launch(
         executable_path=CHROMIUM,
-        args=CHROMIUM_ARGS + [
+        args=CHROMIUM_ARGS
+        + [
             "--use-fake-device-for-media-stream",
             "--use-fake-ui-for-media-stream",
             f"--use-file-for-fake-video-capture={video}",

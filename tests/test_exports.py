@@ -1,4 +1,5 @@
 """Exports for organisers: CSV and XLSX lists that open right in Excel, and sign-in sheets."""
+
 from __future__ import annotations
 
 import csv
@@ -56,10 +57,17 @@ def forum_with_delegates(app, client, forum):
     set_session(app, SYMPOSIUM, capacity=2)
     assert register_by_api(client, [SYMPOSIUM, "exhibition"], base=CHINESE).status_code == 201
     assert register_by_api(client, [SYMPOSIUM], base=GERMAN).status_code == 201
-    assert register_by_api(
-        client, [SYMPOSIUM], family_name="Formel", given_name="Eva", organisation=HYPERLINK,
-        phone="+49 30 1234567",
-    ).status_code == 201
+    assert (
+        register_by_api(
+            client,
+            [SYMPOSIUM],
+            family_name="Formel",
+            given_name="Eva",
+            organisation=HYPERLINK,
+            phone="+49 30 1234567",
+        ).status_code
+        == 201
+    )
     with app.app_context():
         event = current_event()
         wang = db.session.execute(select(Delegate).where(Delegate.name_native == "王小明")).scalar_one()
@@ -122,10 +130,14 @@ def test_a_chinese_export_has_chinese_headers_and_names_instead_of_codes(client,
     assert wang["德企座谈会"] == "已确认"
     assert datetime.strptime(wang["报名时间（Asia/Shanghai）"], "%Y-%m-%d %H:%M:%S")
     registrations = csv_rows(client.get("/admin/exports/registrations.csv?lang=zh"))
-    assert {"创建时间（Asia/Shanghai）", "确认时间（Asia/Shanghai）", "取消时间（Asia/Shanghai）"} <= set(registrations[0])
+    assert {"创建时间（Asia/Shanghai）", "确认时间（Asia/Shanghai）", "取消时间（Asia/Shanghai）"} <= set(
+        registrations[0]
+    )
     attendance = csv_rows(client.get(f"/admin/exports/sessions/{SYMPOSIUM}/attendance.csv?lang=de"))
     assert "Eingelassen um (Asia/Shanghai)" in attendance[0]
-    mueller = {row["Nachname"]: row for row in csv_rows(client.get("/admin/exports/delegates.csv?lang=de"))}["Müller-Lüdenscheidt"]
+    mueller = {row["Nachname"]: row for row in csv_rows(client.get("/admin/exports/delegates.csv?lang=de"))}[
+        "Müller-Lüdenscheidt"
+    ]
     assert (mueller["Land"], mueller["Sprache"]) == ("Deutschland", "Deutsch")
 
 
@@ -150,9 +162,7 @@ def test_registrations_list_every_registration_with_its_times(client, app, forum
             select(Registration).join(Delegate).where(Delegate.family_name == "Müller-Lüdenscheidt")
         ).scalar_one()
         cancel_registration(mueller_symposium, actor="staff:organiser@forum.test")
-        cancelled = db.session.execute(
-            select(Registration).where(Registration.id == mueller_symposium.id)
-        ).scalar_one()
+        cancelled = db.session.execute(select(Registration).where(Registration.id == mueller_symposium.id)).scalar_one()
         cancelled_at, created_at = cancelled.cancelled_at, cancelled.created_at
 
     rows = csv_rows(client.get("/admin/exports/registrations.csv"))
@@ -178,9 +188,7 @@ def test_registrations_list_every_registration_with_its_times(client, app, forum
 def test_attendance_shows_who_came_in_and_when_then_the_waiting_list(client, forum_with_delegates):
     checked_in_at = forum_with_delegates["checked_in_at"]
     response = client.get(f"/admin/exports/sessions/{SYMPOSIUM}/attendance.csv")
-    assert response.headers["Content-Disposition"].endswith(
-        f"forum-{SYMPOSIUM}-attendance-{today_in_beijing()}.csv"
-    )
+    assert response.headers["Content-Disposition"].endswith(f"forum-{SYMPOSIUM}-attendance-{today_in_beijing()}.csv")
     rows = csv_rows(response)
     assert [(r["No."], r["Family name"], r["Status"], r["Checked in"]) for r in rows] == [
         ("1", "Müller-Lüdenscheidt", "confirmed", "no"),
@@ -193,7 +201,9 @@ def test_attendance_shows_who_came_in_and_when_then_the_waiting_list(client, for
 
     xlsx = xlsx_rows(client.get(f"/admin/exports/sessions/{SYMPOSIUM}/attendance.xlsx"))
     assert [(r["Family name"], r["Status"]) for r in xlsx] == [
-        ("Müller-Lüdenscheidt", "confirmed"), ("Wang", "confirmed"), ("Formel", "waitlisted (1)"),
+        ("Müller-Lüdenscheidt", "confirmed"),
+        ("Wang", "confirmed"),
+        ("Formel", "waitlisted (1)"),
     ]
     assert xlsx[1]["Checked in at (Asia/Shanghai)"] == local_naive(checked_in_at)
     # Check-ins at the venue's entrance are not check-ins at the session's door.
@@ -217,9 +227,7 @@ def test_spreadsheet_formulas_in_delegate_data_are_neutralised(client, forum_wit
 def test_signin_sheet_prints_chinese_and_german_names_with_an_embedded_cjk_font(client, forum_with_delegates, tmp_path):
     response = client.get(f"/admin/exports/sessions/{SYMPOSIUM}/signin-sheet.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
-    assert response.headers["Content-Disposition"].endswith(
-        f"forum-{SYMPOSIUM}-signin-sheet-{today_in_beijing()}.pdf"
-    )
+    assert response.headers["Content-Disposition"].endswith(f"forum-{SYMPOSIUM}-signin-sheet-{today_in_beijing()}.pdf")
     reader = PdfReader(io.BytesIO(response.data))
     assert reader.pages[0].mediabox.width == pytest.approx(595, abs=1)  # A4 portrait
     assert reader.pages[0].mediabox.height == pytest.approx(842, abs=1)
@@ -234,7 +242,8 @@ def test_signin_sheet_prints_chinese_and_german_names_with_an_embedded_cjk_font(
     pdf.write_bytes(response.data)
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
     embedded_cjk = [
-        line for line in fonts.splitlines()
+        line
+        for line in fonts.splitlines()
         if "+Noto-Sans-CJK" in line.replace("NotoSansCJK", "Noto-Sans-CJK") and " yes " in line
     ]
     assert embedded_cjk, fonts

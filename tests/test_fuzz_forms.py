@@ -8,6 +8,7 @@ CSRF is on here (the test app turns it off elsewhere): `csrf_token` is fuzzed li
 half of the time with the real token, so the forms also succeed and change the database.
 Derandomized, without a Hypothesis database, so a run is repeatable.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -38,11 +39,42 @@ FUZZ = settings(
 PUBLIC_SESSIONS = ["german-enterprise-symposium", "exhibition"]
 SESSIONS = [*PUBLIC_SESSIONS, "opening-ceremony", "thematic-forum", "gala-dinner"]
 HOSTILE = [
-    "", " ", "\x00", "a\x00b", "\x00" * 50, "\ud800", "x\udfffy", "\r\n", "\t", "\x1b[31m", "\x7f\x85\x9f",
-    "\u2028\u2029", "\u202eevil", "\ufeff", "\uffff", "\U0010ffff", "𠀀𪚥", "王小明", "Müller-Lüdenscheidt",
-    "<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "{{ 7*7 }}", "' OR 1=1 --", "%00",
-    "%ED%A0%80", "../../etc/passwd", "a" * 101, "x" * 255, "@", "a@b", "+86 10 1234 5678",
-    "EU", "exhibitor", "staff", "false", "y",
+    "",
+    " ",
+    "\x00",
+    "a\x00b",
+    "\x00" * 50,
+    "\ud800",
+    "x\udfffy",
+    "\r\n",
+    "\t",
+    "\x1b[31m",
+    "\x7f\x85\x9f",
+    "\u2028\u2029",
+    "\u202eevil",
+    "\ufeff",
+    "\uffff",
+    "\U0010ffff",
+    "𠀀𪚥",
+    "王小明",
+    "Müller-Lüdenscheidt",
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "{{ 7*7 }}",
+    "' OR 1=1 --",
+    "%00",
+    "%ED%A0%80",
+    "../../etc/passwd",
+    "a" * 101,
+    "x" * 255,
+    "@",
+    "a@b",
+    "+86 10 1234 5678",
+    "EU",
+    "exhibitor",
+    "staff",
+    "false",
+    "y",
 ]
 TEXT = st.one_of(
     st.text(max_size=30),  # any code point but surrogates
@@ -70,7 +102,12 @@ DETAILS = {
     "language": st.sampled_from(["zh", "de", "en"]),
 }
 ONE_LINE_FIELDS = ("family_name", "given_name", "name_native", "organisation", "position", "email", "phone")
-SELECT_DEFAULTS = {"native_name_order": "family_first", "organisation_type": "enterprise", "language": "en", "country": None}
+SELECT_DEFAULTS = {
+    "native_name_order": "family_first",
+    "organisation_type": "enterprise",
+    "language": "en",
+    "country": None,
+}
 
 
 def value(plausible=None):
@@ -258,7 +295,9 @@ def test_add_session_form(browser, delegate, data):
 @given(data=st.data())
 def test_cancel_one_registration_form(browser, delegate, data):
     client, csrf_token = browser
-    registration_id = data.draw(st.one_of(st.sampled_from(delegate[1]), st.integers(0, 2**31 + 10), st.integers(min_value=0)))
+    registration_id = data.draw(
+        st.one_of(st.sampled_from(delegate[1]), st.integers(0, 2**31 + 10), st.integers(min_value=0))
+    )
     path = private_path(data, delegate[0], f"/registrations/{registration_id}/cancel")
     response, _received = post(client, path, data.draw(fields({}, csrf_token)))
     assert response.status_code in (302, 400, 404, 413), response.status_code
@@ -278,7 +317,10 @@ def query(pairs) -> str:
 
 
 @FUZZ
-@given(sessions=st.lists(st.one_of(st.sampled_from(SESSIONS), TEXT), max_size=4), lang=value(st.sampled_from(["zh", "de", "en"])))
+@given(
+    sessions=st.lists(st.one_of(st.sampled_from(SESSIONS), TEXT), max_size=4),
+    lang=value(st.sampled_from(["zh", "de", "en"])),
+)
 def test_registration_form_preselects_sessions_from_the_address(browser, sessions, lang):
     client, _token = browser
     pairs = [("session", s) for s in sessions] + ([("lang", lang)] if lang is not None else [])
@@ -292,7 +334,14 @@ def test_registration_form_preselects_sessions_from_the_address(browser, session
 
 
 @FUZZ
-@given(code=value(st.sampled_from(["zh", "de", "en"])), target=value(st.sampled_from(["/", "/register?session=exhibition", "//evil.example", "/\\evil.example", "https://evil.example/"])))
+@given(
+    code=value(st.sampled_from(["zh", "de", "en"])),
+    target=value(
+        st.sampled_from(
+            ["/", "/register?session=exhibition", "//evil.example", "/\\evil.example", "https://evil.example/"]
+        )
+    ),
+)
 def test_language_switch_redirects_only_within_the_site(browser, code, target):
     client, _token = browser
     path = "/language/" + quote(code or "en", safe="", errors="surrogatepass")

@@ -1,4 +1,5 @@
 """What a load balancer sees: /healthz when the process answers, /readyz when it can serve."""
+
 from __future__ import annotations
 
 from sqlalchemy import text
@@ -68,7 +69,7 @@ def test_a_server_on_postgresql_without_a_shared_key_or_redis_refuses_to_start(m
     with pytest.raises(HalfConfigured, match="SECRET_KEY and REDIS_URL are not set"):
         create_app({"SQLALCHEMY_DATABASE_URI": url, "SINGLE_SERVER": False, "REDIS_URL": ""})
     monkeypatch.setenv("SECRET_KEY", "shared-by-all-servers")
-    with pytest.raises(HalfConfigured, match="REDIS_URL is not set.*EVENTAPP_SINGLE_SERVER=1"):
+    with pytest.raises(HalfConfigured, match=r"REDIS_URL is not set.*EVENTAPP_SINGLE_SERVER=1"):
         create_app({"SQLALCHEMY_DATABASE_URI": url, "SINGLE_SERVER": False, "REDIS_URL": ""})
     # Fully configured, or explicitly the only server, or on SQLite: it starts.
     assert create_app({"SQLALCHEMY_DATABASE_URI": url, "SINGLE_SERVER": False, "REDIS_URL": "redis://127.0.0.1:6379/0"})

@@ -4,6 +4,7 @@ Each class of input is stopped where it enters (eventapp.guards, eventapp.web, t
 JSON body decorator); these tests send it where users can, on both database backends
 (PostgreSQL refuses NUL in text, so a missing guard shows there as a 500).
 """
+
 from __future__ import annotations
 
 import json
@@ -34,6 +35,7 @@ def api_token(app, role=StaffRole.DOOR) -> dict:
 
 # ---- script in what users send comes back as text ----
 
+
 def test_an_unknown_session_slug_is_echoed_escaped(app, client, forum):
     response = client.post("/register?lang=en", data=form_data(person(), [SCRIPT]))
     assert response.status_code == 422
@@ -58,7 +60,8 @@ def test_no_module_uses_flask_babels_markup_lazy_strings():
     import eventapp
 
     offenders = [
-        str(path) for path in Path(eventapp.__file__).parent.rglob("*.py")
+        str(path)
+        for path in Path(eventapp.__file__).parent.rglob("*.py")
         if "from flask_babel import lazy" in path.read_text() or "flask_babel.lazy" in path.read_text()
     ]
     assert offenders == []
@@ -112,7 +115,10 @@ def test_deeply_nested_json_is_refused(app, client, forum):
     for body in ("[" * 100_000, "[" * 100_000 + "]" * 100_000, '{"a":' * 50 + "1" + "}" * 50):
         response = client.post("/api/v1/registrations?lang=en", data=body, content_type="application/json")
         assert response.status_code == 400
-        assert response.json["errors"]["body"][0] in ("The body is not valid JSON.", "The JSON body is nested too deeply.")
+        assert response.json["errors"]["body"][0] in (
+            "The body is not valid JSON.",
+            "The JSON body is nested too deeply.",
+        )
 
 
 def test_a_scan_time_outside_any_clock_is_refused(app, client, forum):
@@ -139,13 +145,18 @@ def test_a_file_sent_to_a_form_is_refused(app, client, forum):
     from io import BytesIO
 
     for url in ("/register", "/r/lost", "/staff/login"):
-        response = client.post(url + "?lang=en", data={"email": (BytesIO(b"x"), "x.txt")}, content_type="multipart/form-data")
+        response = client.post(
+            url + "?lang=en", data={"email": (BytesIO(b"x"), "x.txt")}, content_type="multipart/form-data"
+        )
         assert response.status_code == 400 and "takes text, not a file" in page(response), url
 
 
 # ---- redirects and numbers ----
 
-@pytest.mark.parametrize("target", ["/admin/\r\nSet-Cookie: x=1", "//evil.example/", "/\\evil.example/", "https://evil.example/"])
+
+@pytest.mark.parametrize(
+    "target", ["/admin/\r\nSet-Cookie: x=1", "//evil.example/", "/\\evil.example/", "https://evil.example/"]
+)
 def test_a_next_target_off_this_site_or_with_a_line_break_is_ignored(app, client, forum, target):
     switched = client.get("/language/de", query_string={"next": target})
     assert switched.status_code == 302 and switched.headers["Location"] == "/"
@@ -155,7 +166,10 @@ def test_a_next_target_off_this_site_or_with_a_line_break_is_ignored(app, client
 
 
 def test_a_local_next_target_is_followed(app, client, forum):
-    assert client.get("/language/de?next=/register%3Fsession%3Dexhibition").headers["Location"] == "/register?session=exhibition"
+    assert (
+        client.get("/language/de?next=/register%3Fsession%3Dexhibition").headers["Location"]
+        == "/register?session=exhibition"
+    )
 
 
 def test_numbers_beyond_the_database_range_are_not_found(app, client, forum):

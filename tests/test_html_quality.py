@@ -1,4 +1,5 @@
 """Every page is valid HTML, every field has a linked label, ids are unique, <html lang> is right."""
+
 from __future__ import annotations
 
 from html.parser import HTMLParser
@@ -44,8 +45,15 @@ def pages(client) -> list[tuple[str, int]]:
     only the page that does not exist is a 404."""
     manage = "/" + register_by_api(client, ["exhibition"], base=CHINESE).json["manage_url"].split("/", 3)[3]
     found = [
-        "/", "/sessions/german-enterprise-symposium", "/sessions/exhibition", "/register",
-        manage, manage + "/confirmation", manage + "/edit", manage + "/cancel", "/r/lost",
+        "/",
+        "/sessions/german-enterprise-symposium",
+        "/sessions/exhibition",
+        "/register",
+        manage,
+        manage + "/confirmation",
+        manage + "/edit",
+        manage + "/cancel",
+        "/r/lost",
     ]
     return [(path, 200) for path in found] + [("/no-such-page", 404)]
 

@@ -1,10 +1,10 @@
 """Chinese, German and English everywhere: the language chosen, translated pages, PDFs and
 door answers, local formats, and Chinese names written, suggested and searched right."""
+
 from __future__ import annotations
 
 import re
 import subprocess
-
 from datetime import date
 
 import pytest
@@ -52,6 +52,7 @@ def pdf_text(content: bytes, tmp_path) -> str:
 
 # ---- which language ----
 
+
 def test_language_comes_from_the_switcher_then_the_delegate_then_the_browser_then_english(client, forum):
     assert html_lang(client.get("/").get_data(as_text=True)) == "en"
     assert html_lang(client.get("/", headers={"Accept-Language": "de-DE,de;q=0.9"}).get_data(as_text=True)) == "de"
@@ -86,6 +87,7 @@ def test_personal_agenda_is_in_the_delegates_language_unless_another_is_asked(cl
 
 
 # ---- every page, translated ----
+
 
 @pytest.mark.parametrize("language", ["zh", "de", "en"])
 def test_every_staff_page_renders_in_each_language(app, client, forum, language):
@@ -140,6 +142,7 @@ def test_badge_labels_follow_the_delegates_language(app, client, forum, language
 
 # ---- local formats ----
 
+
 def test_dates_times_and_lists_use_the_languages_formats(app, client):
     from eventapp.services.demo import seed_demo_forum
 
@@ -161,6 +164,7 @@ def test_dates_times_and_lists_use_the_languages_formats(app, client):
 
 
 # ---- names ----
+
 
 def test_pinyin_is_suggested_when_the_latin_name_is_left_empty(app, client, forum):
     data = form_data(person(CHINESE, family_name="", given_name="", name_native="欧阳娜娜"), ["exhibition"])
@@ -214,8 +218,13 @@ def test_surnames_take_their_surname_reading():
 
 
 def test_names_lose_line_breaks_and_control_characters(app, client, forum):
-    response = register_by_api(client, ["exhibition"], base=GERMAN, given_name="Jürgen\r\nBcc: x@example.com",
-                               organisation="Weiß\t& Söhne\x07 GmbH")  # NUL: refused (test_hostile_input)
+    response = register_by_api(
+        client,
+        ["exhibition"],
+        base=GERMAN,
+        given_name="Jürgen\r\nBcc: x@example.com",
+        organisation="Weiß\t& Söhne\x07 GmbH",
+    )  # NUL: refused (test_hostile_input)
     assert response.status_code == 201
     with app.app_context():
         delegate = db.session.execute(select(Delegate)).scalar_one()

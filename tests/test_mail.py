@@ -1,4 +1,5 @@
 """Mail to delegates through the outbox, delivered to a real SMTP peer on the loopback."""
+
 from __future__ import annotations
 
 import os
@@ -103,6 +104,7 @@ def calendar_of(message) -> Calendar:
 
 # ---- what delegates receive ----
 
+
 def test_confirmation_arrives_in_the_delegates_language_with_link_and_calendar(smtp_app, client, inbox, forum):
     response = register_by_api(client, [SYMPOSIUM, "exhibition"], base=GERMAN)
     assert send_due(smtp_app).sent == 1
@@ -191,7 +193,9 @@ def test_private_link_is_resent_and_a_new_one_mailed(smtp_app, client, inbox, fo
         new_token = registration_service.renew_private_link(delegate, actor="staff:organiser@forum.test")
     send_due(smtp_app)
     assert [m["Subject"].split(":")[0] for m in inbox.messages] == [
-        "Your registration", "Your private link", "Your private link",
+        "Your registration",
+        "Your private link",
+        "Your private link",
     ]
     # Mails are written when sent: both link mails carry the link that works now.
     assert new_token in body_text(inbox.messages[2]) and "old link no longer works" in body_text(inbox.messages[2])
@@ -210,6 +214,7 @@ def test_a_refused_registration_writes_no_mail(smtp_app, client, inbox, forum):
 
 
 # ---- when the SMTP server is not willing ----
+
 
 def test_a_refusing_server_leaves_the_mail_queued_for_a_retry(smtp_app, client, inbox, forum):
     register_by_api(client, ["exhibition"], base=GERMAN)
@@ -267,14 +272,20 @@ def test_no_mail_is_sent_twice_when_the_sender_dies_and_starts_again(smtp_app, c
     for number in range(5):
         register_by_api(client, ["exhibition"], base=GERMAN, given_name=f"Person{number}")
     env = {
-        **os.environ, "DATABASE_URL": database_url, "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": str(inbox.port), "MAIL_SEND_AFTER_COMMIT": "0",
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": str(inbox.port),
+        "MAIL_SEND_AFTER_COMMIT": "0",
     }
 
     def start_sender():
         return subprocess.Popen(
             [sys.executable, "-m", "flask", "--app", "eventapp", "send-mail", "--loop", "--interval", "0.2"],
-            cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
 
     sender = start_sender()

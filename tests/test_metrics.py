@@ -1,4 +1,5 @@
 """/metrics for the operator's Prometheus: behind a token, requests by route, the outbox."""
+
 from __future__ import annotations
 
 import os
@@ -24,9 +25,24 @@ def sample(text: str, line_start: str) -> float:
 def metrics_app(app):
     from eventapp import create_app
 
-    return create_app({**{k: app.config[k] for k in (
-        "TESTING", "SQLALCHEMY_DATABASE_URI", "WTF_CSRF_ENABLED", "RATELIMIT_ENABLED", "PRERENDER_DOCUMENTS",
-        "HUEY_IMMEDIATE", "MAIL_SEND_AFTER_COMMIT", "SERVER_NAME")}, "METRICS_TOKEN": TOKEN})
+    return create_app(
+        {
+            **{
+                k: app.config[k]
+                for k in (
+                    "TESTING",
+                    "SQLALCHEMY_DATABASE_URI",
+                    "WTF_CSRF_ENABLED",
+                    "RATELIMIT_ENABLED",
+                    "PRERENDER_DOCUMENTS",
+                    "HUEY_IMMEDIATE",
+                    "MAIL_SEND_AFTER_COMMIT",
+                    "SERVER_NAME",
+                )
+            },
+            "METRICS_TOKEN": TOKEN,
+        }
+    )
 
 
 def test_metrics_are_off_without_a_token_and_refused_with_a_wrong_one(client, metrics_app):

@@ -1,4 +1,5 @@
 """What a delegate sees: the programme, the registration form, the private link."""
+
 from __future__ import annotations
 
 import re
@@ -226,7 +227,10 @@ def test_form_survives_an_expired_csrf_token_without_losing_entries(app, forum):
 
 def test_every_page_has_a_description_and_the_site_an_icon(client, forum):
     page = client.get("/?lang=en").get_data(as_text=True)
-    assert '<meta name="description" content="Programme, registration and private pages for the delegates of Beijing China-Germany Forum' in page
+    assert (
+        '<meta name="description" content="Programme, registration and private pages for the delegates of Beijing China-Germany Forum'
+        in page
+    )
     assert '<link rel="icon" href="/static/img/favicon.ico"' in page
     icon = client.get("/favicon.ico")
     assert icon.status_code == 200 and icon.data.startswith(b"\x00\x00\x01\x00")  # an ICO file
@@ -268,15 +272,20 @@ def test_characters_no_badge_font_has_are_refused_with_the_characters_named(app,
     ]
     # What the badge fonts have is taken: umlauts, ß, Chinese, Greek, Cyrillic, Vietnamese.
     kept = register_by_api(
-        client, ["exhibition"], family_name="Straße-Ünal", given_name="Ελένη Олег Nguyễn", name_native="王小明",
+        client,
+        ["exhibition"],
+        family_name="Straße-Ünal",
+        given_name="Ελένη Олег Nguyễn",
+        name_native="王小明",
         email="eleni@example.gr",
     )
     assert kept.status_code == 201, kept.json
 
 
 def test_a_session_cancelled_and_added_again_is_listed_once(app, client, forum):
-    from .staff_helpers import sign_in
     from eventapp.models import StaffRole
+
+    from .staff_helpers import sign_in
 
     path = register_by_api(client, [SYMPOSIUM, "exhibition"]).json["manage_url"].replace("http://forum.test", "")
     with app.app_context():

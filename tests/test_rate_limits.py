@@ -1,5 +1,6 @@
 """Rate limits as a client meets them: per address (the real one behind a trusted proxy),
 only failed sign-ins counted, a lockout per account, and a 429 that keeps the entries."""
+
 from __future__ import annotations
 
 import pytest
@@ -39,7 +40,12 @@ def from_address(address: str) -> dict:
 
 
 def register(client, address: str, **kwargs):
-    return client.post("/api/v1/registrations?lang=en", json={**person(), "sessions": ["exhibition"]}, **from_address(address), **kwargs)
+    return client.post(
+        "/api/v1/registrations?lang=en",
+        json={**person(), "sessions": ["exhibition"]},
+        **from_address(address),
+        **kwargs,
+    )
 
 
 def test_one_address_cannot_register_without_end_but_others_can(limited_app, forum):
@@ -73,8 +79,7 @@ def test_behind_a_trusted_proxy_the_client_address_counts(limited_app, forum):
 def test_without_a_trusted_proxy_forwarded_addresses_are_not_believed(limited_app, forum):
     client = limited_app.test_client()
     statuses = [
-        register(client, "198.51.100.8", headers={"X-Forwarded-For": f"203.0.113.{n}"}).status_code
-        for n in range(1, 5)
+        register(client, "198.51.100.8", headers={"X-Forwarded-For": f"203.0.113.{n}"}).status_code for n in range(1, 5)
     ]
     assert statuses == [201, 201, 201, 429]
 
@@ -111,7 +116,9 @@ def test_an_account_is_locked_after_failures_from_any_address(limited_app, forum
     # The same words for an address without an account: the lockout tells no one who exists.
     for n in range(3):
         sign_in(client, "nobody@forum.test", "wrong password", address=f"203.0.113.{10 + n}")
-    assert "Too many failed sign-ins for this account" in sign_in(client, "nobody@forum.test", "x", address="203.0.113.51").get_data(as_text=True)
+    assert "Too many failed sign-ins for this account" in sign_in(
+        client, "nobody@forum.test", "x", address="203.0.113.51"
+    ).get_data(as_text=True)
     assert sign_in(client, other, PASSWORD, address="203.0.113.50").status_code == 302
 
 
@@ -141,7 +148,9 @@ def test_an_administrator_unlocks_an_account_by_saving_it(limited_app, forum):
 
     with limited_app.app_context():
         user_id = staff_service.find_user(email).id
-    saved = admin.post(f"/admin/staff/{user_id}", data={f"user{user_id}-role": "organiser", f"user{user_id}-active": "y"})
+    saved = admin.post(
+        f"/admin/staff/{user_id}", data={f"user{user_id}-role": "organiser", f"user{user_id}-active": "y"}
+    )
     assert saved.status_code == 302
     assert sign_in(client, email, PASSWORD, address="203.0.113.61").status_code == 302
 
@@ -149,7 +158,9 @@ def test_an_administrator_unlocks_an_account_by_saving_it(limited_app, forum):
 def test_lost_link_requests_are_limited_per_address(limited_app, forum):
     client = limited_app.test_client()
     statuses = [
-        client.post("/r/lost?lang=en", data={"email": f"someone{n}@example.de"}, **from_address("198.51.100.9")).status_code
+        client.post(
+            "/r/lost?lang=en", data={"email": f"someone{n}@example.de"}, **from_address("198.51.100.9")
+        ).status_code
         for n in range(3)
     ]
     assert statuses == [200, 200, 429]
@@ -158,6 +169,8 @@ def test_lost_link_requests_are_limited_per_address(limited_app, forum):
 def test_a_forwarded_host_never_chooses_the_host_of_private_links(limited_app, forum):
     limited_app.config["TRUSTED_PROXIES"] = 1
     client = create_app({**limited_app.config}).test_client()
-    forged = {"headers": {"X-Forwarded-For": "203.0.113.5", "X-Forwarded-Host": "evil.example", "X-Forwarded-Port": "666"}}
+    forged = {
+        "headers": {"X-Forwarded-For": "203.0.113.5", "X-Forwarded-Host": "evil.example", "X-Forwarded-Port": "666"}
+    }
     response = register(client, "10.0.0.2", **forged)
     assert response.status_code == 201 and response.json["manage_url"].startswith("http://forum.test/r/")

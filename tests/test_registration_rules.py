@@ -1,4 +1,5 @@
 """The registration rules, through the service functions the form, API and CLI share."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -8,7 +9,16 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from eventapp.extensions import db
-from eventapp.models import AuditEntry, Delegate, MailKind, OutboxMail, Registration, RegistrationStatus, Session, utcnow
+from eventapp.models import (
+    AuditEntry,
+    Delegate,
+    MailKind,
+    OutboxMail,
+    Registration,
+    RegistrationStatus,
+    Session,
+    utcnow,
+)
 from eventapp.services import mail
 from eventapp.services import registration as service
 from eventapp.services.events import current_event
@@ -80,7 +90,12 @@ def test_cancelling_a_waiting_place_promotes_nobody_and_twice_changes_nothing(ap
         assert service.cancel_registration(registration, actor="test") == []
         assert service.cancel_registration(registration, actor="test") == []
     assert seats(app, SYMPOSIUM) | {"ranks": None} == {
-        "capacity": 1, "confirmed_count": 1, "confirmed": 1, "waitlisted": 0, "cancelled": 1, "ranks": None,
+        "capacity": 1,
+        "confirmed_count": 1,
+        "confirmed": 1,
+        "waitlisted": 0,
+        "cancelled": 1,
+        "ranks": None,
     }
 
 
@@ -131,9 +146,13 @@ def test_one_person_stays_one_delegate_whatever_the_session(app, forum):
         assert same.id == delegate.id and same.checkin_code == badge_code
         assert {r.session.slug for r in same.current_registrations} == {"exhibition", SYMPOSIUM}
         # ...and asking for the link again queues one mail, not one per session.
-        before = db.session.execute(select(func.count()).select_from(OutboxMail).where(OutboxMail.kind == MailKind.PRIVATE_LINK)).scalar_one()
+        before = db.session.execute(
+            select(func.count()).select_from(OutboxMail).where(OutboxMail.kind == MailKind.PRIVATE_LINK)
+        ).scalar_one()
         mail.send_lost_links(delegate.event_id, "jurgen@example.de")
-        after = db.session.execute(select(func.count()).select_from(OutboxMail).where(OutboxMail.kind == MailKind.PRIVATE_LINK)).scalar_one()
+        after = db.session.execute(
+            select(func.count()).select_from(OutboxMail).where(OutboxMail.kind == MailKind.PRIVATE_LINK)
+        ).scalar_one()
         assert after - before == 1
     assert seats(app, SYMPOSIUM)["confirmed"] == 1
 
@@ -183,7 +202,9 @@ def test_database_refuses_a_second_live_registration_of_one_delegate(app, forum)
     with app.app_context():
         delegate = find_delegate_by_token(token)
         session = delegate.registrations[0].session
-        db.session.add(Registration(delegate=delegate, session=session, status=RegistrationStatus.WAITLISTED, waitlist_rank=99))
+        db.session.add(
+            Registration(delegate=delegate, session=session, status=RegistrationStatus.WAITLISTED, waitlist_rank=99)
+        )
         with pytest.raises(IntegrityError):
             db.session.commit()
 
@@ -228,4 +249,7 @@ def test_changing_email_to_one_that_holds_the_session_is_refused(app, forum):
             service.update_details(delegate, details(email="TAKEN@example.de"), actor="delegate")
     with app.app_context():
         assert find_delegate_by_token(token).email == "mine@example.de"
-        assert db.session.execute(select(func.count(AuditEntry.id)).where(AuditEntry.action == "details_changed")).scalar() == 0
+        assert (
+            db.session.execute(select(func.count(AuditEntry.id)).where(AuditEntry.action == "details_changed")).scalar()
+            == 0
+        )

@@ -8,6 +8,7 @@ integers beyond 2**31-1), so each finds its own server errors. Derandomized, wit
 Hypothesis database, so a run is repeatable (schemathesis also draws string constants from
 the application's source, so a code change may change the cases).
 """
+
 from __future__ import annotations
 
 import itertools
@@ -69,7 +70,9 @@ def door_token(app, forum) -> str:
 # each operation's test then sends its cases to the test's own `app` (a fresh database).
 schema = schemathesis.openapi.from_wsgi(
     "/api/v1/openapi.json",
-    create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "RATELIMIT_ENABLED": False, "HUEY_IMMEDIATE": True}),
+    create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "RATELIMIT_ENABLED": False, "HUEY_IMMEDIATE": True}
+    ),
 )
 
 

@@ -5,6 +5,7 @@ each <form> on it is read, and it is sent with a script payload in every field t
 fill in (text, selects, hidden fields but the CSRF token), then the answer, and the page a
 redirect leads to, are searched for the payload unescaped.
 """
+
 from __future__ import annotations
 
 from html.parser import HTMLParser
@@ -28,7 +29,13 @@ class FormReader(HTMLParser):
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
         if tag == "form":
-            self.forms.append({"action": attributes.get("action") or "", "method": (attributes.get("method") or "get").lower(), "fields": {}})
+            self.forms.append(
+                {
+                    "action": attributes.get("action") or "",
+                    "method": (attributes.get("method") or "get").lower(),
+                    "fields": {},
+                }
+            )
         elif self.forms and tag in ("input", "textarea", "select") and attributes.get("name"):
             kind = attributes.get("type", "text")
             if kind in ("submit", "button", "file", "image", "reset"):

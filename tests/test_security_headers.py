@@ -1,5 +1,6 @@
 """Safe on the open internet: security headers on every answer, no inline script or style on
 any page (the CSP forbids them), Secure cookies over HTTPS, and a trusted reverse proxy."""
+
 from __future__ import annotations
 
 from html.parser import HTMLParser
@@ -38,11 +39,20 @@ def assert_security_headers(response, path):
 def test_every_kind_of_answer_has_the_security_headers(client, forum):
     manage = manage_path(client)
     answers = {
-        "/": "text/html", "/sessions/exhibition": "text/html", "/no-such-page": "text/html",
-        "/agenda.ics": "text/calendar", "/api/v1/sessions": "application/json", "/api/v1/nothing": "application/json",
-        "/static/css/site.css": "text/css", "/static/js/focus.js": "text/javascript",
-        manage: "text/html", manage + "/agenda.ics": "text/calendar", manage + "/agenda.pdf": "application/pdf",
-        "/staff/login": "text/html", "/admin/": None, "/door/": None,
+        "/": "text/html",
+        "/sessions/exhibition": "text/html",
+        "/no-such-page": "text/html",
+        "/agenda.ics": "text/calendar",
+        "/api/v1/sessions": "application/json",
+        "/api/v1/nothing": "application/json",
+        "/static/css/site.css": "text/css",
+        "/static/js/focus.js": "text/javascript",
+        manage: "text/html",
+        manage + "/agenda.ics": "text/calendar",
+        manage + "/agenda.pdf": "application/pdf",
+        "/staff/login": "text/html",
+        "/admin/": None,
+        "/door/": None,
     }
     for path, mimetype in answers.items():
         response = client.get(path)
@@ -63,8 +73,16 @@ def test_private_link_pages_keep_no_referrer_and_others_leak_only_the_origin(cli
 def test_staff_api_and_private_answers_are_never_cached_but_the_programme_may_be(app, client, forum):
     manage = manage_path(client)
     private = [
-        "/staff/login", "/admin/", "/door/", "/api/v1/nothing", "/r/lost", "/r/not-a-valid-token",
-        manage, manage + "/confirmation", manage + "/agenda.ics", manage + "/agenda.pdf",
+        "/staff/login",
+        "/admin/",
+        "/door/",
+        "/api/v1/nothing",
+        "/r/lost",
+        "/r/not-a-valid-token",
+        manage,
+        manage + "/confirmation",
+        manage + "/agenda.ics",
+        manage + "/agenda.pdf",
     ]
     for path in private:
         assert "no-store" in client.get(path).headers.get("Cache-Control", ""), path
@@ -101,8 +119,13 @@ def test_https_adds_hsts_and_a_secure_session_cookie(client, forum):
 
 def proxied_app(database_url, **config):
     app = create_app(
-        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": False,
-         "SERVER_NAME": "forum.test", **config}
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "RATELIMIT_ENABLED": False,
+            "SERVER_NAME": "forum.test",
+            **config,
+        }
     )
 
     @app.get("/test/remote-address")
@@ -221,7 +244,19 @@ class LinkCollector(HTMLParser):
 def every_page(app, client, forum):
     """Every public and staff page, signed in as admin, plus forms shown with their errors."""
     manage = manage_path(client)
-    pages = crawl(client, ["/", "/register", "/r/lost", "/no-such-page", manage, manage + "/confirmation", manage + "/edit", manage + "/cancel"])
+    pages = crawl(
+        client,
+        [
+            "/",
+            "/register",
+            "/r/lost",
+            "/no-such-page",
+            manage,
+            manage + "/confirmation",
+            manage + "/edit",
+            manage + "/cancel",
+        ],
+    )
     errors = {
         "/register": {"email": "x"},
         manage + "/edit": {"email": "x"},
@@ -246,7 +281,9 @@ def every_page(app, client, forum):
         "/admin/staff": {"email": "x", "role": "door", "password": "short"},
     }.items():
         pages["POST " + path] = client.post(path, data=data).get_data(as_text=True)
-    pages["preview"] = client.post("/admin/mail/message", data={**message(app, slug="exhibition"), "action": "preview"}).get_data(as_text=True)
+    pages["preview"] = client.post(
+        "/admin/mail/message", data={**message(app, slug="exhibition"), "action": "preview"}
+    ).get_data(as_text=True)
     return pages
 
 

@@ -1,4 +1,5 @@
 """Who may open which staff page: anonymous users are sent to sign in, lesser roles get 403."""
+
 from __future__ import annotations
 
 from eventapp.models import StaffRole
@@ -47,7 +48,9 @@ def test_admin_reaches_every_page(app, client, forum):
 def test_failed_sign_in_does_not_reveal_whether_the_email_exists(app, client, forum):
     email = make_staff(app, StaffRole.ORGANISER)
     wrong_password = client.post("/staff/login?lang=en", data={"email": email, "password": "wrong wrong wrong"})
-    unknown_email = client.post("/staff/login?lang=en", data={"email": "nobody@forum.test", "password": "wrong wrong wrong"})
+    unknown_email = client.post(
+        "/staff/login?lang=en", data={"email": "nobody@forum.test", "password": "wrong wrong wrong"}
+    )
     assert wrong_password.status_code == unknown_email.status_code == 401
     message = "Email or password is not right."
     assert message in wrong_password.get_data(as_text=True) and message in unknown_email.get_data(as_text=True)
@@ -89,6 +92,9 @@ def test_sign_in_attempts_are_rate_limited(app, forum, database_url):
     limited = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": False})
     limiter.reset()
     client = limited.test_client()
-    statuses = [client.post("/staff/login", data={"email": "x@forum.test", "password": "nope nope nope"}).status_code for _ in range(12)]
+    statuses = [
+        client.post("/staff/login", data={"email": "x@forum.test", "password": "nope nope nope"}).status_code
+        for _ in range(12)
+    ]
     assert statuses[:10] == [401] * 10 and statuses[-1] == 429
     limiter.reset()

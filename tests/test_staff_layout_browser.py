@@ -4,6 +4,7 @@ and the add-session choice wide enough for the longest title.
 
 Runs once, on SQLite (layout does not depend on the database backend).
 """
+
 from __future__ import annotations
 
 import os

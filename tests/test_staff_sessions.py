@@ -1,10 +1,11 @@
 """Signing out, or being deactivated, ends the sign-in on the server: a copy of the session
 cookie taken before opens nothing afterwards."""
+
 from __future__ import annotations
 
+from eventapp.extensions import db
 from eventapp.models import StaffRole, StaffUser
 from eventapp.services import staff as staff_service
-from eventapp.extensions import db
 
 from .staff_helpers import PASSWORD, make_staff, sign_in
 

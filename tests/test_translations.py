@@ -1,4 +1,5 @@
 """The zh and de catalogues are complete, and no user-visible text escapes translation."""
+
 from __future__ import annotations
 
 import ast
@@ -14,8 +15,15 @@ from jinja2 import Environment
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUES = ROOT / "eventapp" / "translations"
-KEYWORDS = {"_": None, "gettext": None, "lazy_gettext": None, "_l": None,
-            "ngettext": (1, 2), "lazy_ngettext": (1, 2), "plural_forms": (1, 2)}
+KEYWORDS = {
+    "_": None,
+    "gettext": None,
+    "lazy_gettext": None,
+    "_l": None,
+    "ngettext": (1, 2),
+    "lazy_ngettext": (1, 2),
+    "plural_forms": (1, 2),
+}
 
 
 def extracted_messages() -> set[str]:
@@ -128,10 +136,12 @@ def test_templates_have_no_text_outside_gettext():
 
 def test_the_check_finds_unmarked_template_text():
     parser = VisibleText()
-    parser.feed(template_text_outside_jinja(
-        '{% block body_class %}staff{% endblock %}<p>{{ _("Fine") }}</p><p>Seats left</p>'
-        '<input placeholder="Your name"><button title="{{ _("ok") }}">x</button>'
-    ))
+    parser.feed(
+        template_text_outside_jinja(
+            '{% block body_class %}staff{% endblock %}<p>{{ _("Fine") }}</p><p>Seats left</p>'
+            '<input placeholder="Your name"><button title="{{ _("ok") }}">x</button>'
+        )
+    )
     assert parser.found == ["Seats left", "<input placeholder='Your name'>"]
 
 
@@ -154,7 +164,9 @@ def user_message_exceptions(trees) -> set[str]:
     (RuntimeError and ValueError stay for programmer errors)."""
     bases = {
         node.name: {getattr(b, "id", None) or getattr(b, "attr", None) for b in node.bases}
-        for tree in trees for node in ast.walk(tree) if isinstance(node, ast.ClassDef)
+        for tree in trees
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ClassDef)
     }
     found = {"ValidationError"}
     for _ in range(len(bases)):
@@ -163,10 +175,7 @@ def user_message_exceptions(trees) -> set[str]:
 
 
 def test_python_passes_no_untranslated_literal_to_users():
-    trees = {
-        path: ast.parse(path.read_text(encoding="utf-8"))
-        for path in sorted((ROOT / "eventapp").rglob("*.py"))
-    }
+    trees = {path: ast.parse(path.read_text(encoding="utf-8")) for path in sorted((ROOT / "eventapp").rglob("*.py"))}
     first_argument = {name: slice(0, 1) for name in user_message_exceptions(trees.values())}
     unmarked = []
     for path, tree in trees.items():
@@ -190,13 +199,15 @@ def test_no_text_is_translated_once_at_import():
         tree = ast.parse(path.read_text(encoding="utf-8"))
         inside_functions = {
             id(inner)
-            for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+            for node in ast.walk(tree)
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
             for inner in ast.walk(node)
         }
         eager += [
             f"{path.relative_to(ROOT)}:{node.lineno}"
             for node in ast.walk(tree)
-            if isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("_", "gettext", "ngettext")
+            if isinstance(node, ast.Call)
+            and getattr(node.func, "id", None) in ("_", "gettext", "ngettext")
             and id(node) not in inside_functions
         ]
     assert not eager, eager

@@ -1,5 +1,6 @@
 """The organisers' back office. Every page needs an organiser (or admin) to be signed in;
 staff accounts and the audit log need an admin."""
+
 from flask import Blueprint
 
 from ..auth import refuse_unless

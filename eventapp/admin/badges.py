@@ -1,4 +1,5 @@
 """Badges for organisers: one delegate's badge, and print-shop batches made in the background."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -13,10 +14,10 @@ from ..extensions import db
 from ..i18n import localized
 from ..labels import organisation_type_label
 from ..models import OrganisationType, PrintJob, PrintJobStatus, utcnow
-from ..web import ConfirmForm, document_response, event_or_404
 from ..services.pdf import FontMissing
 from ..services.transactions import write_transaction
 from ..tasks import enqueue, run_print_job
+from ..web import ConfirmForm, document_response, event_or_404
 from . import bp
 from .delegates import delegate_or_404
 from .forms import BadgeBatchForm
@@ -62,7 +63,11 @@ def badges():
             return redirect(url_for("admin.print_job", job_id=job_id))
     jobs = db.session.execute(select(PrintJob).order_by(PrintJob.id.desc()).limit(10)).scalars().all()
     page = render_template(
-        "admin/badges.html", event=event, form=form, jobs=[(job, job_state(job)) for job in jobs], sheet_names=sheet_names()
+        "admin/badges.html",
+        event=event,
+        form=form,
+        jobs=[(job, job_state(job)) for job in jobs],
+        sheet_names=sheet_names(),
     )
     return page, (422 if form.errors else 200)
 
@@ -166,4 +171,6 @@ def print_job_pdf(job_id: int):
     job = job_or_404(job_id)
     if job.status != PrintJobStatus.DONE or job.content is None:
         abort(404)
-    return document_response(job.content, "application/pdf", f"badges-{job.sheet}-{job.id}.pdf", inline=False, private=True)
+    return document_response(
+        job.content, "application/pdf", f"badges-{job.sheet}-{job.id}.pdf", inline=False, private=True
+    )

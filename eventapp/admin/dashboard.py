@@ -1,13 +1,14 @@
 """The dashboard: fill levels, waiting lists, check-ins and registrations per day, live."""
+
 from __future__ import annotations
 
 from flask import jsonify, render_template
 
 from ..i18n import localized
 from ..models import MailStatus
-from ..web import event_or_404
 from ..services.mail import outbox_counts
 from ..services.reports import dashboard_figures
+from ..web import event_or_404
 from . import bp
 
 
@@ -15,7 +16,9 @@ from . import bp
 def dashboard():
     event = event_or_404()
     return render_template(
-        "admin/dashboard.html", event=event, figures=dashboard_figures(event),
+        "admin/dashboard.html",
+        event=event,
+        figures=dashboard_figures(event),
         failed_mails=outbox_counts()[MailStatus.FAILED],
     )
 

@@ -1,4 +1,5 @@
 """Delegates for organisers: search, filter, sort, page; a delegate's page; new delegates."""
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -9,17 +10,16 @@ from sqlalchemy.orm import selectinload
 from ..auth import staff_actor
 from ..extensions import db
 from ..i18n import current_language, localized
-from ..models import CheckIn, Delegate, Registration, RegistrationStatus
 from ..labels import organisation_type_labels, status_sentence
+from ..models import CheckIn, Delegate, Registration, RegistrationStatus
 from ..public.forms import country_choices
-from ..web import ConfirmForm, event_or_404, manage_url
 from ..services import audit, private_links, standing
 from ..services import checkin as checkin_service
 from ..services import mail as mail_service
 from ..services import registration as registration_service
 from ..services.registration import DelegateDetails, EmailHasDelegate, RegistrationRefused
 from ..services.search import SORTS, DelegateQuery, search_delegates
-from ..web import page_number
+from ..web import ConfirmForm, event_or_404, manage_url, page_number
 from . import bp
 from .forms import AddRegistrationForm, NewDelegateForm, StaffDelegateForm
 from .mail import delegate_mails, mail_rows_context
@@ -91,14 +91,19 @@ def delegate_new():
     if form.validate_on_submit():
         try:
             result = registration_service.register(
-                event, DelegateDetails.from_mapping(form.data), form.sessions.data,
-                actor=staff_actor(), by_staff=True,
+                event,
+                DelegateDetails.from_mapping(form.data),
+                form.sessions.data,
+                actor=staff_actor(),
+                by_staff=True,
             )
         except EmailHasDelegate as refusal:
-            form.email.errors.append(_(
-                "%(name)s is already registered with this email address: add the sessions on their page.",
-                name=refusal.delegate.display_name,
-            ))
+            form.email.errors.append(
+                _(
+                    "%(name)s is already registered with this email address: add the sessions on their page.",
+                    name=refusal.delegate.display_name,
+                )
+            )
         except RegistrationRefused as refusal:
             form.sessions.errors.append(refusal.message)
         else:
@@ -112,9 +117,11 @@ def delegate_page_context(delegate: Delegate, details_form: StaffDelegateForm | 
     held = {r.session_id for r in delegate.live_registrations}
     add_form = AddRegistrationForm()
     add_form.session.choices = [(s.slug, localized(s.title)) for s in event.sessions if s.id not in held]
-    checkins = db.session.execute(
-        select(CheckIn).where(CheckIn.delegate_id == delegate.id).order_by(CheckIn.checked_in_at)
-    ).scalars().all()
+    checkins = (
+        db.session.execute(select(CheckIn).where(CheckIn.delegate_id == delegate.id).order_by(CheckIn.checked_in_at))
+        .scalars()
+        .all()
+    )
     return {
         "event": event,
         "delegate": delegate,
@@ -143,9 +150,7 @@ def delegate_update(delegate_id: int):
     form = StaffDelegateForm()
     if form.validate_on_submit():
         try:
-            registration_service.update_details(
-                delegate, DelegateDetails.from_mapping(form.data), actor=staff_actor()
-            )
+            registration_service.update_details(delegate, DelegateDetails.from_mapping(form.data), actor=staff_actor())
         except RegistrationRefused as refusal:
             form.email.errors.append(refusal.message)
         else:
@@ -225,8 +230,10 @@ def delegate_private_link_mail(delegate_id: int):
     if ConfirmForm().validate_on_submit():
         if private_links.current_private_link_token(delegate) is None:
             flash(
-                _("This delegate's link was made before links could be mailed. "
-                  "Make a new private link: it is mailed to the delegate."),
+                _(
+                    "This delegate's link was made before links could be mailed. "
+                    "Make a new private link: it is mailed to the delegate."
+                ),
                 "error",
             )
         else:

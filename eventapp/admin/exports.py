@@ -1,18 +1,19 @@
 """Downloads for organisers: delegates, registrations and attendance as CSV or XLSX, and
 sign-in sheets as PDF. The files are built by services.exports; these views only choose
 and send them."""
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from ..i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField
 from wtforms.validators import InputRequired
 
-from ..web import document_response, event_or_404
+from ..i18n import lazy_gettext as _l
 from ..services import exports as export_service
 from ..services.exports import ExportTable, FontMissing
 from ..services.registration import UnknownSession, sessions_by_slug
+from ..web import document_response, event_or_404
 from . import bp
 
 FORMATS = {

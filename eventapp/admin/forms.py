@@ -1,7 +1,7 @@
 """Forms for organisers' delegate and staff pages."""
+
 from __future__ import annotations
 
-from ..i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -15,8 +15,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
-from ..models import OrganisationType, StaffRole
+from ..i18n import lazy_gettext as _l
 from ..labels import organisation_type_labels
+from ..models import OrganisationType, StaffRole
 from ..public.forms import DelegateDetailsForm
 from ..services.staff import MIN_PASSWORD_LENGTH
 
@@ -97,8 +98,18 @@ class BadgeBatchForm(FlaskForm):
         _l("Paper"),
         choices=[
             ("a6", _l("One A6 badge per page, with 3 mm bleed and crop marks")),
-            ("print-shop", _l("For a print shop: one A6 badge per page with 3 mm bleed and crop marks, colours declared as sRGB (PDF/X-4 style)")),
-            ("a4-4up", _l("Four badges on an A4 sheet for an office printer (95 × 134 mm, 10 mm clear of the edges), with cut marks")),
+            (
+                "print-shop",
+                _l(
+                    "For a print shop: one A6 badge per page with 3 mm bleed and crop marks, colours declared as sRGB (PDF/X-4 style)"
+                ),
+            ),
+            (
+                "a4-4up",
+                _l(
+                    "Four badges on an A4 sheet for an office printer (95 × 134 mm, 10 mm clear of the edges), with cut marks"
+                ),
+            ),
         ],
         default="a6",
     )

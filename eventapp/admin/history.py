@@ -1,5 +1,6 @@
 """The audit log written as sentences for organisers: what happened, who did it, and the
 details (changed fields, reasons, counts) instead of the JSON and actor codes it stores."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -95,7 +96,7 @@ def status_label(status: str | None) -> str:
 
 
 def actor_label(actor: str) -> str:
-    """"staff:anna@forum.example" -> the address; "delegate:17" -> the delegate, on their
+    """ "staff:anna@forum.example" -> the address; "delegate:17" -> the delegate, on their
     private page; "cli:fake-delegates" -> the command; codes not known are shown as stored."""
     if actor in ACTOR_LABELS:
         return str(ACTOR_LABELS[actor])
@@ -160,7 +161,11 @@ def _known_details(entry: AuditEntry, details: dict) -> list[str]:
         sentences.append(_reason(details.pop("reason"), details.pop("by", None)))
     if entry.action == "capacity_changed":
         sentences.append(
-            _("From %(before)s to %(after)s.", before=_seats(details.pop("previous", None)), after=_seats(details.pop("capacity", None)))
+            _(
+                "From %(before)s to %(after)s.",
+                before=_seats(details.pop("previous", None)),
+                after=_seats(details.pop("capacity", None)),
+            )
         )
     if "kind" in details:
         sentences.append(_("Mail: %(kind)s.", kind=_mail_kind(details.pop("kind"))))
@@ -190,7 +195,9 @@ def _known_details(entry: AuditEntry, details: dict) -> list[str]:
         sentences.append(_("as %(role)s.", role=_role(details.pop("role"))))
     if "before" in details and "after" in details:
         before, after = details.pop("before"), details.pop("after")
-        sentences.append(_("Was %(before)s; now %(after)s.", before=_account_state(before), after=_account_state(after)))
+        sentences.append(
+            _("Was %(before)s; now %(after)s.", before=_account_state(before), after=_account_state(after))
+        )
     if details.pop("password", None):
         sentences.append(_("New password set; every sign-in of the account ended."))
     if "renewed" in details:
@@ -200,7 +207,11 @@ def _known_details(entry: AuditEntry, details: dict) -> list[str]:
 
 def _plain(value: object) -> str:
     if isinstance(value, dict):
-        return localized(value) if value.keys() <= {"zh", "de", "en"} else ", ".join(f"{k} {_plain(v)}" for k, v in value.items())
+        return (
+            localized(value)
+            if value.keys() <= {"zh", "de", "en"}
+            else ", ".join(f"{k} {_plain(v)}" for k, v in value.items())
+        )
     if isinstance(value, list | tuple):
         return format_list(_plain(v) for v in value)
     if isinstance(value, bool):
@@ -214,7 +225,7 @@ def audit_details(entry: AuditEntry) -> str:
     """The entry's details as sentences; anything not known is listed as "name: value"."""
     details = dict(entry.details or {})
     sentences = _known_details(entry, details)
-    sentences += [f"{str(FIELD_LABELS.get(k, k.replace('_', ' ')))}: {_plain(v)}." for k, v in details.items()]
+    sentences += [f"{FIELD_LABELS.get(k, k.replace('_', ' '))!s}: {_plain(v)}." for k, v in details.items()]
     return " ".join(sentences)
 
 

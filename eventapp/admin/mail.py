@@ -1,5 +1,6 @@
 """Mail for organisers: the outbox (what went out, what failed, sending again) and messages
 to a session's delegates, previewed before they are queued through the same outbox."""
+
 from __future__ import annotations
 
 import re
@@ -9,22 +10,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_babel import ngettext
 from flask_babel import gettext as _
-from ..i18n import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from wtforms import HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Optional, Regexp
 
 from ..auth import staff_actor
-from ..web import page_number, safe_next
 from ..extensions import db
 from ..i18n import HTML_LANG, format_local_when, localized, to_local
+from ..i18n import lazy_gettext as _l
 from ..models import LANGUAGES, Delegate, Event, MailKind, MailStatus, OutboxMail, RegistrationStatus, Session
-from ..web import ConfirmForm, event_or_404
 from ..services import mail as mail_service
 from ..services.mail import Audience
+from ..web import ConfirmForm, event_or_404, page_number, safe_next
 from . import bp
 from .session_forms import LANGUAGE_LABELS, ProgrammeForm, trilingual_fields
 
@@ -137,12 +137,16 @@ def outbox_page(status: str, kind: str, page: int) -> MailPage:
         statement = statement.where(OutboxMail.kind == kind)
     total = db.session.execute(select(func.count()).select_from(statement.subquery())).scalar_one()
     page = max(1, min(page, max(1, -(-total // PER_PAGE))))
-    mails = db.session.execute(
-        statement.options(selectinload(OutboxMail.delegate))
-        .order_by(OutboxMail.created_at.desc(), OutboxMail.id.desc())
-        .limit(PER_PAGE)
-        .offset((page - 1) * PER_PAGE)
-    ).scalars().all()
+    mails = (
+        db.session.execute(
+            statement.options(selectinload(OutboxMail.delegate))
+            .order_by(OutboxMail.created_at.desc(), OutboxMail.id.desc())
+            .limit(PER_PAGE)
+            .offset((page - 1) * PER_PAGE)
+        )
+        .scalars()
+        .all()
+    )
     return MailPage(list(mails), total, page, PER_PAGE)
 
 
@@ -212,7 +216,9 @@ def mail_resend(mail_id: int):
         return redirect(back)
     key = request.form.get("key", "")
     recipient = recipient_of(mail)
-    was = mail_service.resend(mail, actor=staff_actor(), key=key if re.fullmatch(r"[0-9a-f]{32}", key) else uuid.uuid4().hex)
+    was = mail_service.resend(
+        mail, actor=staff_actor(), key=key if re.fullmatch(r"[0-9a-f]{32}", key) else uuid.uuid4().hex
+    )
     if was is None:
         flash(_("This mail is already waiting to be sent."), "notice")
     elif was == MailStatus.SENT:
@@ -302,8 +308,13 @@ def mail_message():
             preview = {
                 "count": len(recipients),
                 "mails": [
-                    (language, mail, per_language[language], hide_private_links(mail.text),
-                     not (subject[language] and body[language]))
+                    (
+                        language,
+                        mail,
+                        per_language[language],
+                        hide_private_links(mail.text),
+                        not (subject[language] and body[language]),
+                    )
                     for language, mail in written.items()
                 ],
             }

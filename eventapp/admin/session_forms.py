@@ -3,6 +3,7 @@
 Times are entered as wall-clock times of the event's zone; the forms hand them to the
 programme service, which stores them in UTC.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
@@ -21,12 +22,11 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..guards import MAX_DATABASE_INT
-from ..i18n import lazy_gettext as _l
 from ..i18n import HTML_LANG, current_language, format_list, timezone_name, to_local
-from ..labels import session_kind_labels
+from ..i18n import lazy_gettext as _l
+from ..labels import exhibitor_theme_labels, session_kind_labels
 from ..models import LANGUAGES, AgendaItem, ExhibitorTheme, Session, SessionKind
 from ..public.forms import country_choices, strip
-from ..labels import exhibitor_theme_labels
 from ..services import programme
 from ..services.programme import AgendaItemDetails, ExhibitorDetails, ProgrammeRefused, SessionDetails
 from ..services.registration import CapacityTooLow
@@ -151,7 +151,8 @@ class SessionForm(ProgrammeForm):
         _l("Registration opens (optional)"), required=False, description=_l("Empty: open now.")
     )
     registration_closes_at = local_datetime_field(
-        _l("Registration closes (optional)"), required=False,
+        _l("Registration closes (optional)"),
+        required=False,
         description=_l("Empty: registration closes when the session starts."),
     )
 
@@ -223,12 +224,16 @@ class NewSessionForm(SessionForm):
 
 class AgendaItemForm(ProgrammeForm):
     starts_at = TimeField(
-        _l("Time"), [InputRequired()], format=["%H:%M", "%H:%M:%S"],
+        _l("Time"),
+        [InputRequired()],
+        format=["%H:%M", "%H:%M:%S"],
         invalid_value_message=_l("Enter a time, e.g. 10:30."),
     )
     title_zh, title_de, title_en = trilingual_fields("title")
     presenter_name = StringField(
-        _l("Presenter (optional)"), [Optional(), Length(max=200)], filters=[strip],
+        _l("Presenter (optional)"),
+        [Optional(), Length(max=200)],
+        filters=[strip],
         description=_l("As it is printed, e.g. Dr. Anna Schmidt or 王小明."),
     )
     (
@@ -271,12 +276,12 @@ class ExhibitorForm(ProgrammeForm):
     company = StringField(_l("Company"), [InputRequired(), Length(max=200)], filters=[strip])
     theme = SelectField(_l("Theme"))
     booth = StringField(
-        _l("Booth"), [InputRequired(), Length(max=20)], filters=[strip],
+        _l("Booth"),
+        [InputRequired(), Length(max=20)],
+        filters=[strip],
         description=_l("E.g. A01. Each booth holds one exhibitor."),
     )
-    country = SelectField(
-        _l("Country or region"), [InputRequired(message=_l("Choose a country or region."))]
-    )
+    country = SelectField(_l("Country or region"), [InputRequired(message=_l("Choose a country or region."))])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,5 +1,6 @@
 """The programme for organisers: sessions (times, rooms, capacity, registration window),
 their agenda items, and the exhibitors."""
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -9,11 +10,11 @@ from flask_babel import ngettext
 from ..auth import staff_actor
 from ..extensions import db
 from ..i18n import localized
-from ..models import AgendaItem, Exhibitor, Session, SessionKind
 from ..labels import exhibitor_theme_labels
-from ..web import ConfirmForm, event_or_404
+from ..models import AgendaItem, Exhibitor, Session, SessionKind
 from ..services import programme
 from ..services.registration import session_fill
+from ..web import ConfirmForm, event_or_404
 from . import bp
 from .session_forms import (
     LANGUAGE_LABELS,
@@ -68,8 +69,12 @@ def session_new():
     form = NewSessionForm(zone=event.timezone) if request.method == "POST" else NewSessionForm.blank(event)
     session = form.save(
         lambda: programme.create_session(
-            event, form.details(), form.capacity.data,
-            kind=SessionKind(form.kind.data), slug=form.slug.data, actor=staff_actor(),
+            event,
+            form.details(),
+            form.capacity.data,
+            kind=SessionKind(form.kind.data),
+            slug=form.slug.data,
+            actor=staff_actor(),
         )
     )
     if session is not None:
@@ -195,9 +200,7 @@ def exhibitor_new():
     if form.save(lambda: programme.add_exhibitor(event, form.details(), actor=staff_actor())):
         flash(_("%(company)s has been added.", company=form.company.data), "success")
         return redirect(url_for("admin.exhibitors"))
-    return render_template(
-        "admin/exhibitor.html", event=event, form=form, exhibitor=None
-    ), status_for(form)
+    return render_template("admin/exhibitor.html", event=event, form=form, exhibitor=None), status_for(form)
 
 
 @bp.route("/exhibitors/<int:exhibitor_id>/edit", methods=["GET", "POST"])
@@ -207,9 +210,9 @@ def exhibitor_edit(exhibitor_id: int):
     if form.save(lambda: programme.update_exhibitor(exhibitor, form.details(), actor=staff_actor())):
         flash(_("%(company)s has been saved.", company=form.company.data), "success")
         return redirect(url_for("admin.exhibitors"))
-    return render_template(
-        "admin/exhibitor.html", event=exhibitor.event, form=form, exhibitor=exhibitor
-    ), status_for(form)
+    return render_template("admin/exhibitor.html", event=exhibitor.event, form=form, exhibitor=exhibitor), status_for(
+        form
+    )
 
 
 @bp.post("/exhibitors/<int:exhibitor_id>/delete")

@@ -1,18 +1,18 @@
 """Staff accounts and the audit log: admins only."""
+
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import func, select
 
 from .. import limits
 from ..auth import role_required, staff_actor
 from ..extensions import db
 from ..models import AuditEntry, StaffRole, StaffUser
-from ..web import event_or_404
 from ..services import staff as staff_service
-from ..web import page_number
+from ..web import event_or_404, page_number
 from . import bp
 from .forms import StaffAccountChangeForm, StaffAccountForm
 
@@ -35,8 +35,11 @@ def staff():
     if form.validate_on_submit():
         try:
             user = staff_service.create_user(
-                form.email.data, StaffRole(form.role.data), form.password.data,
-                name=form.name.data or "", actor=staff_actor(),
+                form.email.data,
+                StaffRole(form.role.data),
+                form.password.data,
+                name=form.name.data or "",
+                actor=staff_actor(),
             )
         except staff_service.StaffError as error:
             form.email.errors.append(str(error))
@@ -74,11 +77,22 @@ def audit_log():
     if actor:
         statement = statement.where(AuditEntry.actor.contains(actor, autoescape=True))
     total = db.session.execute(select(func.count()).select_from(statement.subquery())).scalar_one()
-    entries = db.session.execute(
-        statement.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-        .limit(AUDIT_PER_PAGE).offset((page - 1) * AUDIT_PER_PAGE)
-    ).scalars().all()
+    entries = (
+        db.session.execute(
+            statement.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+            .limit(AUDIT_PER_PAGE)
+            .offset((page - 1) * AUDIT_PER_PAGE)
+        )
+        .scalars()
+        .all()
+    )
     pages = max(1, -(-total // AUDIT_PER_PAGE))
     return render_template(
-        "admin/audit.html", event=event, entries=entries, page=page, pages=pages, total=total, actor=actor,
+        "admin/audit.html",
+        event=event,
+        entries=entries,
+        page=page,
+        pages=pages,
+        total=total,
+        actor=actor,
     )

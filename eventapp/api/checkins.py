@@ -1,26 +1,26 @@
 """Check-in API for door apps: POST /api/v1/checkins (contract; see README)."""
+
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import abort, jsonify
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth import role_required
+from ..door.presenting import scan_answer
 from ..extensions import db
 from ..models import CheckIn, StaffRole
 from ..services import checkin as checkin_service
 from ..services.events import current_event
 from . import bp
 from .routes import field_errors, json_object_body
-from ..door.presenting import scan_answer
-
 
 # A door app's clock may be off, but not by centuries; this also keeps the conversion to
 # UTC away from the edges of datetime's range (0001-01-01T00:00+14:00 has no UTC time).
-EARLIEST_SCAN, LATEST_SCAN = datetime(2000, 1, 1, tzinfo=timezone.utc), datetime(9000, 1, 1, tzinfo=timezone.utc)
+EARLIEST_SCAN, LATEST_SCAN = datetime(2000, 1, 1, tzinfo=UTC), datetime(9000, 1, 1, tzinfo=UTC)
 
 
 def parse_scan_time(value: str) -> datetime | None:
@@ -28,8 +28,8 @@ def parse_scan_time(value: str) -> datetime | None:
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
         if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
-        moment = moment.astimezone(timezone.utc)
+            moment = moment.replace(tzinfo=UTC)
+        moment = moment.astimezone(UTC)
     except (ValueError, OverflowError):
         return None
     return moment if EARLIEST_SCAN <= moment < LATEST_SCAN else None
@@ -62,7 +62,11 @@ def create_checkin(payload: dict):
         abort(404)
     try:
         result = checkin_service.scan(
-            event, code, door, scan_id, current_user._get_current_object(),
+            event,
+            code,
+            door,
+            scan_id,
+            current_user._get_current_object(),
             scanned_at=scanned_at,
         )
     except checkin_service.UnknownDoor:

@@ -3,6 +3,7 @@
 It describes what README's "JSON API (v1)" section promises; tests/test_openapi.py checks
 real answers against it and tests/test_schemathesis.py fuzzes the API with it.
 """
+
 from __future__ import annotations
 
 from flask import jsonify
@@ -116,8 +117,19 @@ SCHEMAS = {
     "Session": {
         "type": "object",
         "required": [
-            "slug", "kind", "title", "titles", "room", "starts_at", "ends_at", "capacity", "confirmed",
-            "waitlisted", "seats_left", "public_registration", "registration_opens_at",
+            "slug",
+            "kind",
+            "title",
+            "titles",
+            "room",
+            "starts_at",
+            "ends_at",
+            "capacity",
+            "confirmed",
+            "waitlisted",
+            "seats_left",
+            "public_registration",
+            "registration_opens_at",
             "registration_closes_at",
         ],
         "properties": {
@@ -205,8 +217,16 @@ SCHEMAS = {
     "Delegate": {
         "type": "object",
         "required": [
-            "id", "family_name", "given_name", "name_native", "display_name", "latin_name",
-            "organisation", "organisation_type", "organisation_type_label", "country",
+            "id",
+            "family_name",
+            "given_name",
+            "name_native",
+            "display_name",
+            "latin_name",
+            "organisation",
+            "organisation_type",
+            "organisation_type_label",
+            "country",
         ],
         "properties": {
             "id": {"type": "integer"},
@@ -224,7 +244,13 @@ SCHEMAS = {
     "CheckinResult": {
         "type": "object",
         "required": [
-            "status", "delegate", "checked_in_at", "checkin_id", "door", "checked_in_door", "replayed",
+            "status",
+            "delegate",
+            "checked_in_at",
+            "checkin_id",
+            "door",
+            "checked_in_door",
+            "replayed",
             "message",
         ],
         "properties": {
@@ -271,9 +297,7 @@ RESPONSES = {
             "Too many registrations from this address (the HTML form and the API share the budget).",
             _schema("Error"),
         ),
-        "headers": {
-            "Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer", "minimum": 0}}
-        },
+        "headers": {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer", "minimum": 0}}},
     },
 }
 
@@ -361,7 +385,9 @@ OPENAPI = {
                     },
                 },
                 "responses": {
-                    "200": _json("The scan's answer (also for unknown codes: status invalid).", _schema("CheckinResult")),
+                    "200": _json(
+                        "The scan's answer (also for unknown codes: status invalid).", _schema("CheckinResult")
+                    ),
                     "400": _ref("responses", "BadRequest"),
                     "401": _ref("responses", "Unauthorized"),
                     "404": _ref("responses", "NoEvent"),

@@ -1,4 +1,5 @@
 """JSON API, version 1. The field names are a contract: see README."""
+
 from __future__ import annotations
 
 from functools import wraps
@@ -16,8 +17,17 @@ from ..services.registration import AlreadyRegistered, DelegateDetails, EmailHas
 from . import bp
 
 TEXT_FIELDS = (
-    "family_name", "given_name", "name_native", "native_name_order", "email", "organisation",
-    "position", "organisation_type", "country", "phone", "language",
+    "family_name",
+    "given_name",
+    "name_native",
+    "native_name_order",
+    "email",
+    "organisation",
+    "position",
+    "organisation_type",
+    "country",
+    "phone",
+    "language",
 )
 
 
@@ -51,9 +61,7 @@ def list_sessions():
                 "seats_left": fill.seats_left,
                 "public_registration": fill.session.public_registration,
                 "registration_opens_at": isoformat(fill.session.registration_opens_at),
-                "registration_closes_at": isoformat(
-                    fill.session.registration_closes_at or fill.session.starts_at
-                ),
+                "registration_closes_at": isoformat(fill.session.registration_closes_at or fill.session.starts_at),
             }
             for fill in registration_service.session_fill(event)
         ]

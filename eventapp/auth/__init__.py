@@ -1,4 +1,5 @@
 """Staff sign-in (Flask-Login), roles, and bearer tokens for the API."""
+
 from __future__ import annotations
 
 from functools import wraps
@@ -33,7 +34,7 @@ def load_user_from_bearer_token(req) -> StaffUser | None:
     header = req.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
-    return user_for_api_token(header[len("Bearer "):].strip())
+    return user_for_api_token(header[len("Bearer ") :].strip())
 
 
 def refuse_unless(role: StaffRole):

@@ -1,4 +1,5 @@
 """Check-in at the door: pages for door staff (camera, USB scanner, name search)."""
+
 from flask import Blueprint
 
 from ..auth import refuse_unless

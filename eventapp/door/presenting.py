@@ -1,11 +1,12 @@
 """How a scan's answer is shown: the JSON the door page and door apps read."""
+
 from __future__ import annotations
 
 from flask_babel import gettext as _
 
 from ..i18n import format_local_time, localized
-from ..models import ENTRANCE, CheckIn, Delegate, Event, ScanStatus, Session
 from ..labels import organisation_type_labels
+from ..models import ENTRANCE, CheckIn, Delegate, Event, ScanStatus, Session
 from ..services.checkin import DoorMatch, ScanResult
 
 

@@ -3,6 +3,7 @@
 The page posts each scan to the check-in API (POST /api/v1/checkins) from door.js; the
 texts door.js shows come from here, so the page speaks the staff member's language.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -15,8 +16,8 @@ from flask_login import current_user
 from ..errors import wants_json
 from ..i18n import current_language
 from ..models import ENTRANCE, Event, ScanStatus, Session
-from ..web import event_or_404
 from ..services.checkin import DoorSearch, UnknownDoor, door_session, find_at_door, scan
+from ..web import event_or_404
 from . import bp
 from .presenting import door_name, scan_message, search_entry
 
@@ -75,9 +76,7 @@ def search(door: str):
     results = [search_entry(match, event) for match in found.matches]
     if wants_json():
         return jsonify(results=results, total=found.total)
-    return render_door_page(
-        event, door, session, search_text=text, search_results=results, search_total=found.total
-    )
+    return render_door_page(event, door, session, search_text=text, search_results=results, search_total=found.total)
 
 
 @bp.post("/<door>/checkins")
@@ -132,18 +131,11 @@ def door_page_config(event: Event, door: str) -> dict:
             },
             "ready": _("Ready: scan a badge."),
             "saved_offline": _(
-                "No connection: the scan is kept on this device and sent as soon as the "
-                "connection returns."
+                "No connection: the scan is kept on this device and sent as soon as the connection returns."
             ),
-            "offline_banner": plural_forms(
-                "Offline — %(count)s scan waiting", "Offline — %(count)s scans waiting"
-            ),
-            "sending_banner": plural_forms(
-                "Sending %(count)s waiting scan…", "Sending %(count)s waiting scans…"
-            ),
-            "signed_out": _(
-                "You are signed out. Sign in again: waiting scans stay on this device."
-            ),
+            "offline_banner": plural_forms("Offline — %(count)s scan waiting", "Offline — %(count)s scans waiting"),
+            "sending_banner": plural_forms("Sending %(count)s waiting scan…", "Sending %(count)s waiting scans…"),
+            "signed_out": _("You are signed out. Sign in again: waiting scans stay on this device."),
             "refused": _("The server refused this scan:"),
             "server_error": _("The server had a problem; the scan will be sent again."),
             "undo": _("Undo this check-in"),
@@ -164,9 +156,7 @@ def door_page_config(event: Event, door: str) -> dict:
             ),
             "camera_not_found": _("No camera found. Use the scanner or type the code."),
             "camera_failed": _("The camera could not be started. Use the scanner or type the code."),
-            "reader_failed": _(
-                "The QR reader could not be loaded. Use the scanner or type the code."
-            ),
+            "reader_failed": _("The QR reader could not be loaded. Use the scanner or type the code."),
             "searching": _("Searching…"),
             "no_results": _("No delegate found."),
             "results": plural_forms("%(count)s delegate found", "%(count)s delegates found"),

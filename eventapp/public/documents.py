@@ -4,6 +4,7 @@ personal agenda, its calendar and the badge.
 The private ones carry the link's token in their path, so `keep_private_links_private`
 (routes.py) marks them no-store and no-referrer like every other private page.
 """
+
 from __future__ import annotations
 
 from flask import Response, flash, redirect, request, url_for
@@ -12,8 +13,8 @@ from flask_babel import gettext as _
 from ..i18n import current_language
 from ..services import agendas, calendar
 from ..services.pdf import FontMissing
-from . import bp
 from ..web import document_response, event_or_404
+from . import bp
 from .routes import delegate_or_404
 
 PUBLIC_MAX_AGE = 300  # seconds a browser or proxy may keep the programme

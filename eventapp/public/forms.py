@@ -1,18 +1,28 @@
 """Forms for delegates. The JSON API validates with the same classes (see api.routes)."""
+
 from __future__ import annotations
 
 import re
 from functools import lru_cache
 
-from ..i18n import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, SelectMultipleField, StringField, TelField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp, StopValidation, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+    StopValidation,
+    ValidationError,
+)
 
 from ..i18n import LANGUAGE_NAMES, country_names, current_language
-from ..models import PUBLIC_ORGANISATION_TYPES, NameOrder, OrganisationType
+from ..i18n import lazy_gettext as _l
 from ..labels import organisation_type_labels
+from ..models import PUBLIC_ORGANISATION_TYPES, NameOrder, OrganisationType
 from ..names import fold, pinyin, suggest_latin_name
 from ..printable import unprintable_characters
 
@@ -38,7 +48,11 @@ def plain_local_part(form, field) -> None:
     address" for müller@example.de (the domain may have umlauts: it is converted)."""
     local, at, _domain = (field.data or "").rpartition("@")
     if at and not local.isascii():
-        raise StopValidation(_l("Before the @, use Latin letters without accents or umlauts (for example mueller@example.de, not müller@example.de): many mail servers cannot deliver to such an address."))
+        raise StopValidation(
+            _l(
+                "Before the @, use Latin letters without accents or umlauts (for example mueller@example.de, not müller@example.de): many mail servers cannot deliver to such an address."
+            )
+        )
 
 
 def printable_on_badge(form, field) -> None:
@@ -81,15 +95,23 @@ class DelegateDetailsForm(FlaskForm):
     of only spaces is no entry."""
 
     family_name = StringField(
-        _l("Family name"), [DataRequired(), Length(max=100), printable_on_badge], filters=[one_line],
-        description=_l("In Latin letters, e.g. Wang or Müller. Left empty, it is filled in from a name in Chinese characters."),
+        _l("Family name"),
+        [DataRequired(), Length(max=100), printable_on_badge],
+        filters=[one_line],
+        description=_l(
+            "In Latin letters, e.g. Wang or Müller. Left empty, it is filled in from a name in Chinese characters."
+        ),
     )
     given_name = StringField(
-        _l("Given name"), [DataRequired(), Length(max=100), printable_on_badge], filters=[one_line],
+        _l("Given name"),
+        [DataRequired(), Length(max=100), printable_on_badge],
+        filters=[one_line],
         description=_l("In Latin letters, e.g. Xiaoming or Jürgen."),
     )
     name_native = StringField(
-        _l("Name in native script (optional)"), [Optional(), Length(max=100), printable_on_badge], filters=[one_line],
+        _l("Name in native script (optional)"),
+        [Optional(), Length(max=100), printable_on_badge],
+        filters=[one_line],
         description=_l("For example 王小明. Printed on your badge."),
     )
     native_name_order = SelectField(
@@ -103,10 +125,10 @@ class DelegateDetailsForm(FlaskForm):
     organisation = StringField(
         _l("Organisation"), [DataRequired(), Length(max=200), printable_on_badge], filters=[one_line]
     )
-    position = StringField(_l("Position (optional)"), [Optional(), Length(max=150), printable_on_badge], filters=[one_line])
-    organisation_type = SelectField(
-        _l("Type of organisation"), default=OrganisationType.ENTERPRISE.value
+    position = StringField(
+        _l("Position (optional)"), [Optional(), Length(max=150), printable_on_badge], filters=[one_line]
     )
+    organisation_type = SelectField(_l("Type of organisation"), default=OrganisationType.ENTERPRISE.value)
     country = SelectField(
         _l("Country or region"),
         [DataRequired(message=_l("Choose a country or region."))],
@@ -142,7 +164,6 @@ class DelegateDetailsForm(FlaskForm):
         labels = organisation_type_labels()
         self.organisation_type.choices = [(t.value, labels[t]) for t in PUBLIC_ORGANISATION_TYPES]
         self.country.choices = [("", _l("Choose…"))] + list(country_choices(current_language()))
-
 
     def validate(self, extra_validators=None) -> bool:
         suggested = self.fill_latin_name_from_native()

@@ -1,4 +1,5 @@
 """Pages for delegates: the programme, registration, and the private manage link."""
+
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
@@ -9,11 +10,11 @@ from .. import limits, tasks
 from ..errors import render_error
 from ..extensions import db
 from ..i18n import localized, use_preferred_language
+from ..labels import exhibitor_theme_labels, status_sentence
 from ..models import Registration, RegistrationStatus
 from ..services import private_links, standing
 from ..services import registration as registration_service
 from ..services.registration import DelegateDetails, EmailHasDelegate, RegistrationRefused
-from ..labels import exhibitor_theme_labels, status_sentence
 from ..web import ConfirmForm, event_or_404, manage_url, safe_next
 from . import bp
 from .forms import (
@@ -34,9 +35,7 @@ def delegate_or_404(token: str):
 
 
 def registration_form(event, **kwargs) -> RegistrationForm:
-    return RegistrationForm(
-        session_choices=[(s.slug, localized(s.title)) for s in event.sessions], **kwargs
-    )
+    return RegistrationForm(session_choices=[(s.slug, localized(s.title)) for s in event.sessions], **kwargs)
 
 
 @bp.after_request
@@ -52,9 +51,7 @@ def keep_private_links_private(response):
 def programme():
     event = event_or_404()
     fills = registration_service.session_fill(event)
-    return render_template(
-        "public/programme.html", event=event, fills=fills, theme_labels=exhibitor_theme_labels()
-    )
+    return render_template("public/programme.html", event=event, fills=fills, theme_labels=exhibitor_theme_labels())
 
 
 @bp.get("/sessions/<slug>")
@@ -63,9 +60,7 @@ def session_page(slug: str):
     fill = next((f for f in registration_service.session_fill(event) if f.session.slug == slug), None)
     if fill is None:
         abort(404)
-    return render_template(
-        "public/session.html", event=event, fill=fill, theme_labels=exhibitor_theme_labels()
-    )
+    return render_template("public/session.html", event=event, fill=fill, theme_labels=exhibitor_theme_labels())
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -81,9 +76,7 @@ def register():
     if form.validate_on_submit():
         details = DelegateDetails.from_mapping(form.data)
         try:
-            result = registration_service.register(
-                event, details, form.sessions.data, actor="delegate:web"
-            )
+            result = registration_service.register(event, details, form.sessions.data, actor="delegate:web")
         except EmailHasDelegate as refusal:  # one person, one link: mail it, do not make another
             tasks.mail_private_links_soon(event.id, details.email)
             form.email.errors.append(refusal.message)
@@ -98,7 +91,10 @@ def register():
 def registration_page(event, form: RegistrationForm, status: int, already_registered: bool = False):
     public_sessions = [s for s in event.sessions if s.public_registration]
     return render_template(
-        "public/register.html", event=event, form=form, public_sessions=public_sessions,
+        "public/register.html",
+        event=event,
+        form=form,
+        public_sessions=public_sessions,
         already_registered=already_registered,
     ), status
 
@@ -164,9 +160,9 @@ def edit_details(token: str):
         else:
             flash(_("Your details have been saved."), "success")
             return redirect(url_for("public.manage", token=token))
-    return render_template(
-        "public/edit.html", event=event, delegate=delegate, form=form, token=token
-    ), (422 if form.errors else 200)
+    return render_template("public/edit.html", event=event, delegate=delegate, form=form, token=token), (
+        422 if form.errors else 200
+    )
 
 
 @bp.post("/r/<token>/sessions")
@@ -179,9 +175,7 @@ def add_session(token: str):
         flash(_("Please choose a session and try again."), "error")
         return redirect(url_for("public.manage", token=token))
     try:
-        (added,) = registration_service.add_sessions(
-            delegate, [form.session.data], actor=f"delegate:{delegate.id}"
-        )
+        (added,) = registration_service.add_sessions(delegate, [form.session.data], actor=f"delegate:{delegate.id}")
     except RegistrationRefused as refusal:
         flash(refusal.message, "error")
     else:
@@ -226,8 +220,14 @@ def cancel_all(token: str):
 def cancel_page(delegate, token: str, form: ConfirmForm, registrations, *, all_sessions: bool):
     """The question before a cancellation: which seats, and what happens to them."""
     return render_template(
-        "public/cancel.html", event=delegate.event, delegate=delegate, form=form, token=token,
-        registrations=registrations, all_sessions=all_sessions, action=request.path,
+        "public/cancel.html",
+        event=delegate.event,
+        delegate=delegate,
+        form=form,
+        token=token,
+        registrations=registrations,
+        all_sessions=all_sessions,
+        action=request.path,
     )
 
 
@@ -241,9 +241,7 @@ def lost_link():
     if form.validate_on_submit():
         tasks.mail_private_links_soon(event.id, form.email.data)
         return render_template("public/lost_link.html", event=event, form=form, sent=True)
-    return render_template("public/lost_link.html", event=event, form=form, sent=False), (
-        422 if form.errors else 200
-    )
+    return render_template("public/lost_link.html", event=event, form=form, sent=False), (422 if form.errors else 200)
 
 
 @bp.get("/favicon.ico")

@@ -6,6 +6,7 @@ The programme PDF is the same for everyone who reads one language, so it is rend
 the fingerprint of everything printed on it. Serving it costs a few small queries to
 recompute that fingerprint and one read of the kept file.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -26,8 +27,8 @@ from sqlalchemy.orm import selectinload
 from .. import names
 from ..demo_data import EXHIBITOR_THEMES
 from ..extensions import db
-from ..labels import session_kind_labels
 from ..i18n import HTML_LANG, country_name, localized, timezone_name
+from ..labels import session_kind_labels
 from ..models import (
     AgendaItem,
     Delegate,
@@ -39,9 +40,9 @@ from ..models import (
     SessionKind,
 )
 from . import documents, pdf
+from .events import current_event
 from .exports import _css_string, page_numbers_css
 from .programme import exhibitors_by_theme
-from .events import current_event
 from .standing import waitlist_position
 
 # Bump when what the templates print changes in a way their source does not show (e.g. a
@@ -65,7 +66,7 @@ def kind_label(kind: SessionKind) -> str:
 
 
 def presenter_text(item: AgendaItem, language: str) -> str:
-    """"Dr. Katharina Weißenborn, Hofmann Hochvolt-Systeme GmbH", either part may be missing."""
+    """ "Dr. Katharina Weißenborn, Hofmann Hochvolt-Systeme GmbH", either part may be missing."""
     parts = [item.presenter_name.strip(), localized(item.presenter_organisation, language)]
     return ("，" if language == "zh" else ", ").join(p for p in parts if p)
 
@@ -92,8 +93,7 @@ def programme_days(event: Event, sessions: list[Session], language: str) -> list
     zone = ZoneInfo(event.timezone)
     by_day = groupby(sessions, key=lambda s: s.starts_at.astimezone(zone).date())
     return [
-        ProgrammeDay(day, format_date(day, "full", locale=language), list(day_sessions))
-        for day, day_sessions in by_day
+        ProgrammeDay(day, format_date(day, "full", locale=language), list(day_sessions)) for day, day_sessions in by_day
     ]
 
 
@@ -150,16 +150,26 @@ def programme_fingerprint(event: Event, language: str) -> str:
     of plain columns (no ORM objects): cheap enough to run on every request."""
     sessions = db.session.execute(
         select(
-            Session.id, Session.slug, Session.kind, Session.title, Session.description,
-            Session.room, Session.starts_at, Session.ends_at,
+            Session.id,
+            Session.slug,
+            Session.kind,
+            Session.title,
+            Session.description,
+            Session.room,
+            Session.starts_at,
+            Session.ends_at,
         )
         .where(Session.event_id == event.id)
         .order_by(Session.starts_at, Session.id)
     ).all()
     agenda_items = db.session.execute(
         select(
-            AgendaItem.id, AgendaItem.session_id, AgendaItem.starts_at, AgendaItem.title,
-            AgendaItem.presenter_name, AgendaItem.presenter_organisation,
+            AgendaItem.id,
+            AgendaItem.session_id,
+            AgendaItem.starts_at,
+            AgendaItem.title,
+            AgendaItem.presenter_name,
+            AgendaItem.presenter_organisation,
         )
         .join(AgendaItem.session)
         .where(Session.event_id == event.id)
@@ -174,8 +184,7 @@ def programme_fingerprint(event: Event, language: str) -> str:
         TEMPLATE_VERSION,
         _source_digest(),
         language,
-        [event.id, event.slug, event.name, event.theme, event.venue, event.timezone,
-         event.starts_on, event.ends_on],
+        [event.id, event.slug, event.name, event.theme, event.venue, event.timezone, event.starts_on, event.ends_on],
         [list(row) for row in sessions],
         [list(row) for row in agenda_items],
         [list(row) for row in exhibitors],
@@ -300,4 +309,3 @@ def personal_agenda_pdf(delegate: Delegate, language: str | None = None) -> byte
     with force_locale(language):
         html = personal_agenda_html(delegate, language)
     return pdf.html_to_pdf(html)
-

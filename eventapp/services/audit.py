@@ -1,4 +1,5 @@
 """The audit log: who changed what, written in the transaction of the change."""
+
 from __future__ import annotations
 
 from sqlalchemy import select

@@ -10,6 +10,7 @@ The files are iTIP PUBLISH messages (RFC 5546 §3.2.1), as the mail attachment's
 `method=PUBLISH` says: published by the forum's organisers, named as ORGANIZER (PUBLISH
 requires one, and libical refuses the file without) by the address mails come from.
 """
+
 from __future__ import annotations
 
 from datetime import date

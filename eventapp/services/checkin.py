@@ -4,6 +4,7 @@ A door is the venue's entrance or a session (by its slug). Every scan is kept un
 the door's browser gave it, so a scan replayed after a network drop gets the same answer
 and records nothing twice.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -120,19 +121,21 @@ def find_at_door(event: Event, door: str, text: str, limit: int) -> DoorSearch:
     other sessions), so that no one without a seat is the first to be chosen."""
     session = door_session(event, door)
     statement = select(Delegate).where(Delegate.event_id == event.id, text_condition(text))
-    total = db.session.execute(
-        select(func.count()).select_from(statement.subquery())
-    ).scalar_one()
-    delegates = db.session.execute(
-        statement.order_by(
-            case((admitted_condition(session), 0), else_=1),
-            match_rank(text),
-            Delegate.sort_name,
-            Delegate.id,
+    total = db.session.execute(select(func.count()).select_from(statement.subquery())).scalar_one()
+    delegates = (
+        db.session.execute(
+            statement.order_by(
+                case((admitted_condition(session), 0), else_=1),
+                match_rank(text),
+                Delegate.sort_name,
+                Delegate.id,
+            )
+            .limit(limit)
+            .options(selectinload(Delegate.registrations))
         )
-        .limit(limit)
-        .options(selectinload(Delegate.registrations))
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     checkins = {
         c.delegate_id: c
         for c in db.session.execute(
@@ -143,16 +146,12 @@ def find_at_door(event: Event, door: str, text: str, limit: int) -> DoorSearch:
             )
         ).scalars()
     }
-    return DoorSearch(
-        [DoorMatch(d, door, admission(d, session), checkins.get(d.id)) for d in delegates], total
-    )
+    return DoorSearch([DoorMatch(d, door, admission(d, session), checkins.get(d.id)) for d in delegates], total)
 
 
 def standing_checkin(delegate_id: int, door: str) -> CheckIn | None:
     return db.session.execute(
-        select(CheckIn).where(
-            CheckIn.delegate_id == delegate_id, CheckIn.door == door, CheckIn.undone_at.is_(None)
-        )
+        select(CheckIn).where(CheckIn.delegate_id == delegate_id, CheckIn.door == door, CheckIn.undone_at.is_(None))
     ).scalar_one_or_none()
 
 
@@ -235,8 +234,11 @@ def undo_checkin(checkin: CheckIn, user: StaffUser | None) -> CheckIn:
             checkin.undone_at = utcnow()
             checkin.undone_by_id = user.id if user else None
             record_audit(
-                "checkin_undone", actor_of(user), delegate=checkin.delegate,
-                session=checkin.session, door=checkin.door,
+                "checkin_undone",
+                actor_of(user),
+                delegate=checkin.delegate,
+                session=checkin.session,
+                door=checkin.door,
             )
     return checkin
 

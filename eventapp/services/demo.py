@@ -1,9 +1,10 @@
 """The demo forum (from demo_data) and plausible fake delegates for demos and benchmarks."""
+
 from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -14,8 +15,8 @@ from ..extensions import db
 from ..models import (
     AgendaItem,
     Event,
-    ExhibitorTheme,
     Exhibitor,
+    ExhibitorTheme,
     NameOrder,
     OrganisationType,
     Session,
@@ -27,7 +28,7 @@ from .registration import DelegateDetails, register_many, sessions_by_slug
 
 def _at(day: date, hhmm: str, zone: ZoneInfo) -> datetime:
     hours, minutes = map(int, hhmm.split(":"))
-    return datetime.combine(day, time(hours, minutes), zone).astimezone(timezone.utc)
+    return datetime.combine(day, time(hours, minutes), zone).astimezone(UTC)
 
 
 # The demo forum opens registration this far ahead, and never on a day its delegates are off.
@@ -53,9 +54,7 @@ def suitable_forum_day(today: date, lead_days: int = DEMO_LEAD_DAYS) -> date:
 
 def seed_demo_forum(start: date) -> tuple[Event, bool]:
     """Load the demo forum on `start` unless it is there; returns (event, created)."""
-    existing = db.session.execute(
-        select(Event).where(Event.slug == demo_data.EVENT_SLUG)
-    ).scalar_one_or_none()
+    existing = db.session.execute(select(Event).where(Event.slug == demo_data.EVENT_SLUG)).scalar_one_or_none()
     if existing is not None:
         return existing, False
     spec = demo_data.EVENT
@@ -124,7 +123,7 @@ def fake_delegate_details(count: int, seed: int | None = None) -> list[DelegateD
     faker_cn.seed_instance(seed)
     faker_de.seed_instance(None if seed is None else seed + 1)
     people = []
-    for number in range(count):
+    for _ in range(count):
         country = "CN" if chooser.random() < 0.5 else "DE"
         organisation = chooser.choice(demo_data.FAKE_ORGANISATIONS[country])
         position = chooser.choice(demo_data.FAKE_POSITIONS[country])

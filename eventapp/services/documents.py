@@ -1,4 +1,5 @@
 """Rendered files kept for reuse, keyed by name and checked by fingerprint."""
+
 from __future__ import annotations
 
 import hashlib

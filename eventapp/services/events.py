@@ -1,4 +1,5 @@
 """The event this installation serves."""
+
 from __future__ import annotations
 
 from sqlalchemy import select

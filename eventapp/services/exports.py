@@ -6,6 +6,7 @@ writers turn any table into file bytes, so the back office and a CLI share one c
 Spreadsheets execute what looks like a formula: every text cell that starts like one is
 written with a leading apostrophe, in CSV and XLSX alike.
 """
+
 from __future__ import annotations
 
 import csv
@@ -24,7 +25,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
 from .. import names
-from .pdf import CJK_FONT_FAMILY, FontMissing, html_to_pdf  # noqa: F401 (FontMissing: for callers)
 from ..extensions import db
 from ..i18n import country_name, format_local_date, format_local_time, localized
 from ..labels import language_label, organisation_type_label
@@ -37,6 +37,7 @@ from ..models import (
     Session,
     utcnow,
 )
+from .pdf import CJK_FONT_FAMILY, FontMissing, html_to_pdf  # noqa: F401 (FontMissing: for callers)
 
 # OWASP's list: what Excel, LibreOffice and Google Sheets take as the start of a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -72,8 +73,6 @@ def status_label(status: RegistrationStatus, position: int | None = None) -> str
 
 def _local(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
     return moment.astimezone(zone).replace(microsecond=0) if moment else None
-
-
 
 
 def _event_sessions(event: Event) -> list[Session]:
@@ -167,9 +166,7 @@ def delegate_table(event: Event) -> ExportTable:
         statuses = []
         for session in sessions:
             registration = shown.get((delegate.id, session.id))
-            statuses.append(
-                status_label(registration.status, positions.get(registration.id)) if registration else ""
-            )
+            statuses.append(status_label(registration.status, positions.get(registration.id)) if registration else "")
         table.rows.append(
             [
                 delegate.id,
@@ -248,9 +245,7 @@ def attendance_table(event: Event, session: Session) -> ExportTable:
         {
             r.delegate_id: r
             for r in registrations
-            if r.status == RegistrationStatus.CANCELLED
-            and r.delegate_id in checkins
-            and r.delegate_id not in live
+            if r.status == RegistrationStatus.CANCELLED and r.delegate_id in checkins and r.delegate_id not in live
         }.values()
     )
     table = ExportTable(
@@ -364,8 +359,9 @@ def to_xlsx(table: ExportTable) -> bytes:
     return buffer.getvalue()
 
 
-def export_filename(event: Event, kind: str, extension: str, session: Session | None = None,
-                    on: date | None = None) -> str:
+def export_filename(
+    event: Event, kind: str, extension: str, session: Session | None = None, on: date | None = None
+) -> str:
     """E.g. beijing-china-germany-forum-exhibition-attendance-2026-12-26.csv (the day of the
     export in the event's zone)."""
     on = on or utcnow().astimezone(ZoneInfo(event.timezone)).date()
@@ -378,20 +374,14 @@ def export_filename(event: Event, kind: str, extension: str, session: Session | 
 
 def _css_string(text: str) -> str:
     """Text as a quoted CSS string, safe inside a <style> element."""
-    escaped = "".join(
-        ch if ch.isalnum() or ch in " .,:;-()/·–" else f"\\{ord(ch):06x}" for ch in text
-    )
+    escaped = "".join(ch if ch.isalnum() or ch in " .,:;-()/·–" else f"\\{ord(ch):06x}" for ch in text)
     return f'"{escaped}"'
 
 
 def page_numbers_css() -> str:
     """CSS `content` for "Page X of Y" in the page's language."""
     text = _("Page %(page)s of %(pages)s", page="\0", pages="\1")
-    return (
-        _css_string(text)
-        .replace("\\000000", '" counter(page) "')
-        .replace("\\000001", '" counter(pages) "')
-    )
+    return _css_string(text).replace("\\000000", '" counter(page) "').replace("\\000001", '" counter(pages) "')
 
 
 @dataclass
@@ -406,9 +396,7 @@ class SigninLine:
 
 def signin_lines(event: Event, session: Session, spare: int = 5) -> list[SigninLine]:
     """Confirmed delegates by sort name (pinyin for Chinese names), then `spare` empty lines."""
-    confirmed = [
-        r.delegate for r in _registrations(event, session) if r.status == RegistrationStatus.CONFIRMED
-    ]
+    confirmed = [r.delegate for r in _registrations(event, session) if r.status == RegistrationStatus.CONFIRMED]
     lines = [SigninLine(n, d) for n, d in enumerate(confirmed, start=1)]
     lines += [SigninLine(len(lines) + n, None) for n in range(1, spare + 1)]
     return lines

@@ -13,6 +13,7 @@ delay, and after MAIL_MAX_ATTEMPTS it is FAILED for organisers to see and resend
 sender dies between the two, the mail stays SENDING; it is not sent again by itself (it may
 have arrived), but shown to organisers as interrupted after MAIL_SENDING_LEASE.
 """
+
 from __future__ import annotations
 
 import logging
@@ -34,7 +35,6 @@ from urllib.parse import urlsplit
 from flask import current_app, has_request_context, render_template, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from ..i18n import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import event as sa_event
 from sqlalchemy import select
@@ -42,9 +42,7 @@ from sqlalchemy.orm import Session as OrmSession
 
 from ..extensions import db
 from ..i18n import HTML_LANG, localized
-from .audit import record_audit
-from .private_links import current_private_link_token, hash_token
-from .standing import delegates_by_email, waitlist_position
+from ..i18n import lazy_gettext as _l
 from ..models import (
     Delegate,
     Event,
@@ -56,6 +54,9 @@ from ..models import (
     Session,
     utcnow,
 )
+from .audit import record_audit
+from .private_links import current_private_link_token, hash_token
+from .standing import delegates_by_email, waitlist_position
 from .transactions import write_transaction
 
 log = logging.getLogger(__name__)
@@ -128,8 +129,11 @@ def _write_notes_to_outbox(session: OrmSession) -> None:
             entry["status_at_change"] = _statuses_now(session, entry["registrations"])
         session.add(
             OutboxMail(
-                delegate_id=delegate_id, kind=kind, payload=entry,
-                message_id=new_message_id(), created_by=actor,
+                delegate_id=delegate_id,
+                kind=kind,
+                payload=entry,
+                message_id=new_message_id(),
+                created_by=actor,
             )
         )
     session.info[_QUEUED] = True
@@ -337,7 +341,9 @@ def _text_to_html(text: str, context: dict) -> Markup:
     def session_list(items: list[list[Markup]]) -> Markup:
         return (
             Markup('<ul style="padding-left:1.2em;margin:0 0 1em;">')
-            + Markup("").join(Markup('<li style="margin-bottom:0.5em;">') + Markup("<br>").join(i) + Markup("</li>") for i in items)
+            + Markup("").join(
+                Markup('<li style="margin-bottom:0.5em;">') + Markup("<br>").join(i) + Markup("</li>") for i in items
+            )
             + Markup("</ul>")
         )
 
@@ -347,7 +353,7 @@ def _text_to_html(text: str, context: dict) -> Markup:
         while rest and (rest[0].startswith(BULLET) or (items and rest[0].startswith(" "))):
             line = rest.pop(0)
             if line.startswith(BULLET):
-                items.append([Markup("<strong>{}</strong>").format(line[len(BULLET):])])
+                items.append([Markup("<strong>{}</strong>").format(line[len(BULLET) :])])
             else:
                 items[-1].append(line_html(line))
         if items:
@@ -363,7 +369,9 @@ def build_message(mail: OutboxMail, written: WrittenMail, sender: str, sender_na
     message["From"] = Address(display_name=sender_name, addr_spec=sender)
     local, _at, domain = written.recipient.rpartition("@")
     message["To"] = Address(  # an internationalised domain in its ASCII (IDNA) form
-        display_name=mail.delegate.latin_name if mail.delegate else "", username=local, domain=domain.encode("idna").decode()
+        display_name=mail.delegate.latin_name if mail.delegate else "",
+        username=local,
+        domain=domain.encode("idna").decode(),
     )
     message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = mail.message_id
@@ -372,7 +380,10 @@ def build_message(mail: OutboxMail, written: WrittenMail, sender: str, sender_na
     message.add_alternative(written.html, subtype="html")
     for filename, content in written.attachments:
         message.add_attachment(
-            content, maintype="text", subtype="calendar", filename=filename,
+            content,
+            maintype="text",
+            subtype="calendar",
+            filename=filename,
             params={"method": "PUBLISH", "charset": "utf-8"},  # else readers guess, and garble Chinese
         )
     message["Content-Language"] = HTML_LANG[written.language]  # after set_content, which drops it
@@ -390,8 +401,9 @@ class SmtpTransport:
         c = self.config
         timeout = c["MAIL_TIMEOUT"]
         if c["MAIL_USE_SSL"]:
-            smtp = smtplib.SMTP_SSL(c["MAIL_SERVER"], c["MAIL_PORT"], timeout=timeout,
-                                    context=ssl.create_default_context())
+            smtp = smtplib.SMTP_SSL(
+                c["MAIL_SERVER"], c["MAIL_PORT"], timeout=timeout, context=ssl.create_default_context()
+            )
         else:
             smtp = smtplib.SMTP(c["MAIL_SERVER"], c["MAIL_PORT"], timeout=timeout)
         try:
@@ -479,11 +491,15 @@ def mark_interrupted(now: datetime | None = None) -> int:
     They may have arrived, so they are not sent again without an organiser."""
     cutoff = (now or utcnow()) - timedelta(seconds=current_app.config["MAIL_SENDING_LEASE"])
     with write_transaction():
-        stuck = db.session.execute(
-            select(OutboxMail)
-            .where(OutboxMail.status == MailStatus.SENDING, OutboxMail.claimed_at < cutoff)
-            .with_for_update(skip_locked=True)  # not one a sender is just marking sent
-        ).scalars().all()
+        stuck = (
+            db.session.execute(
+                select(OutboxMail)
+                .where(OutboxMail.status == MailStatus.SENDING, OutboxMail.claimed_at < cutoff)
+                .with_for_update(skip_locked=True)  # not one a sender is just marking sent
+            )
+            .scalars()
+            .all()
+        )
         for mail in stuck:
             mail.status = MailStatus.FAILED
             mail.last_error = INTERRUPTED
@@ -535,7 +551,7 @@ def send_one(mail: OutboxMail, via, now: datetime | None = None) -> Outcome:
         # hold the transaction open for the length of an SMTP conversation.
         db.session.rollback()
         via.send(message, envelope_from, written.recipient)
-    except Exception as error:  # noqa: BLE001 - whatever it was, the mail must not stay SENDING
+    except Exception as error:
         db.session.rollback()  # a failed statement leaves PostgreSQL's transaction unusable
         if not isinstance(error, (MailNotWritten, smtplib.SMTPException, OSError)):
             log.exception("mail %s could not be written or sent", mail_id)
@@ -591,20 +607,22 @@ def resend(mail: OutboxMail, *, actor: str, key: str) -> MailStatus | None:
     was shown) has already made its copy: a double click sends nothing twice."""
     from sqlalchemy.exc import IntegrityError
 
-
     try:
         with write_transaction():
-            mail = db.session.execute(
-                select(OutboxMail).where(OutboxMail.id == mail.id).with_for_update()
-            ).scalar_one()
+            mail = db.session.execute(select(OutboxMail).where(OutboxMail.id == mail.id).with_for_update()).scalar_one()
             was = mail.status
             if was == MailStatus.FAILED:
                 mail.status, mail.attempts, mail.next_attempt_at = MailStatus.QUEUED, 0, utcnow()
             elif was == MailStatus.SENT:
-                db.session.add(OutboxMail(
-                    delegate_id=mail.delegate_id, kind=mail.kind, payload=mail.payload,
-                    message_id=new_message_id(f"resend.{mail.id}.{key}"), created_by=actor,
-                ))
+                db.session.add(
+                    OutboxMail(
+                        delegate_id=mail.delegate_id,
+                        kind=mail.kind,
+                        payload=mail.payload,
+                        message_id=new_message_id(f"resend.{mail.id}.{key}"),
+                        created_by=actor,
+                    )
+                )
             else:
                 return None
             db.session.flush()
@@ -624,11 +642,13 @@ def send_private_link(delegate: Delegate, *, actor: str, unless_sent_within: tim
         delegate = db.session.get(Delegate, delegate.id)
         if unless_sent_within is not None:
             recent = db.session.execute(
-                select(OutboxMail.id).where(
+                select(OutboxMail.id)
+                .where(
                     OutboxMail.delegate_id == delegate.id,
                     OutboxMail.kind == MailKind.PRIVATE_LINK,
                     OutboxMail.created_at > utcnow() - unless_sent_within,
-                ).limit(1)
+                )
+                .limit(1)
             ).first()
             if recent is not None:
                 return False
@@ -664,7 +684,9 @@ def audience_delegates(audience: Audience) -> list[Delegate]:
             .join(Registration, Registration.delegate_id == Delegate.id)
             .where(Registration.session_id == audience.session.id, Registration.status.in_(audience.statuses))
             .order_by(Delegate.sort_name, Delegate.id)
-        ).scalars().unique()
+        )
+        .scalars()
+        .unique()
     )
 
 
@@ -676,8 +698,12 @@ def message_preview(audience: Audience, subject: dict, body: dict) -> dict[str, 
         sample = next((d for d in delegates if d.language == language), None)
         if sample is None:
             continue
-        mail = OutboxMail(delegate_id=sample.id, delegate=sample, kind=MailKind.MESSAGE,
-                          payload={"message": {"subject": subject, "body": body}})
+        mail = OutboxMail(
+            delegate_id=sample.id,
+            delegate=sample,
+            kind=MailKind.MESSAGE,
+            payload={"message": {"subject": subject, "body": body}},
+        )
         previews[language] = write(mail)
     return previews
 
@@ -692,13 +718,14 @@ def queue_message(audience: Audience, subject: dict, body: dict, *, actor: str, 
     it, so a second click on Send finds them taken and queues nothing twice."""
     from sqlalchemy.exc import IntegrityError
 
-
     try:
         with write_transaction():
             delegates = audience_delegates(audience)
             db.session.add_all(
                 OutboxMail(
-                    delegate_id=delegate.id, kind=MailKind.MESSAGE, created_by=actor,
+                    delegate_id=delegate.id,
+                    kind=MailKind.MESSAGE,
+                    created_by=actor,
                     payload={"message": {"subject": subject, "body": body}},
                     message_id=new_message_id(f"message.{key}.{delegate.id}"),
                 )
@@ -706,8 +733,12 @@ def queue_message(audience: Audience, subject: dict, body: dict, *, actor: str, 
             )
             db.session.flush()
             record_audit(
-                "message_sent", actor, session=audience.session, recipients=len(delegates),
-                statuses=[s.value for s in audience.statuses], subject=localized(subject, "en"),
+                "message_sent",
+                actor,
+                session=audience.session,
+                recipients=len(delegates),
+                statuses=[s.value for s in audience.statuses],
+                subject=localized(subject, "en"),
             )
             db.session.info[_QUEUED] = True
     except IntegrityError:
@@ -726,4 +757,3 @@ def outbox_counts() -> dict[MailStatus, int]:
 
 def describe_transport() -> str:
     return transport().describe()
-

@@ -2,6 +2,7 @@
 Chinese), one FontConfiguration per process, HTML to PDF with WeasyPrint (subset tags of
 their own and letter-spaced text that extracts as words), an output intent for print shops,
 and QR codes as images or PDF paths."""
+
 from __future__ import annotations
 
 import base64
@@ -38,7 +39,10 @@ def _family_listed(family: str) -> bool:
     try:
         listed = subprocess.run(
             ["fc-list", f":family={family}", "family"],
-            capture_output=True, text=True, timeout=30, check=False,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
         ).stdout
     except (OSError, subprocess.SubprocessError):
         return False

@@ -7,8 +7,10 @@ database. Each delegate's badge is kept (documents.keep) under the fingerprint o
 BadgeData and the template version; a batch merges the kept badges that are still current
 and renders only the others, in chunks, in parallel processes.
 """
+
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import gc
 import io
@@ -22,7 +24,7 @@ import time as clock
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache, partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -52,6 +54,7 @@ from ..models import (
     utcnow,
 )
 from . import documents
+from .events import current_event
 from .pdf import (
     CJK_FONT_FAMILY,
     LATIN_FONT_FAMILY,
@@ -67,7 +70,6 @@ from .pdf import (
     subset_tags_in,
     xmp_metadata,
 )
-from .events import current_event
 from .registration import RegistrationRefused, sessions_by_slug
 from .transactions import write_transaction
 
@@ -317,7 +319,10 @@ def _font_widths(family: str, bold: bool) -> dict[int, float]:
     pattern = f"{family}:{'bold' if bold else 'regular'}"
     located = subprocess.run(
         ["fc-match", "-f", "%{file}\n%{index}", pattern],
-        capture_output=True, text=True, timeout=30, check=False,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
     ).stdout.split("\n")
     font = TTFont(located[0], fontNumber=int(located[1] or 0), lazy=True)
     units = font["head"].unitsPerEm
@@ -350,9 +355,9 @@ def _two_line_splits(text: str) -> list[tuple[str, str]]:
         if char == " ":
             if text[i + 1 : i + 2] not in _NO_LINE_START_AFTER_SPACE:
                 splits.append((text[:i], text[i + 1 :]))
-        elif before in "-‐/·・" and char != " ":
-            splits.append((text[:i], text[i:]))
-        elif _CJK.match(before) and _CJK.match(char) and char not in _NO_LINE_START:
+        elif (before in "-‐/·・" and char != " ") or (
+            _CJK.match(before) and _CJK.match(char) and char not in _NO_LINE_START
+        ):
             splits.append((text[:i], text[i:]))
     return [(a.strip(), b.strip()) for a, b in splits if a.strip() and b.strip()]
 
@@ -420,9 +425,7 @@ def _session_lines(sessions: Sequence[AdmittedSession]) -> list[_SessionLine]:
     while True:
         fits = [fit_text(s.title, 49.0, size, bold=s.symposium) for s in sessions]
         common = min([size, *[f.size for f in fits]])
-        height = label_mm + sum(
-            len(f.lines) * common * 1.2 / MM + per_session_gap_mm for f in fits
-        )
+        height = label_mm + sum(len(f.lines) * common * 1.2 / MM + per_session_gap_mm for f in fits)
         if height <= box_height_mm or size <= 3.5:
             break
         size -= 0.3
@@ -512,7 +515,9 @@ def _crop_marks() -> bytes:
     for y in (0.0, height):
         for x in (-far, width + near):
             rectangles.append((x, y - thickness / 2, far - near, thickness))
-    return ("q 0 0 0 rg\n" + "\n".join("%.3f %.3f %.3f %.3f re" % r for r in rectangles) + "\nf Q").encode()
+    return (
+        "q 0 0 0 rg\n" + "\n".join("{:.3f} {:.3f} {:.3f} {:.3f} re".format(*r) for r in rectangles) + "\nf Q"
+    ).encode()
 
 
 class _RawObject(pydyf.Object):
@@ -605,8 +610,10 @@ def _subset_request(glyph_ids: Sequence[int], dropped_tables: Iterable[str], cha
     for values, target in (
         (glyph_ids, harfbuzz_subset.hb_subset_input_glyph_set(request)),
         (characters, harfbuzz_subset.hb_subset_input_set(request, harfbuzz_subset.HB_SUBSET_SETS_UNICODE)),
-        ([harfbuzz.hb_tag_from_string(f.encode(), -1) for f in features],
-         harfbuzz_subset.hb_subset_input_set(request, harfbuzz_subset.HB_SUBSET_SETS_LAYOUT_FEATURE_TAG)),
+        (
+            [harfbuzz.hb_tag_from_string(f.encode(), -1) for f in features],
+            harfbuzz_subset.hb_subset_input_set(request, harfbuzz_subset.HB_SUBSET_SETS_LAYOUT_FEATURE_TAG),
+        ),
         (tags, harfbuzz_subset.hb_subset_input_set(request, harfbuzz_subset.HB_SUBSET_SETS_DROP_TABLE_TAG)),
     ):
         if values:
@@ -660,10 +667,8 @@ def _common_characters() -> tuple[int, ...]:
     characters = {c for start, end in blocks for c in range(start, end)}
     for row in range(0xA1, 0xF8):
         for cell in range(0xA1, 0xFF):
-            try:
+            with contextlib.suppress(UnicodeDecodeError):  # a cell GB 2312 leaves empty
                 characters.add(ord(bytes((row, cell)).decode("gb2312")))
-            except UnicodeDecodeError:
-                pass
     return tuple(characters)
 
 
@@ -752,7 +757,7 @@ def _install_compact_subsetting() -> None:
         if writing_badges and to_unicode and str(getattr(self, "family", "")).startswith("Noto Sans CJK"):
             try:
                 compact = _compact_cff(self, to_unicode)
-            except Exception:  # noqa: BLE001 - WeasyPrint's own subset is correct, only larger
+            except Exception:
                 log.warning("could not compact the font %s", self.family, exc_info=True)
                 compact = None
             if compact is not None:
@@ -822,9 +827,17 @@ def _render(badges: Sequence[BadgeData], part: str):
 
 def _static_key(data: BadgeData) -> tuple:
     """What the static part of a badge shows: badges that agree on it share one."""
-    return (data.html_lang, data.forum_name, data.forum_name_lang, data.forum_name_secondary,
-            data.forum_name_secondary_lang, data.forum_dates, data.admits_label,
-            data.organisation_type, data.organisation_type_label)
+    return (
+        data.html_lang,
+        data.forum_name,
+        data.forum_name_lang,
+        data.forum_name_secondary,
+        data.forum_name_secondary_lang,
+        data.forum_dates,
+        data.admits_label,
+        data.organisation_type,
+        data.organisation_type_label,
+    )
 
 
 # {_static_key: the static part alone, as a one-page PDF taken apart}: made once per process.
@@ -993,9 +1006,7 @@ def _split_pdf(content: bytes) -> _PdfParts | None:
     entries = lines[2 : 2 + count]
     if first != 0 or len(entries) != count:
         return None
-    offsets = sorted(
-        (int(entry[:10]), number) for number, entry in enumerate(entries) if entry[17:18] == b"n"
-    )
+    offsets = sorted((int(entry[:10]), number) for number, entry in enumerate(entries) if entry[17:18] == b"n")
     objects: dict[int, tuple[bytes, bytes]] = {}
     for index, (offset, number) in enumerate(offsets):
         end = offsets[index + 1][0] if index + 1 < len(offsets) else start
@@ -1064,7 +1075,8 @@ class _PdfAssembler:
         for old in copied:
             body = _renumbered(parts.objects[old], numbers)
             if old in retag:
-                body = _SUBSET_NAME.sub(lambda found: found.group(1) + retag[old] + b"+", body)
+                tag = retag[old]
+                body = _SUBSET_NAME.sub(lambda found, tag=tag: found.group(1) + tag + b"+", body)
             self.put(numbers[old], body)
         return numbers
 
@@ -1128,7 +1140,10 @@ def _page_part(parts: _PdfParts, contents: int, numbers: dict[int, int], box: by
     if resources is None or not dictionary.startswith(b"<<") or not stream:
         raise ValueError("the page has no resources or no content stream")
     return b"<</Type /XObject/Subtype /Form/BBox [%s]/Resources %d 0 R%s%s" % (
-        box, numbers[resources], dictionary[2:], stream
+        box,
+        numbers[resources],
+        dictionary[2:],
+        stream,
     )
 
 
@@ -1166,14 +1181,20 @@ def _four_up_placement(slot: int, trim_left: float, trim_bottom: float) -> str:
     left, bottom, right, top = _four_up_trim()
     x = left if slot % 2 == 0 else (left + right) / 2
     y = (bottom + top) / 2 if slot < 2 else bottom
-    return f"q {scale:.5f} 0 0 {scale:.5f} {x - trim_left * scale:.3f} {y - trim_bottom * scale:.3f} cm /Badge{slot} Do Q"
+    return (
+        f"q {scale:.5f} 0 0 {scale:.5f} {x - trim_left * scale:.3f} {y - trim_bottom * scale:.3f} cm /Badge{slot} Do Q"
+    )
 
 
 def _four_up_boxes() -> dict[str, list[float]]:
     """The sheet's page boxes: the paper, and the badges' outline as TrimBox and BleedBox
     (neighbours touch, so there is no bleed to give)."""
     trim = [round(v, 3) for v in _four_up_trim()]
-    return {"MediaBox": [0, 0, round(A4_WIDTH_MM * MM, 4), round(A4_HEIGHT_MM * MM, 4)], "TrimBox": trim, "BleedBox": trim}
+    return {
+        "MediaBox": [0, 0, round(A4_WIDTH_MM * MM, 4), round(A4_HEIGHT_MM * MM, 4)],
+        "TrimBox": trim,
+        "BleedBox": trim,
+    }
 
 
 def _cut_marks() -> list[str]:
@@ -1190,7 +1211,9 @@ def _cut_marks() -> list[str]:
 
 
 def _boxes_pdf(boxes: dict[str, list[float]]) -> bytes:
-    return b"".join(b"/%s [%s]" % (name.encode(), " ".join(f"{v:.4f}" for v in box).encode()) for name, box in boxes.items())
+    return b"".join(
+        b"/%s [%s]" % (name.encode(), " ".join(f"{v:.4f}" for v in box).encode()) for name, box in boxes.items()
+    )
 
 
 # --- the print shop's file: PDF/X-4 style ---------------------------------------------------
@@ -1208,7 +1231,7 @@ class _PrintShopMetadata:
     def now(cls) -> _PrintShopMetadata:
         import uuid
 
-        moment = datetime.now(timezone.utc).astimezone()
+        moment = datetime.now(UTC).astimezone()
         offset = moment.strftime("%z")
         return cls(
             pdf_date=f"D:{moment:%Y%m%d%H%M%S}{offset[:3]}'{offset[3:]}'",
@@ -1217,8 +1240,14 @@ class _PrintShopMetadata:
         )
 
     def info(self) -> dict[str, str]:
-        return {"Title": "Badges", "Creator": "eventapp", "Producer": "eventapp", "CreationDate": self.pdf_date,
-                "ModDate": self.pdf_date, "GTS_PDFXVersion": "PDF/X-4"}
+        return {
+            "Title": "Badges",
+            "Creator": "eventapp",
+            "Producer": "eventapp",
+            "CreationDate": self.pdf_date,
+            "ModDate": self.pdf_date,
+            "GTS_PDFXVersion": "PDF/X-4",
+        }
 
     def xmp(self) -> bytes:
         return xmp_metadata("Badges", self.xmp_date, self.document_id)
@@ -1354,15 +1383,17 @@ def _declare_print_shop_pypdf(writer) -> None:
     profile = DecodedStreamObject()
     profile.set_data(srgb_profile())
     profile[NameObject("/N")] = NumberObject(3)
-    intent = DictionaryObject({
-        NameObject("/Type"): NameObject("/OutputIntent"),
-        NameObject("/S"): NameObject("/GTS_PDFX"),
-        NameObject("/OutputConditionIdentifier"): TextStringObject(OUTPUT_CONDITION),
-        NameObject("/OutputCondition"): TextStringObject(OUTPUT_CONDITION),
-        NameObject("/RegistryName"): TextStringObject("http://www.color.org"),
-        NameObject("/Info"): TextStringObject(OUTPUT_CONDITION),
-        NameObject("/DestOutputProfile"): writer._add_object(profile),
-    })
+    intent = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/OutputIntent"),
+            NameObject("/S"): NameObject("/GTS_PDFX"),
+            NameObject("/OutputConditionIdentifier"): TextStringObject(OUTPUT_CONDITION),
+            NameObject("/OutputCondition"): TextStringObject(OUTPUT_CONDITION),
+            NameObject("/RegistryName"): TextStringObject("http://www.color.org"),
+            NameObject("/Info"): TextStringObject(OUTPUT_CONDITION),
+            NameObject("/DestOutputProfile"): writer._add_object(profile),
+        }
+    )
     packet = DecodedStreamObject()
     packet.set_data(metadata.xmp())
     packet[NameObject("/Type")] = NameObject("/Metadata")
@@ -1445,9 +1476,7 @@ def refresh_badge(delegate_id: int) -> bool:
     """For the background task: render and keep the badge of a delegate with a confirmed
     seat when the kept one is missing or stale. Returns whether it rendered."""
     delegate = db.session.get(Delegate, delegate_id)
-    if delegate is None or not any(
-        r.status == RegistrationStatus.CONFIRMED for r in delegate.registrations
-    ):
+    if delegate is None or not any(r.status == RegistrationStatus.CONFIRMED for r in delegate.registrations):
         return False
     data = badge_data(delegate)
     key, current = badge_key(delegate.id), badge_fingerprint(data)
@@ -1461,7 +1490,7 @@ def refresh_badge(delegate_id: int) -> bool:
 
 
 def _day_start_utc(day: date, zone: str) -> datetime:
-    return datetime.combine(day, time.min, ZoneInfo(zone)).astimezone(timezone.utc)
+    return datetime.combine(day, time.min, ZoneInfo(zone)).astimezone(UTC)
 
 
 def select_badge_delegates(
@@ -1538,6 +1567,7 @@ def batch_pdf(
 
 def job_selection(filters: dict) -> dict:
     """PrintJob.filters (JSON: ISO dates) as select_badge_delegates' arguments."""
+
     def day(value):
         return date.fromisoformat(value) if value else None
 
@@ -1586,7 +1616,7 @@ def run_print_job(job_id: int) -> None:
     except (FontMissing, RegistrationRefused) as error:
         db.session.rollback()
         update(status=PrintJobStatus.FAILED, error=str(error), finished_at=utcnow())
-    except Exception as error:  # noqa: BLE001 - the job must end, and say why
+    except Exception as error:
         log.exception("print job %s failed", job_id)
         db.session.rollback()
         update(

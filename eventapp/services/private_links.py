@@ -1,6 +1,7 @@
 """A delegate's private link: a 256-bit token derived from a random nonce and the secret
 key. The database keeps the nonce and the token's hash only, so the mail sender can write the
 link again while a copy of the database alone opens no one's registration."""
+
 from __future__ import annotations
 
 import base64

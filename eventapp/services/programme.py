@@ -5,11 +5,12 @@ UTC. Every change runs in one write transaction and is written to the audit log.
 session's capacity is the registration service's business (`set_capacity`), because a
 raise must promote from the waiting list under the seat lock.
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, fields
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import format_date
@@ -69,7 +70,7 @@ def local_to_utc(moment: datetime, zone: str) -> datetime:
     """A wall-clock time in `zone` (naive, or already carrying a zone) as UTC."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(zone))
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)
 
 
 def agenda_moment(session: Session, local: time) -> datetime:
@@ -79,9 +80,7 @@ def agenda_moment(session: Session, local: time) -> datetime:
     start = session.starts_at.astimezone(zone)
     moment = local_to_utc(datetime.combine(start.date(), local), session.event.timezone)
     if moment < session.starts_at and session.ends_at.astimezone(zone).date() > start.date():
-        moment = local_to_utc(
-            datetime.combine(start.date() + timedelta(days=1), local), session.event.timezone
-        )
+        moment = local_to_utc(datetime.combine(start.date() + timedelta(days=1), local), session.event.timezone)
     return moment
 
 
@@ -148,8 +147,8 @@ def check_session_details(event: Event, details: SessionDetails) -> SessionDetai
             "title": trilingual(details.title),
             "description": trilingual(details.description),
             "room": trilingual(details.room),
-            "starts_at": details.starts_at.astimezone(timezone.utc),
-            "ends_at": details.ends_at.astimezone(timezone.utc),
+            "starts_at": details.starts_at.astimezone(UTC),
+            "ends_at": details.ends_at.astimezone(UTC),
             "registration_opens_at": _utc_or_none(details.registration_opens_at),
             "registration_closes_at": _utc_or_none(details.registration_closes_at),
         }
@@ -173,14 +172,12 @@ def check_session_details(event: Event, details: SessionDetails) -> SessionDetai
             "registration_opens_at",
         )
     if closes is not None and closes > details.ends_at:
-        raise ProgrammeRefused(
-            _("Registration cannot close after the session has ended."), "registration_closes_at"
-        )
+        raise ProgrammeRefused(_("Registration cannot close after the session has ended."), "registration_closes_at")
     return details
 
 
 def _utc_or_none(moment: datetime | None) -> datetime | None:
-    return moment.astimezone(timezone.utc) if moment is not None else None
+    return moment.astimezone(UTC) if moment is not None else None
 
 
 def check_capacity(capacity: int | None) -> None:
@@ -188,9 +185,7 @@ def check_capacity(capacity: int | None) -> None:
         raise ProgrammeRefused(_("The capacity cannot be negative."), "capacity")
 
 
-def update_session(
-    session: Session, details: SessionDetails, capacity: int | None, *, actor: str
-) -> SessionSaved:
+def update_session(session: Session, details: SessionDetails, capacity: int | None, *, actor: str) -> SessionSaved:
     """Change a session's details and capacity (None: unlimited). Every rule is checked
     before anything is saved (see check_session_details). A new capacity goes through
     registration.set_capacity: never below the confirmed seats (CapacityTooLow), and a
@@ -199,9 +194,7 @@ def update_session(
     details = check_session_details(session.event, details)
     check_capacity(capacity)
     capacity_changed = capacity != session.capacity
-    promoted = (
-        registration.set_capacity(session, capacity, actor=actor) if capacity_changed else []
-    )
+    promoted = registration.set_capacity(session, capacity, actor=actor) if capacity_changed else []
     with write_transaction() as dbs:
         session = dbs.get(Session, session.id, populate_existing=True)
         before = SessionDetails.of(session)
@@ -239,7 +232,10 @@ def create_session(
     slug = (slug or "").strip().lower() or slug_from_title(details.title)
     if not SLUG.fullmatch(slug) or len(slug) > SLUG_MAX:
         raise ProgrammeRefused(
-            _("Use small Latin letters, digits and hyphens, e.g. innovation-workshop (at most %(max)d characters).", max=SLUG_MAX),
+            _(
+                "Use small Latin letters, digits and hyphens, e.g. innovation-workshop (at most %(max)d characters).",
+                max=SLUG_MAX,
+            ),
             "slug",
         )
     taken = _("Another session already has the address “%(slug)s”: choose another.", slug=slug)
@@ -274,9 +270,7 @@ class AgendaItemDetails:
             starts_at=item.starts_at,
             title=trilingual(item.title),
             presenter_name=item.presenter_name or "",
-            presenter_organisation=(
-                trilingual(item.presenter_organisation) if item.presenter_organisation else None
-            ),
+            presenter_organisation=(trilingual(item.presenter_organisation) if item.presenter_organisation else None),
         )
 
 
@@ -285,7 +279,7 @@ def check_agenda_item(session: Session, details: AgendaItemDetails) -> AgendaIte
     An organisation given in no language is stored as none."""
     organisation = trilingual(details.presenter_organisation)
     details = AgendaItemDetails(
-        starts_at=details.starts_at.astimezone(timezone.utc),
+        starts_at=details.starts_at.astimezone(UTC),
         title=trilingual(details.title),
         presenter_name=(details.presenter_name or "").strip(),
         presenter_organisation=organisation if any(organisation.values()) else None,
@@ -325,9 +319,7 @@ def update_agenda_item(item: AgendaItem, details: AgendaItemDetails, *, actor: s
         changed = _changed(AgendaItemDetails.of(item), details)
         _apply(item, details, changed)
         if changed:
-            record_audit(
-                "agenda_item_changed", actor, session=item.session, agenda_item=item.id, fields=changed
-            )
+            record_audit("agenda_item_changed", actor, session=item.session, agenda_item=item.id, fields=changed)
     return item
 
 
@@ -336,9 +328,7 @@ def delete_agenda_item(item: AgendaItem, *, actor: str) -> None:
         item = dbs.get(AgendaItem, item.id)
         if item is None:  # deleted meanwhile: nothing left to do
             return
-        record_audit(
-            "agenda_item_deleted", actor, session=item.session, agenda_item=item.id, title=item.title
-        )
+        record_audit("agenda_item_deleted", actor, session=item.session, agenda_item=item.id, title=item.title)
         dbs.delete(item)
 
 
@@ -359,9 +349,13 @@ class ExhibitorDetails:
 
 def exhibitors_by_theme(event: Event) -> list[tuple[ExhibitorTheme, list[Exhibitor]]]:
     """Every theme with its exhibitors by booth (a theme may have none)."""
-    exhibitors = db.session.execute(
-        select(Exhibitor).where(Exhibitor.event_id == event.id).order_by(Exhibitor.booth, Exhibitor.id)
-    ).scalars().all()
+    exhibitors = (
+        db.session.execute(
+            select(Exhibitor).where(Exhibitor.event_id == event.id).order_by(Exhibitor.booth, Exhibitor.id)
+        )
+        .scalars()
+        .all()
+    )
     return [(theme, [e for e in exhibitors if e.theme == theme]) for theme in ExhibitorTheme]
 
 
@@ -383,13 +377,17 @@ def check_exhibitor(details: ExhibitorDetails) -> ExhibitorDetails:
 
 def _ensure_booth_free(event_id: int, booth: str, exhibitor_id: int | None) -> None:
     """One exhibitor a booth and event; "a01" and "A01" are the same booth."""
-    holder = db.session.execute(
-        select(Exhibitor).where(
-            Exhibitor.event_id == event_id,
-            func.lower(Exhibitor.booth) == booth.lower(),
-            Exhibitor.id != (exhibitor_id or 0),
+    holder = (
+        db.session.execute(
+            select(Exhibitor).where(
+                Exhibitor.event_id == event_id,
+                func.lower(Exhibitor.booth) == booth.lower(),
+                Exhibitor.id != (exhibitor_id or 0),
+            )
         )
-    ).scalars().first()
+        .scalars()
+        .first()
+    )
     if holder is not None:
         raise ProgrammeRefused(
             _("Booth %(booth)s is already taken by %(company)s.", booth=holder.booth, company=holder.company),
@@ -397,9 +395,7 @@ def _ensure_booth_free(event_id: int, booth: str, exhibitor_id: int | None) -> N
         )
 
 
-def _save_exhibitor(
-    event_id: int, exhibitor_id: int | None, details: ExhibitorDetails, actor: str
-) -> Exhibitor:
+def _save_exhibitor(event_id: int, exhibitor_id: int | None, details: ExhibitorDetails, actor: str) -> Exhibitor:
     details = check_exhibitor(details)
     try:
         with write_transaction() as dbs:
@@ -409,8 +405,11 @@ def _save_exhibitor(
                 dbs.add(exhibitor)
                 dbs.flush()
                 record_audit(
-                    "exhibitor_added", actor,
-                    exhibitor=exhibitor.id, company=exhibitor.company, booth=exhibitor.booth,
+                    "exhibitor_added",
+                    actor,
+                    exhibitor=exhibitor.id,
+                    company=exhibitor.company,
+                    booth=exhibitor.booth,
                 )
                 return exhibitor
             exhibitor = dbs.get(Exhibitor, exhibitor_id, populate_existing=True)
@@ -418,8 +417,11 @@ def _save_exhibitor(
             _apply(exhibitor, details, changed)
             if changed:
                 record_audit(
-                    "exhibitor_changed", actor,
-                    exhibitor=exhibitor.id, company=exhibitor.company, fields=changed,
+                    "exhibitor_changed",
+                    actor,
+                    exhibitor=exhibitor.id,
+                    company=exhibitor.company,
+                    fields=changed,
                 )
             return exhibitor
     except IntegrityError:
@@ -444,7 +446,10 @@ def delete_exhibitor(exhibitor: Exhibitor, *, actor: str) -> None:
         if exhibitor is None:
             return
         record_audit(
-            "exhibitor_deleted", actor,
-            exhibitor=exhibitor.id, company=exhibitor.company, booth=exhibitor.booth,
+            "exhibitor_deleted",
+            actor,
+            exhibitor=exhibitor.id,
+            company=exhibitor.company,
+            booth=exhibitor.booth,
         )
         dbs.delete(exhibitor)

@@ -8,6 +8,7 @@ SQLite takes the database's write lock up front (`BEGIN IMMEDIATE`). The CHECK c
 `confirmed_count <= capacity` makes the database refuse an overbooking even if a rule here
 were wrong.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -22,11 +23,6 @@ from sqlalchemy import func, select
 from .. import names
 from ..extensions import db
 from ..i18n import format_local_datetime, localized
-from . import mail
-from .audit import record_audit
-from .private_links import new_manage_token
-from .standing import delegates_by_email, normalise_email
-from .transactions import write_transaction
 from ..models import (
     Delegate,
     Event,
@@ -38,6 +34,11 @@ from ..models import (
     Session,
     utcnow,
 )
+from . import mail
+from .audit import record_audit
+from .private_links import new_manage_token
+from .standing import delegates_by_email, normalise_email
+from .transactions import write_transaction
 
 CHECKIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no O/0, I/1/L: read aloud at the door
 CHECKIN_CODE_LENGTH = 12
@@ -166,9 +167,7 @@ def check_registration_open(session: Session, now: datetime | None = None) -> No
     title = localized(session.title)
     timezone = session.event.timezone
     if not session.public_registration:
-        raise RegistrationNotOpen(
-            _("%(session)s is by invitation only.", session=title), session
-        )
+        raise RegistrationNotOpen(_("%(session)s is by invitation only.", session=title), session)
     if session.registration_opens_at and now < session.registration_opens_at:
         raise RegistrationNotOpen(
             _(
@@ -180,14 +179,10 @@ def check_registration_open(session: Session, now: datetime | None = None) -> No
         )
     closes_at = session.registration_closes_at or session.starts_at
     if now >= closes_at:
-        raise RegistrationNotOpen(
-            _("Registration for %(session)s has closed.", session=title), session
-        )
+        raise RegistrationNotOpen(_("Registration for %(session)s has closed.", session=title), session)
 
 
-def _set_status(
-    registration: Registration, status: RegistrationStatus, actor: str, action: str, **details
-) -> None:
+def _set_status(registration: Registration, status: RegistrationStatus, actor: str, action: str, **details) -> None:
     """The one place a registration's status changes: times, counters and the audit log."""
     previous = registration.status
     now = utcnow()
@@ -273,7 +268,9 @@ def _ensure_no_delegate_with(event: Event, email_normalized: str, other_than: De
         refusal = EmailHasDelegate(_("Another delegate is registered with this email address."))
     else:
         refusal = EmailHasDelegate(
-            _("You have already registered with this email address. We are mailing you your private link again: with it you can add sessions or change your registration.")
+            _(
+                "You have already registered with this email address. We are mailing you your private link again: with it you can add sessions or change your registration."
+            )
         )
     refusal.delegate = others[0]
     raise refusal
@@ -326,8 +323,11 @@ def _apply_details(delegate: Delegate, details: DelegateDetails) -> None:
 def refresh_name_keys(delegate: Delegate) -> None:
     """Keep the search and sort columns in step with the names."""
     delegate.search_text = names.search_text(
-        delegate.family_name, delegate.given_name, delegate.name_native,
-        delegate.organisation, delegate.email,
+        delegate.family_name,
+        delegate.given_name,
+        delegate.name_native,
+        delegate.organisation,
+        delegate.email,
     )
     delegate.sort_name = names.sort_name(delegate.family_name, delegate.given_name, delegate.name_native)
 
@@ -482,9 +482,7 @@ def set_capacity(session: Session, capacity: int | None, *, actor: str) -> list[
         previous = session.capacity
         session.capacity = capacity
         db.session.flush()
-        record_audit(
-            "capacity_changed", actor, session=session, previous=previous, capacity=capacity
-        )
+        record_audit("capacity_changed", actor, session=session, previous=previous, capacity=capacity)
         return _fill_from_waiting_list(session, "system", reason="capacity_raised", by=actor)
 
 
@@ -527,8 +525,10 @@ def promote(registration: Registration, *, actor: str) -> Registration:
             raise RegistrationRefused(_("Only a delegate on the waiting list can be promoted."), session)
         if not _has_free_seat(session):
             raise RegistrationRefused(
-                _("%(session)s has no free seat. Raise its capacity to admit more delegates.",
-                  session=localized(session.title)),
+                _(
+                    "%(session)s has no free seat. Raise its capacity to admit more delegates.",
+                    session=localized(session.title),
+                ),
                 session,
             )
         _set_status(registration, RegistrationStatus.CONFIRMED, actor, "promoted", reason="by_organiser")
@@ -544,5 +544,3 @@ def renew_private_link(delegate: Delegate, *, actor: str) -> str:
         record_audit("private_link_renewed", actor, delegate=delegate)
         mail.note(delegate, MailKind.PRIVATE_LINK, actor=actor, renewed=True)
     return token
-
-

@@ -1,4 +1,5 @@
 """Figures for organisers: fill levels, check-ins, registrations per day."""
+
 from __future__ import annotations
 
 from collections import Counter

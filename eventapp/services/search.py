@@ -1,5 +1,6 @@
 """Finding delegates by any part of a name (characters, pinyin with or without tones,
 Latin, umlauts folded or not), organisation or email, with filters, sorting and pages."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -52,9 +53,7 @@ def text_condition(text: str):
     conditions = []
     for word in normalise_query(text).split():
         variants = {word, fold(word)}
-        conditions.append(
-            or_(*(Delegate.search_text.contains(v, autoescape=True) for v in variants))
-        )
+        conditions.append(or_(*(Delegate.search_text.contains(v, autoescape=True) for v in variants)))
     return and_(*conditions)
 
 
@@ -69,19 +68,23 @@ def match_rank(text: str):
     phrases = {normalise_query(text), fold(normalise_query(text))} - {""}
     column = Delegate.search_text
 
-    exact = or_(*(
-        or_(
-            column == p,
-            column.startswith(p + PART_SEPARATOR, autoescape=True),
-            column.endswith(PART_SEPARATOR + p, autoescape=True),
-            column.contains(PART_SEPARATOR + p + PART_SEPARATOR, autoescape=True),
+    exact = or_(
+        *(
+            or_(
+                column == p,
+                column.startswith(p + PART_SEPARATOR, autoescape=True),
+                column.endswith(PART_SEPARATOR + p, autoescape=True),
+                column.contains(PART_SEPARATOR + p + PART_SEPARATOR, autoescape=True),
+            )
+            for p in phrases
         )
-        for p in phrases
-    ))
-    part_start = or_(*(
-        or_(column.startswith(p, autoescape=True), column.contains(PART_SEPARATOR + p, autoescape=True))
-        for p in phrases
-    ))
+    )
+    part_start = or_(
+        *(
+            or_(column.startswith(p, autoescape=True), column.contains(PART_SEPARATOR + p, autoescape=True))
+            for p in phrases
+        )
+    )
     word_start = or_(*(column.contains(" " + p, autoescape=True) for p in phrases))
     return case((exact, 0), (part_start, 1), (word_start, 2), else_=3)
 
@@ -112,14 +115,14 @@ def delegate_statement(event: Event, query: DelegateQuery) -> Select:
 
 def search_delegates(event: Event, query: DelegateQuery) -> DelegatePage:
     statement = delegate_statement(event, query)
-    total = db.session.execute(
-        select(func.count()).select_from(statement.order_by(None).subquery())
-    ).scalar_one()
+    total = db.session.execute(select(func.count()).select_from(statement.order_by(None).subquery())).scalar_one()
     per_page = max(1, min(query.per_page, 200))
     page = max(1, min(query.page, max(1, -(-total // per_page))))
-    rows = db.session.execute(
-        statement.order_by(*SORTS.get(query.sort, SORTS["name"]))
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).scalars().all()
+    rows = (
+        db.session.execute(
+            statement.order_by(*SORTS.get(query.sort, SORTS["name"])).limit(per_page).offset((page - 1) * per_page)
+        )
+        .scalars()
+        .all()
+    )
     return DelegatePage(list(rows), total, page, per_page, query)

@@ -1,4 +1,5 @@
 """Staff accounts, passwords and API tokens."""
+
 from __future__ import annotations
 
 import secrets
@@ -27,9 +28,7 @@ class StaffError(Exception):
 
 
 def find_user(email: str) -> StaffUser | None:
-    return db.session.execute(
-        select(StaffUser).where(StaffUser.email == email.strip().lower())
-    ).scalar_one_or_none()
+    return db.session.execute(select(StaffUser).where(StaffUser.email == email.strip().lower())).scalar_one_or_none()
 
 
 def create_user(email: str, role: StaffRole, password: str, name: str = "", *, actor: str = "system") -> StaffUser:
@@ -56,9 +55,7 @@ def create_user(email: str, role: StaffRole, password: str, name: str = "", *, a
 
 def check_password_length(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise StaffError(
-            _("The password needs at least %(count)d characters.", count=MIN_PASSWORD_LENGTH)
-        )
+        raise StaffError(_("The password needs at least %(count)d characters.", count=MIN_PASSWORD_LENGTH))
 
 
 def set_password(user: StaffUser, password: str, *, actor: str) -> None:

@@ -1,6 +1,7 @@
 """Where a delegate stands, read without changing anything: found by email, their
 registrations one per session, places on waiting lists. Shared by the registration rules,
 the mails, the pages and the API."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select

@@ -1,4 +1,5 @@
 """Write transactions that behave the same on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
