@@ -23,10 +23,14 @@ def free_port() -> int:
 
 @contextmanager
 def gunicorn_server(
-    database_url: str, instance_path: Path, workers: int = 4, options: tuple[str, ...] = ()
+    database_url: str,
+    instance_path: Path,
+    workers: int = 4,
+    options: tuple[str, ...] = (),
+    environment: dict[str, str] | None = None,
 ) -> Iterator[str]:
-    """Serve `eventapp:create_app()` on the database (with more gunicorn `options`); yields
-    the base URL, stops at the end."""
+    """Serve `eventapp:create_app()` on the database (with more gunicorn `options`, and
+    `environment` over the defaults below); yields the base URL, stops at the end."""
     port = free_port()
     # The load comes from one address here, unlike a real rush: no per-address limits.
     env = {
@@ -34,6 +38,7 @@ def gunicorn_server(
         "DATABASE_URL": database_url,
         "EVENTAPP_INSTANCE": str(instance_path),
         "RATELIMIT_ENABLED": "0",
+        **(environment or {}),
     }
     server = subprocess.Popen(
         [
