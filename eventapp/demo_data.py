@@ -10,38 +10,85 @@ are named.
 
 from __future__ import annotations
 
+from typing import TypedDict
+
+from .models import Trilingual
+
+
+# The shapes of the data below, as services/demo.py reads them.
+class EventSpec(TypedDict):
+    slug: str
+    name: Trilingual
+    venue: Trilingual
+    theme: Trilingual
+    description: Trilingual
+    timezone: str
+
+
+class AgendaItemSpec(TypedDict):
+    time: str  # local "HH:MM"
+    title: Trilingual
+    presenter_name: str
+    presenter_organisation: Trilingual | None
+
+
+class SessionSpec(TypedDict):
+    slug: str
+    kind: str  # a SessionKind value
+    title: Trilingual
+    description: Trilingual
+    room: Trilingual
+    starts: str  # local "HH:MM"
+    ends: str
+    capacity: int | None  # None: no limit
+    public_registration: bool
+    agenda: list[AgendaItemSpec]
+
+
+class ExhibitorSpec(TypedDict):
+    company: str
+    theme: str  # an ExhibitorTheme value
+    booth: str
+    country: str
+
+
+class OrganisationSpec(TypedDict):
+    name: str
+    organisation_type: str  # an OrganisationType value
+
+
 EVENT_SLUG = "beijing-china-germany-forum"
 
 # ---------------------------------------------------------------------------
 # Public bodies that recur in the programme (trilingual official names)
 # ---------------------------------------------------------------------------
 
-_SHUNYI_GOV = {
+_SHUNYI_GOV: Trilingual = {
     "zh": "顺义区人民政府",
     "de": "Volksregierung des Bezirks Shunyi",
     "en": "Shunyi District People's Government",
 }
-_BEIJING_GOV = {
+_BEIJING_GOV: Trilingual = {
     "zh": "北京市人民政府",
     "de": "Volksregierung der Stadt Beijing",
     "en": "Beijing Municipal People's Government",
 }
-_BJ_ECON_IT = {
+_BJ_ECON_IT: Trilingual = {
     "zh": "北京市经济和信息化局",
     "de": "Städtisches Büro für Wirtschaft und Informationstechnologie Beijing",
     "en": "Beijing Municipal Bureau of Economy and Information Technology",
 }
-_BJ_COMMERCE = {
+_BJ_COMMERCE: Trilingual = {
     "zh": "北京市商务局",
     "de": "Städtisches Handelsbüro Beijing",
     "en": "Beijing Municipal Commerce Bureau",
 }
-_GERMAN_CHAMBER = {
+_GERMAN_CHAMBER: Trilingual = {
     "zh": "中国德国商会",
     "de": "Deutsche Handelskammer in China",
     "en": "German Chamber of Commerce in China",
 }
-_INDUSTRIAL_PARK = {
+_INDUSTRIAL_PARK: Trilingual = {
     "zh": "北京中德产业园",
     "de": "Chinesisch-Deutscher Industriepark Beijing",
     "en": "Beijing China-Germany Industrial Park",
@@ -51,7 +98,7 @@ _INDUSTRIAL_PARK = {
 # Event
 # ---------------------------------------------------------------------------
 
-EVENT = {
+EVENT: EventSpec = {
     "slug": EVENT_SLUG,
     "name": {
         "zh": "北京中德产业合作发展论坛",
@@ -103,7 +150,7 @@ EVENT = {
 # Sessions — times are local (Asia/Shanghai) "HH:MM" on the forum's single day
 # ---------------------------------------------------------------------------
 
-SESSIONS = [
+SESSIONS: list[SessionSpec] = [
     {
         "slug": "opening-ceremony",
         "kind": "ceremony",
@@ -464,7 +511,7 @@ SESSIONS = [
 # Exhibitors (fictional hidden champions)
 # ---------------------------------------------------------------------------
 
-EXHIBITOR_THEMES = {
+EXHIBITOR_THEMES: dict[str, Trilingual] = {
     "new_energy_vehicles": {
         "zh": "新能源智能汽车",
         "de": "Intelligente New-Energy-Fahrzeuge",
@@ -482,7 +529,7 @@ EXHIBITOR_THEMES = {
     },
 }
 
-EXHIBITORS = [
+EXHIBITORS: list[ExhibitorSpec] = [
     # New energy intelligent vehicles — hall A
     {"company": "Hofmann Hochvolt-Systeme GmbH", "theme": "new_energy_vehicles", "booth": "A01", "country": "DE"},
     {"company": "Kessler & Voß Thermomanagement GmbH", "theme": "new_energy_vehicles", "booth": "A02", "country": "DE"},
@@ -519,7 +566,7 @@ EXHIBITORS = [
 # organisation_type: "government", "chamber", "association", "enterprise", "press", "other"
 # ---------------------------------------------------------------------------
 
-FAKE_ORGANISATIONS = {
+FAKE_ORGANISATIONS: dict[str, list[OrganisationSpec]] = {
     "DE": [
         {"name": "Schäfer Antriebstechnik GmbH", "organisation_type": "enterprise"},
         {"name": "Hofmann Hochvolt-Systeme GmbH", "organisation_type": "enterprise"},
@@ -595,7 +642,7 @@ FAKE_ORGANISATIONS = {
     ],
 }
 
-FAKE_POSITIONS = {
+FAKE_POSITIONS: dict[str, list[str]] = {
     "DE": [
         "Geschäftsführer",
         "Geschäftsführerin",

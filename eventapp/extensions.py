@@ -1,5 +1,7 @@
 """Extension objects, created unbound; create_app() binds them to an app."""
 
+from typing import TYPE_CHECKING
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -25,6 +27,14 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# The models' base class. At run time it is db.Model: Base plus Flask-SQLAlchemy's
+# mixins, sharing Base's registry and metadata. mypy cannot use a class built in an
+# attribute as a base (python/mypy#8603), so it checks the models against Base itself.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()

@@ -14,7 +14,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from .extensions import db, limiter
 
@@ -40,7 +40,8 @@ def check_database() -> tuple[str, bool]:
             connection.execute(text("SELECT 1"))
             current = frozenset(MigrationContext.configure(connection).get_current_heads())
     except SQLAlchemyError as error:
-        return f"unreachable: {type(error.orig or error).__name__}", False
+        cause = error.orig if isinstance(error, DBAPIError) and error.orig else error  # the driver's error
+        return f"unreachable: {type(cause).__name__}", False
     heads = code_heads()
     if current != heads:
         return (

@@ -44,7 +44,7 @@ def select_locale() -> str:
     if not has_request_context():  # CLI and background work: English unless told otherwise
         return "en"
     for chosen in (request.args.get("lang"), session.get("language"), g.get("preferred_language")):
-        if chosen in languages:
+        if isinstance(chosen, str) and chosen in languages:
             return chosen
     return request.accept_languages.best_match(languages) or "en"
 

@@ -92,7 +92,12 @@ def give_back_sign_in_attempt(email: str) -> None:
 
 def clear_account_lockout(email: str) -> None:
     """An administrator lets the account sign in again at once (see admin.staff)."""
-    _for_each_budget(email, lambda item, ids: ids[0] == "sign-in-account" and limiter.limiter.clear(item, *ids))
+
+    def clear(item: RateLimitItem, identifiers: tuple[str, ...]) -> None:
+        if identifiers[0] == "sign-in-account":
+            limiter.limiter.clear(item, *identifiers)
+
+    _for_each_budget(email, clear)
 
 
 def _for_each_budget(email: str, action: Callable[[RateLimitItem, tuple[str, ...]], object]) -> None:

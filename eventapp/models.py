@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
-from .extensions import db
+from .extensions import Model
 
 LANGUAGES = ("zh", "de", "en")
 
@@ -113,7 +113,7 @@ class ExhibitorTheme(enum.StrEnum):
 Trilingual = dict[str, str]
 
 
-class Event(db.Model):
+class Event(Model):
     __tablename__ = "events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -132,7 +132,7 @@ class Event(db.Model):
     __table_args__ = (CheckConstraint("ends_on >= starts_on", name="dates_in_order"),)
 
 
-class Session(db.Model):
+class Session(Model):
     """One activity of the event (ceremony, symposium, forum, exhibition)."""
 
     __tablename__ = "sessions"
@@ -198,7 +198,7 @@ def _count_calendar_revisions(mapper: Any, connection: Any, target: Session) -> 
         target.revised_at = utcnow()
 
 
-class AgendaItem(db.Model):
+class AgendaItem(Model):
     __tablename__ = "agenda_items"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -211,7 +211,7 @@ class AgendaItem(db.Model):
     session: Mapped[Session] = relationship(back_populates="agenda_items")
 
 
-class Exhibitor(db.Model):
+class Exhibitor(Model):
     __tablename__ = "exhibitors"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -226,7 +226,7 @@ class Exhibitor(db.Model):
     __table_args__ = (UniqueConstraint("event_id", "booth", name="uq_exhibitors_event_booth"),)
 
 
-class Delegate(db.Model):
+class Delegate(Model):
     """A person registered for the event, reached through a private manage link."""
 
     __tablename__ = "delegates"
@@ -310,7 +310,7 @@ class Delegate(db.Model):
         return f"<Delegate {self.id} {self.family_name}>"
 
 
-class Registration(db.Model):
+class Registration(Model):
     """A delegate's place in one session: confirmed, on the waiting list, or cancelled."""
 
     __tablename__ = "registrations"
@@ -352,7 +352,7 @@ class StaffRole(enum.StrEnum):
     DOOR = "door"  # check-in only
 
 
-class StaffUser(UserMixin, db.Model):
+class StaffUser(UserMixin, Model):
     __tablename__ = "staff_users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -379,7 +379,7 @@ class StaffUser(UserMixin, db.Model):
         return f"<StaffUser {self.email} {self.role}>"
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token for door apps and scripts; only its hash is stored."""
 
     __tablename__ = "api_tokens"
@@ -393,7 +393,7 @@ class ApiToken(db.Model):
     user: Mapped[StaffUser] = relationship(back_populates="api_tokens")
 
 
-class StaffSession(db.Model):
+class StaffSession(Model):
     """A staff sign-in on one browser. The session cookie only names it (by a random key,
     stored hashed): signing out ends it here, so a copied cookie opens nothing afterwards."""
 
@@ -411,7 +411,7 @@ class StaffSession(db.Model):
 ENTRANCE = "entrance"  # the door of the venue itself; other doors are session slugs
 
 
-class CheckIn(db.Model):
+class CheckIn(Model):
     """A delegate let in at a door. Undone check-ins stay, marked with who undid them."""
 
     __tablename__ = "checkins"
@@ -452,7 +452,7 @@ class ScanStatus(enum.StrEnum):
     INVALID = "invalid"
 
 
-class Scan(db.Model):
+class Scan(Model):
     """Every scan received, keyed by the client's id, so a replayed scan answers the same."""
 
     __tablename__ = "scans"
@@ -471,7 +471,7 @@ class Scan(db.Model):
     checkin: Mapped[CheckIn | None] = relationship()
 
 
-class RenderedDocument(db.Model):
+class RenderedDocument(Model):
     """A rendered file kept for reuse (a delegate's badge, the agenda in one language), with
     the fingerprint of what it was made from: a different fingerprint means it is stale."""
 
@@ -490,7 +490,7 @@ class PrintJobStatus(enum.StrEnum):
     FAILED = "failed"
 
 
-class PrintJob(db.Model):
+class PrintJob(Model):
     """A batch of badges for the print shop, made in the background with its progress."""
 
     __tablename__ = "print_jobs"
@@ -529,7 +529,7 @@ class MailStatus(enum.StrEnum):
     FAILED = "failed"  # gave up after retries, or interrupted while sending: an organiser decides
 
 
-class OutboxMail(db.Model):
+class OutboxMail(Model):
     """A mail noted in the same transaction as the change it tells of and delivered later by
     the sender (services.mail): a committed change always has its mail, a rolled-back one
     never. It is written when sent, from the delegate's data then (so a corrected address
@@ -564,7 +564,7 @@ class OutboxMail(db.Model):
     )
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     """Append-only record of every change of registration status (and other changes)."""
 
     __tablename__ = "audit_log"

@@ -82,5 +82,8 @@ def register(app: Flask) -> None:
         # and port come from their X-Forwarded-* headers; without them those are ignored.
         # Not X-Forwarded-Host/-Port: the proxy passes Host on (README), and a client's own
         # X-Forwarded-Host would otherwise choose the host of the private links we build.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted, x_host=0, x_port=0, x_prefix=0)
+        # Wrapping the wsgi_app method is how Flask documents middleware; mypy sees a method.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=trusted, x_proto=trusted, x_host=0, x_port=0, x_prefix=0
+        )
     app.after_request(add_security_headers)

@@ -3,7 +3,7 @@ details (changed fields, reasons, counts) instead of the JSON and actor codes it
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -89,6 +89,8 @@ def action_label(action: str) -> str:
 
 
 def status_label(status: str | None) -> str:
+    if status is None:
+        return "–"
     try:
         return str(STATUS_LABELS[RegistrationStatus(status)])
     except ValueError:
@@ -110,15 +112,15 @@ def actor_label(actor: str) -> str:
     return actor
 
 
-def _fields(names: object) -> str:
-    labels = [str(FIELD_LABELS.get(str(name), str(name).replace("_", " "))) for name in names or ()]  # type: ignore[union-attr]
+def _fields(names: Iterable[object] | None) -> str:
+    labels = [str(FIELD_LABELS.get(str(name), str(name).replace("_", " "))) for name in names or ()]
     return _("Changed: %(fields)s.", fields=format_list(labels)) if labels else ""
 
 
-def _seats(capacity: object) -> str:
+def _seats(capacity: int | None) -> str:
     if capacity is None:
         return _("no limit")
-    return ngettext("%(num)d seat", "%(num)d seats", int(capacity))  # type: ignore[call-overload]
+    return ngettext("%(num)d seat", "%(num)d seats", int(capacity))
 
 
 def _reason(reason: object, by: object) -> str:
@@ -135,7 +137,7 @@ def _reason(reason: object, by: object) -> str:
 
 def _role(value: object) -> str:
     try:
-        return str(role_labels()[StaffRole(value)])
+        return str(role_labels()[StaffRole(str(value))])
     except (ValueError, KeyError):
         return str(value)
 
@@ -147,7 +149,7 @@ def _account_state(state: Mapping) -> str:
 
 def _mail_kind(value: object) -> str:
     try:
-        return str(kind_labels()[MailKind(value)])
+        return str(kind_labels()[MailKind(str(value))])
     except ValueError:
         return str(value)
 
@@ -216,7 +218,7 @@ def _plain(value: object) -> str:
         return format_list(_plain(v) for v in value)
     if isinstance(value, bool):
         return _("yes") if value else _("no")
-    if value in OrganisationType._value2member_map_:
+    if isinstance(value, str) and value in OrganisationType._value2member_map_:
         return str(organisation_type_labels()[OrganisationType(value)])
     return str(value)
 

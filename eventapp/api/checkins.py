@@ -16,7 +16,7 @@ from ..models import CheckIn, StaffRole
 from ..services import checkin as checkin_service
 from ..services.events import current_event
 from . import bp
-from .routes import field_errors, json_object_body
+from .routes import field_errors, isoformat, json_object_body
 
 # A door app's clock may be off, but not by centuries; this also keeps the conversion to
 # UTC away from the edges of datetime's range (0001-01-01T00:00+14:00 has no UTC time).
@@ -55,7 +55,7 @@ def create_checkin(payload: dict):
         scanned_at = parse_scan_time(scanned_at) if isinstance(scanned_at, str) else None
         if scanned_at is None:
             errors["scanned_at"] = [_("Give the time of the scan in ISO 8601, e.g. 2026-12-26T09:15:00+08:00.")]
-    if errors:
+    if errors or not isinstance(code, str) or not isinstance(door, str):  # str: checked above, for mypy
         return field_errors(422, errors)
     event = current_event()
     if event is None:
@@ -80,4 +80,4 @@ def create_checkin(payload: dict):
 def undo_checkin(checkin_id: int, payload: dict):
     checkin = db.get_or_404(CheckIn, checkin_id)
     checkin = checkin_service.undo_checkin(checkin, current_user._get_current_object())
-    return jsonify({"id": checkin.id, "undone_at": checkin.undone_at.isoformat()})
+    return jsonify({"id": checkin.id, "undone_at": isoformat(checkin.undone_at)})

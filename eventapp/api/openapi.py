@@ -301,7 +301,7 @@ RESPONSES = {
     },
 }
 
-STAFF_SECURITY = [{"bearerAuth": []}, {"sessionCookie": []}]
+STAFF_SECURITY: list[dict[str, list[str]]] = [{"bearerAuth": []}, {"sessionCookie": []}]
 
 OPENAPI = {
     "openapi": "3.1.0",

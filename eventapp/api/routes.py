@@ -70,7 +70,8 @@ def list_sessions():
 
 def form_data_from_json(payload: dict) -> tuple[MultiDict, dict[str, list[str]]]:
     """The JSON body as form data for RegistrationForm, and errors for values of a wrong type."""
-    data, errors = MultiDict(), {}
+    data: MultiDict[str, str] = MultiDict()
+    errors: dict[str, list[str]] = {}
     for name in TEXT_FIELDS:
         value = payload.get(name)
         if value is None:

@@ -34,7 +34,7 @@ def scan_message(result: ScanResult, event: Event) -> str:
     """One sentence for the person at the door."""
     if result.status == ScanStatus.OK:
         return _("Welcome: checked in.")
-    if result.status == ScanStatus.ALREADY_CHECKED_IN:
+    if result.status == ScanStatus.ALREADY_CHECKED_IN and result.checkin is not None:  # always one
         return checked_in_message(result.checkin, event)
     if result.status == ScanStatus.INVALID:
         return _("No delegate of this event has this code: check it, or find them by name.")

@@ -229,7 +229,7 @@ def _record_scan(event, code, door, scan_id, user, scanned_at) -> ScanResult:
 def undo_checkin(checkin: CheckIn, user: StaffUser | None) -> CheckIn:
     """Take back a mistaken check-in; the record stays, marked as undone."""
     with write_transaction():
-        checkin = db.session.get(CheckIn, checkin.id, populate_existing=True)
+        checkin = db.session.get_one(CheckIn, checkin.id, populate_existing=True)
         if checkin.undone_at is None:
             checkin.undone_at = utcnow()
             checkin.undone_by_id = user.id if user else None

@@ -349,7 +349,8 @@ def _text_to_html(text: str, context: dict) -> Markup:
 
     blocks = []
     for block in text.strip().split("\n\n"):
-        items, rest = [], block.split("\n")
+        items: list[list[Markup]] = []
+        rest = block.split("\n")
         while rest and (rest[0].startswith(BULLET) or (items and rest[0].startswith(" "))):
             line = rest.pop(0)
             if line.startswith(BULLET):
@@ -400,6 +401,7 @@ class SmtpTransport:
     def send(self, message: EmailMessage, envelope_from: str, recipient: str) -> None:
         c = self.config
         timeout = c["MAIL_TIMEOUT"]
+        smtp: smtplib.SMTP
         if c["MAIL_USE_SSL"]:
             smtp = smtplib.SMTP_SSL(
                 c["MAIL_SERVER"], c["MAIL_PORT"], timeout=timeout, context=ssl.create_default_context()
@@ -534,6 +536,8 @@ def _prepare(mail: OutboxMail) -> tuple[EmailMessage, WrittenMail, str]:
     """The message ready to hand over. Anything wrong with the delegate's data shows here
     and will not get better by trying again."""
     written = write(mail)
+    if mail.delegate is None:  # write() has refused it already: the delegate is gone
+        raise MailNotWritten("the delegate no longer exists")
     address, name = sender_for(mail.delegate.event, written.language)
     try:
         message = build_message(mail, written, address, name)
@@ -557,7 +561,7 @@ def send_one(mail: OutboxMail, via, now: datetime | None = None) -> Outcome:
             log.exception("mail %s could not be written or sent", mail_id)
         permanent = isinstance(error, MailNotWritten)
         with write_transaction():
-            mail = db.session.get(OutboxMail, mail_id, populate_existing=True)
+            mail = db.session.get_one(OutboxMail, mail_id, populate_existing=True)
             mail.last_error = f"{type(error).__name__}: {error}"[:2000]
             if permanent or mail.attempts >= config["MAIL_MAX_ATTEMPTS"]:
                 mail.status = MailStatus.FAILED
@@ -568,7 +572,7 @@ def send_one(mail: OutboxMail, via, now: datetime | None = None) -> Outcome:
         log.warning("mail %s not sent: %s", mail_id, last_error)
         return Outcome(status, unreachable=isinstance(error, UNREACHABLE))
     with write_transaction():
-        mail = db.session.get(OutboxMail, mail_id, populate_existing=True)
+        mail = db.session.get_one(OutboxMail, mail_id, populate_existing=True)
         mail.status = MailStatus.SENT
         mail.sent_at = utcnow()
         mail.last_error = ""
@@ -639,7 +643,7 @@ def send_private_link(delegate: Delegate, *, actor: str, unless_sent_within: tim
     Returns whether a mail was queued."""
 
     with write_transaction():
-        delegate = db.session.get(Delegate, delegate.id)
+        delegate = db.session.get_one(Delegate, delegate.id)
         if unless_sent_within is not None:
             recent = db.session.execute(
                 select(OutboxMail.id)

@@ -24,8 +24,10 @@ def private_link_token(nonce: str) -> str:
     """The private link's 256-bit token: an HMAC of the delegate's random nonce with the
     secret key. The database keeps the nonce and the token's hash, so the mail sender can
     write the link again, while a copy of the database alone opens no one's registration."""
-    key = current_app.secret_key
-    key = key.encode() if isinstance(key, str) else key
+    secret = current_app.secret_key
+    if secret is None:
+        raise RuntimeError("private links need the app's SECRET_KEY")
+    key = secret.encode() if isinstance(secret, str) else secret
     digest = hmac.new(key, f"private-link:{nonce}".encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from flask_babel import format_date
@@ -35,6 +36,9 @@ from ..names import fold, pinyin
 from . import registration
 from .audit import record_audit
 from .transactions import write_transaction
+
+if TYPE_CHECKING:  # typeshed's protocol for "a dataclass instance" exists only for type checkers
+    from _typeshed import DataclassInstance
 
 
 class ProgrammeRefused(Exception):
@@ -94,7 +98,7 @@ def _local_date(moment: datetime, event: Event) -> date:
     return moment.astimezone(ZoneInfo(event.timezone)).date()
 
 
-def _changed(before: object, after: object) -> list[str]:
+def _changed(before: object, after: DataclassInstance) -> list[str]:
     """The names of the dataclass fields whose values differ."""
     return [f.name for f in fields(after) if getattr(before, f.name) != getattr(after, f.name)]
 
@@ -196,7 +200,7 @@ def update_session(session: Session, details: SessionDetails, capacity: int | No
     capacity_changed = capacity != session.capacity
     promoted = registration.set_capacity(session, capacity, actor=actor) if capacity_changed else []
     with write_transaction() as dbs:
-        session = dbs.get(Session, session.id, populate_existing=True)
+        session = dbs.get_one(Session, session.id, populate_existing=True)
         before = SessionDetails.of(session)
         changed = _changed(before, details)
         _apply(session, details, changed)
@@ -303,7 +307,7 @@ def add_agenda_item(session: Session, details: AgendaItemDetails, *, actor: str)
     """A new agenda item of the session (see check_agenda_item)."""
     details = check_agenda_item(session, details)
     with write_transaction() as dbs:
-        session = dbs.get(Session, session.id)
+        session = dbs.get_one(Session, session.id)
         item = AgendaItem(session=session, **vars(details))
         dbs.add(item)
         dbs.flush()
@@ -315,7 +319,7 @@ def update_agenda_item(item: AgendaItem, details: AgendaItemDetails, *, actor: s
     """Change an agenda item (see check_agenda_item)."""
     details = check_agenda_item(item.session, details)
     with write_transaction() as dbs:
-        item = dbs.get(AgendaItem, item.id, populate_existing=True)
+        item = dbs.get_one(AgendaItem, item.id, populate_existing=True)
         changed = _changed(AgendaItemDetails.of(item), details)
         _apply(item, details, changed)
         if changed:
@@ -325,11 +329,11 @@ def update_agenda_item(item: AgendaItem, details: AgendaItemDetails, *, actor: s
 
 def delete_agenda_item(item: AgendaItem, *, actor: str) -> None:
     with write_transaction() as dbs:
-        item = dbs.get(AgendaItem, item.id)
-        if item is None:  # deleted meanwhile: nothing left to do
+        current = dbs.get(AgendaItem, item.id)
+        if current is None:  # deleted meanwhile: nothing left to do
             return
-        record_audit("agenda_item_deleted", actor, session=item.session, agenda_item=item.id, title=item.title)
-        dbs.delete(item)
+        record_audit("agenda_item_deleted", actor, session=current.session, agenda_item=current.id, title=current.title)
+        dbs.delete(current)
 
 
 # --- exhibitors --------------------------------------------------------------------------
@@ -412,7 +416,7 @@ def _save_exhibitor(event_id: int, exhibitor_id: int | None, details: ExhibitorD
                     booth=exhibitor.booth,
                 )
                 return exhibitor
-            exhibitor = dbs.get(Exhibitor, exhibitor_id, populate_existing=True)
+            exhibitor = dbs.get_one(Exhibitor, exhibitor_id, populate_existing=True)
             changed = _changed(ExhibitorDetails.of(exhibitor), details)
             _apply(exhibitor, details, changed)
             if changed:
@@ -442,14 +446,14 @@ def update_exhibitor(exhibitor: Exhibitor, details: ExhibitorDetails, *, actor: 
 
 def delete_exhibitor(exhibitor: Exhibitor, *, actor: str) -> None:
     with write_transaction() as dbs:
-        exhibitor = dbs.get(Exhibitor, exhibitor.id)
-        if exhibitor is None:
+        current = dbs.get(Exhibitor, exhibitor.id)
+        if current is None:  # deleted meanwhile: nothing left to do
             return
         record_audit(
             "exhibitor_deleted",
             actor,
-            exhibitor=exhibitor.id,
-            company=exhibitor.company,
-            booth=exhibitor.booth,
+            exhibitor=current.id,
+            company=current.company,
+            booth=current.booth,
         )
-        dbs.delete(exhibitor)
+        dbs.delete(current)

@@ -404,7 +404,7 @@ def add_sessions(
     """Register an existing delegate for more sessions, with the same rules as `register`."""
     sessions = sessions_to_register_for(delegate.event, session_slugs, by_staff)
     with seat_transaction(sessions) as locked:
-        delegate = db.session.get(Delegate, delegate.id)
+        delegate = db.session.get_one(Delegate, delegate.id)
         _ensure_email_free(delegate.email_normalized, locked)
         return _take_seats(delegate, locked, actor)
 
@@ -453,7 +453,7 @@ def update_details(delegate: Delegate, details: DelegateDetails, *, actor: str) 
     delegate of the event. Commits."""
     sessions = [r.session for r in delegate.live_registrations]
     with seat_transaction(sessions):
-        delegate = db.session.get(Delegate, delegate.id)
+        delegate = db.session.get_one(Delegate, delegate.id)
         new_key = normalise_email(details.email)
         if new_key != delegate.email_normalized:
             _ensure_no_delegate_with(delegate.event, new_key, other_than=delegate)
@@ -520,7 +520,7 @@ def promote(registration: Registration, *, actor: str) -> Registration:
     """An organiser confirms a waiting delegate out of turn. Capacity still holds: with no
     free seat this is refused (raise the capacity instead, which promotes in order)."""
     with seat_transaction([registration.session]) as (session,):
-        registration = db.session.get(Registration, registration.id, populate_existing=True)
+        registration = db.session.get_one(Registration, registration.id, populate_existing=True)
         if registration.status != RegistrationStatus.WAITLISTED:
             raise RegistrationRefused(_("Only a delegate on the waiting list can be promoted."), session)
         if not _has_free_seat(session):
@@ -539,7 +539,7 @@ def renew_private_link(delegate: Delegate, *, actor: str) -> str:
     """A new private link for the delegate; the old one stops working. Returns the token."""
     token, token_hash, nonce = new_manage_token()
     with write_transaction():
-        delegate = db.session.get(Delegate, delegate.id, populate_existing=True)
+        delegate = db.session.get_one(Delegate, delegate.id, populate_existing=True)
         delegate.manage_token_hash, delegate.manage_link_nonce = token_hash, nonce
         record_audit("private_link_renewed", actor, delegate=delegate)
         mail.note(delegate, MailKind.PRIVATE_LINK, actor=actor, renewed=True)

@@ -102,7 +102,7 @@ def start_session(user: StaffUser) -> str:
     password was hashed, so a writer meanwhile (the background worker) cannot lock it out."""
     key = secrets.token_urlsafe(32)
     with write_transaction() as dbs:
-        user = dbs.get(StaffUser, user.id, populate_existing=True)
+        user = dbs.get_one(StaffUser, user.id, populate_existing=True)
         user.last_login_at = utcnow()
         dbs.add(StaffSession(user=user, key_hash=hash_token(key)))
     return key
