@@ -10,7 +10,8 @@ In one process, on a temporary SQLite database with the demo forum and `fake-del
    by wall time and by CPU time (all processes). By default it embeds Noto Sans CJK SC,
    converted to TrueType for it before the timing (ReportLab cannot load CFF fonts).
 3. Warm batch: every badge kept; batch_pdf again, A6, the print-shop file and four to an
-   A4 sheet.
+   A4 sheet. Then the kept badges merged into A6 by the hand-written assembler and by pypdf
+   (the figures services/printing/sheets.py quotes).
 4. The served programme: programme_pdf once, then GET /agenda.pdf?lang=de through the
    Flask test client; p50/p99.
 
@@ -381,6 +382,8 @@ def measure(args, workdir: Path) -> int:
     from eventapp.extensions import db
     from eventapp.models import Event, RenderedDocument
     from eventapp.services import agendas, demo, printing
+    from eventapp.services.printing import cjk_fonts, sheets
+    from eventapp.services.printing.badge_data import _badge_data
 
     before = machine()
     app = create_app()
@@ -418,8 +421,8 @@ def measure(args, workdir: Path) -> int:
         truetype = None
         if args.reportlab_font == "noto":
             step("converting Noto Sans CJK SC to TrueType for ReportLab (not timed)")
-            texts = json.dumps([asdict(printing._badge_data(d, {})) for d in delegates], ensure_ascii=False)
-            characters = set(printing._common_characters()) | {ord(c) for c in texts}
+            texts = json.dumps([asdict(_badge_data(d, {})) for d in delegates], ensure_ascii=False)
+            characters = set(cjk_fonts._common_characters()) | {ord(c) for c in texts}
             # in a process of its own: fontTools reads the whole font, which would count as
             # this process's peak memory
             with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
@@ -453,7 +456,7 @@ def measure(args, workdir: Path) -> int:
         # 2. ReportLab baseline: the same BadgeData, made the same way batch_pdf makes it
         step("baseline (ReportLab), A6")
         started, cpu_before = time.perf_counter(), cpu_seconds()
-        data = [printing._badge_data(d, shared) for d in delegates]
+        data = [_badge_data(d, shared) for d in delegates]
         plain = [asdict(b) for b in data]
         with ChildMemory() as rl_children:
             baseline, _ = reportlab_batch(plain, chunk_size, workers, truetype)
@@ -487,6 +490,16 @@ def measure(args, workdir: Path) -> int:
                 failures.append(f"warm {sheet} has {page_count(pdf)} pages, not {expected}")
             warm[sheet] = {"seconds": round(seconds, 2), "bytes": len(pdf)}
         figures["warm"] = warm
+        # The same kept badges merged by the hand-written assembler and by pypdf (the
+        # figures quoted in services/printing/sheets.py), A6, without the database.
+        singles = [printing.badge_pdf(d) for d in delegates]
+        merge: dict = {}
+        for way, merged_by in (("assembler", printing.merge_badges), ("pypdf", sheets._merge_with_pypdf)):
+            step(f"merging {len(singles)} kept badges, {way}")
+            started = time.perf_counter()
+            merged_by(singles, "a6")
+            merge[way] = round(time.perf_counter() - started, 2)
+        figures["merge_a6_seconds"] = merge
 
         # 4. The served programme
         step("agenda: programme_pdf once, then GET /agenda.pdf?lang=de")
@@ -566,6 +579,8 @@ def report(f: dict) -> None:
             f"≤ {GOAL_WARM_SECONDS} s per 1000",
             met(warm["print-shop"]["seconds"] * scale <= GOAL_WARM_SECONDS),
         ),
+        ("Merge kept badges, A6, assembler", f"{f['merge_a6_seconds']['assembler']:.2f} s", "", ""),
+        ("Merge kept badges, A6, pypdf", f"{f['merge_a6_seconds']['pypdf']:.2f} s", "", ""),
         ("GET /agenda.pdf p50", f"{agenda['p50_ms']:.1f} ms", "", ""),
         (
             "GET /agenda.pdf p99",

@@ -7,6 +7,7 @@ import io
 import re
 import subprocess
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image
@@ -21,6 +22,7 @@ from eventapp.models import (
     PrintJob,
     PrintJobStatus,
     RenderedDocument,
+    utcnow,
 )
 from eventapp.services import pdf as pdf_service
 from eventapp.services import printing
@@ -351,7 +353,7 @@ def test_kept_badges_are_reused_until_something_on_them_changes(app, client, for
         raise AssertionError("a current kept badge must not be rendered again")
 
     with monkeypatch.context() as patched:
-        patched.setattr(printing, "render_badges", no_rendering)
+        patched.setattr(printing.render, "render_badges", no_rendering)
         with app.app_context():
             batch = printing.batch_pdf(printing.select_badge_delegates(current_event()))
             assert printing.badge_pdf(db.session.get(Delegate, delegate_id)) == first_content
@@ -418,7 +420,7 @@ def test_print_job_makes_the_file_and_counts_its_progress(app, forum):
 def test_registration_dates_choose_who_is_printed(app, forum):
     add_delegate(app, family_name="Heute")
     with app.app_context():
-        today = printing.utcnow().astimezone(printing.ZoneInfo("Asia/Shanghai")).date()
+        today = utcnow().astimezone(ZoneInfo("Asia/Shanghai")).date()
         event = current_event()
         assert len(printing.select_badge_delegates(event, registered_from=today, registered_until=today)) == 1
         from datetime import timedelta

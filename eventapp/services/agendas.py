@@ -136,9 +136,12 @@ def _source_digest() -> str:
     from flask_babel import get_babel
 
     env = current_app.jinja_env
+    loader = env.loader
+    if loader is None:  # never: Flask always gives its environment one
+        raise RuntimeError("the Jinja environment has no template loader")
     digest = hashlib.sha256()
     for name in (PROGRAMME_TEMPLATE, STYLES_TEMPLATE, MACROS_TEMPLATE):
-        digest.update(env.loader.get_source(env, name)[0].encode())
+        digest.update(loader.get_source(env, name)[0].encode())
     for directory in get_babel(current_app).translation_directories:
         for catalogue in sorted(Path(directory).glob("*/LC_MESSAGES/*.mo")):
             digest.update(str(catalogue.relative_to(directory)).encode() + catalogue.read_bytes())

@@ -106,7 +106,7 @@ def _waitlist_positions(registrations: Iterable[Registration]) -> dict[int, int]
             by_session[registration.session_id].append(registration)
     positions = {}
     for waiting in by_session.values():
-        waiting.sort(key=lambda r: r.waitlist_rank)
+        waiting.sort(key=lambda r: r.waitlist_rank or 0)  # never None: see waitlisted_has_rank
         positions.update({r.id: place for place, r in enumerate(waiting, start=1)})
     return positions
 
@@ -165,8 +165,8 @@ def delegate_table(event: Event) -> ExportTable:
     for delegate in delegates:
         statuses = []
         for session in sessions:
-            registration = shown.get((delegate.id, session.id))
-            statuses.append(status_label(registration.status, positions.get(registration.id)) if registration else "")
+            held = shown.get((delegate.id, session.id))
+            statuses.append(status_label(held.status, positions.get(held.id)) if held else "")
         table.rows.append(
             [
                 delegate.id,
@@ -391,7 +391,7 @@ class SigninLine:
 
     @property
     def chinese(self) -> bool:
-        return bool(self.delegate) and names.is_chinese_name(self.delegate.name_native)
+        return self.delegate is not None and names.is_chinese_name(self.delegate.name_native)
 
 
 def signin_lines(event: Event, session: Session, spare: int = 5) -> list[SigninLine]:

@@ -11,7 +11,7 @@ import io
 import re
 import subprocess
 from collections.abc import Iterable
-from functools import lru_cache
+from functools import lru_cache, wraps
 from importlib import resources
 
 from flask_babel import gettext as _
@@ -182,6 +182,7 @@ def _patch_weasyprint() -> None:
     if getattr(original, "marks_actual_text", False):
         return
 
+    @wraps(original)  # __wrapped__: inspect (and tests/test_weasyprint_patch.py) see the original
     def draw_text(stream, textbox, *args, **kwargs):
         spacing = textbox.style["letter_spacing"]
         text = textbox.text.strip()
@@ -194,7 +195,7 @@ def _patch_weasyprint() -> None:
         finally:
             stream.end_marked_content()
 
-    draw_text.marks_actual_text = True
+    draw_text.marks_actual_text = True  # type: ignore[attr-defined]  # a mark on the wrapper: it is installed once
     draw.draw_text = draw_text
 
 
