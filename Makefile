@@ -91,13 +91,13 @@ run: install
 	trap 'kill $$consumer 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn -w $(WORKERS) -b $(HOST):$(PORT) --access-logfile - --logger-class eventapp.serving.RedactingAccessLogger 'eventapp:create_app()'
 
-# Lint and format (ruff, rules in pyproject.toml) and the security linter, before the tests.
+# Lint and format (ruff), types (mypy), the security linter: settings in pyproject.toml.
 lint: python-packages
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/mypy
 	$(BIN)/bandit -ll -q -r eventapp
 
-# Type check (mypy, settings in pyproject.toml); not yet clean, so not yet part of `make test`.
 typecheck: python-packages
 	$(BIN)/mypy
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import event as sa_event
 
-from .config import Config, normalise_database_url
+from .config import Config, instance_folder, normalise_database_url
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -17,7 +17,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(
         __name__,
-        instance_path=os.environ.get("EVENTAPP_INSTANCE", str(PROJECT_ROOT / "instance")),
+        instance_path=str(instance_folder()),
         instance_relative_config=True,
         template_folder=str(PROJECT_ROOT / "templates"),
     )

@@ -1,7 +1,16 @@
 """Configuration defaults. Environment variables override them; see README."""
 
 import os
+from pathlib import Path
 from typing import ClassVar
+
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def instance_folder() -> Path:
+    """Where the local database, secret key and queue live (EVENTAPP_INSTANCE, else instance/)."""
+    return Path(os.environ.get("EVENTAPP_INSTANCE", str(PROJECT_ROOT / "instance")))
 
 
 def normalise_database_url(url: str) -> str:

@@ -13,23 +13,25 @@ rendered when it is asked for.
 from __future__ import annotations
 
 import logging
-import os
-from pathlib import Path
 
 from flask import Flask, current_app, has_app_context
-from huey import RedisHuey, SqliteHuey, crontab
+from flask.globals import app_ctx
+from huey import Huey, RedisHuey, SqliteHuey, crontab
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session as OrmSession
 
+from .config import Config, instance_folder
+from .extensions import db
+
 log = logging.getLogger(__name__)
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-def make_huey():
-    redis_url = os.environ.get("REDIS_URL")
-    if redis_url:
-        return RedisHuey("eventapp", url=redis_url)
-    instance = Path(os.environ.get("EVENTAPP_INSTANCE", PROJECT_ROOT / "instance"))
+def make_huey(config: type[Config] = Config) -> Huey:
+    """The queue, from the settings the app reads too (the consumer imports this module, so
+    it is made here, from the same configuration, not from a running app)."""
+    if config.REDIS_URL:
+        return RedisHuey("eventapp", url=config.REDIS_URL)
+    instance = instance_folder()
     instance.mkdir(parents=True, exist_ok=True)
     return SqliteHuey("eventapp", filename=str(instance / "huey.sqlite3"))
 
@@ -42,7 +44,7 @@ def task_app() -> Flask:
     """The app a task runs in: the caller's (immediate mode), else one made for the consumer."""
     global _consumer_app
     if has_app_context():
-        return current_app._get_current_object()
+        return app_ctx.app
     if _consumer_app is None:
         from . import create_app
 
@@ -170,7 +172,7 @@ def _after_commit(session: OrmSession) -> None:
             enqueue(render_agenda, language)
 
 
-def _after_rollback(session: OrmSession) -> None:
+def _after_soft_rollback(session: OrmSession, previous_transaction) -> None:
     session.info.pop(_PENDING, None)
 
 
@@ -178,7 +180,7 @@ def register(app: Flask) -> None:
     """Queue renders after commits (PRERENDER_DOCUMENTS); run tasks inline if HUEY_IMMEDIATE."""
     if app.config.get("HUEY_IMMEDIATE"):
         huey.immediate = True
-    if not sa_event.contains(OrmSession, "after_flush", _collect_changes):
-        sa_event.listen(OrmSession, "after_flush", _collect_changes)
-        sa_event.listen(OrmSession, "after_commit", _after_commit)
-        sa_event.listen(OrmSession, "after_soft_rollback", lambda s, t: _after_rollback(s))
+    if not sa_event.contains(db.session, "after_flush", _collect_changes):  # the app's sessions only
+        sa_event.listen(db.session, "after_flush", _collect_changes)
+        sa_event.listen(db.session, "after_commit", _after_commit)
+        sa_event.listen(db.session, "after_soft_rollback", _after_soft_rollback)

@@ -160,7 +160,7 @@ def _after_commit(session: OrmSession) -> None:
             queue_sender()
 
 
-def _after_rollback(session: OrmSession) -> None:
+def _after_soft_rollback(session: OrmSession, previous_transaction) -> None:
     session.info.pop(_NOTES, None)
     session.info.pop(_QUEUED, None)
 
@@ -169,10 +169,10 @@ def register(app, queue_sender=None) -> None:
     """Write noted mails at each commit; after one that wrote some, `queue_sender()` (the
     background sender's task, given by tasks.py: this module does not know the queue)."""
     app.extensions[SENDER_QUEUE] = queue_sender
-    if not sa_event.contains(OrmSession, "before_commit", _write_notes_to_outbox):
-        sa_event.listen(OrmSession, "before_commit", _write_notes_to_outbox)
-        sa_event.listen(OrmSession, "after_commit", _after_commit)
-        sa_event.listen(OrmSession, "after_soft_rollback", lambda s, t: _after_rollback(s))
+    if not sa_event.contains(db.session, "before_commit", _write_notes_to_outbox):  # the app's sessions
+        sa_event.listen(db.session, "before_commit", _write_notes_to_outbox)
+        sa_event.listen(db.session, "after_commit", _after_commit)
+        sa_event.listen(db.session, "after_soft_rollback", _after_soft_rollback)
 
 
 def new_message_id(name: str | None = None) -> str:
