@@ -4,7 +4,6 @@ import os
 from pathlib import Path
 from typing import ClassVar
 
-
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
