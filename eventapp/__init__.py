@@ -11,7 +11,8 @@ from sqlalchemy import event as sa_event
 from .config import Config, instance_folder, normalise_database_url
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Templates, translations, static files and migrations are inside the package, so a wheel runs.
+PACKAGE = Path(__file__).resolve().parent
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -19,7 +20,6 @@ def create_app(test_config: dict | None = None) -> Flask:
         __name__,
         instance_path=str(instance_folder()),
         instance_relative_config=True,
-        template_folder=str(PROJECT_ROOT / "templates"),
     )
     app.config.from_object(Config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
@@ -117,7 +117,7 @@ def register_extensions(app: Flask) -> None:
     from .i18n import remember_language_of_page, select_locale
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    migrate.init_app(app, db, directory=str(PACKAGE / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     app.after_request(remember_language_of_page)

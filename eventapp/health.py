@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from .extensions import db, limiter
 
 bp = Blueprint("health", __name__)
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"  # eventapp/migrations (-> ../migrations)
 
 
 @lru_cache(maxsize=1)

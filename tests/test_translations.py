@@ -29,9 +29,9 @@ KEYWORDS = {
 def extracted_messages() -> set[str]:
     """What `pybabel extract -F babel.cfg` finds now, so a new string without a
     translation fails here rather than showing English on a Chinese page."""
-    method_map = [("eventapp/**.py", "python"), ("templates/**.html", "jinja2"), ("templates/**.txt", "jinja2")]
+    method_map = [("eventapp/**.py", "python"), ("eventapp/templates/**.html", "jinja2"), ("eventapp/templates/**.txt", "jinja2")]
     jinja = {"extensions": "jinja2.ext.do", "silent": "false"}
-    options_map = {"templates/**.html": jinja, "templates/**.txt": jinja}
+    options_map = {"eventapp/templates/**.html": jinja, "eventapp/templates/**.txt": jinja}
     found = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
         ROOT, method_map, options_map, keywords=KEYWORDS
@@ -127,7 +127,7 @@ def template_text_outside_jinja(source: str) -> str:
 
 def test_templates_have_no_text_outside_gettext():
     unmarked = []
-    for path in sorted((ROOT / "templates").rglob("*.html")):
+    for path in sorted((ROOT / "eventapp" / "templates").rglob("*.html")):
         parser = VisibleText()
         parser.feed(template_text_outside_jinja(path.read_text(encoding="utf-8")))
         unmarked += [f"{path.relative_to(ROOT)}: {text}" for text in parser.found]

@@ -41,7 +41,7 @@ from .sheets import _add_form, _PdfParts, _split_pdf
 # Bump when the layout code or the PDF's shape changes what a badge looks like: every kept
 # badge is then stale and is rendered again (edits of the template files count by themselves).
 TEMPLATE_VERSION = "badge-2026-4"
-TEMPLATES = Path(__file__).resolve().parents[3] / "templates"  # the project's, beside eventapp/
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"  # eventapp/templates
 
 
 CHUNK_SIZE = 50  # badges per WeasyPrint document in a cold batch
