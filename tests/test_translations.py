@@ -29,7 +29,11 @@ KEYWORDS = {
 def extracted_messages() -> set[str]:
     """What `pybabel extract -F babel.cfg` finds now, so a new string without a
     translation fails here rather than showing English on a Chinese page."""
-    method_map = [("eventapp/**.py", "python"), ("eventapp/templates/**.html", "jinja2"), ("eventapp/templates/**.txt", "jinja2")]
+    method_map = [
+        ("eventapp/**.py", "python"),
+        ("eventapp/templates/**.html", "jinja2"),
+        ("eventapp/templates/**.txt", "jinja2"),
+    ]
     jinja = {"extensions": "jinja2.ext.do", "silent": "false"}
     options_map = {"eventapp/templates/**.html": jinja, "eventapp/templates/**.txt": jinja}
     found = set()
