@@ -6,7 +6,7 @@ from __future__ import annotations
 from babel import Locale
 from flask_babel import gettext as _
 
-from .demo_data import EXHIBITOR_THEMES
+from .demo.data import EXHIBITOR_THEMES
 from .i18n import current_language, localized
 from .i18n import lazy_gettext as _l
 from .models import OrganisationType, Registration, RegistrationStatus, SessionKind, StaffRole

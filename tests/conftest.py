@@ -121,7 +121,7 @@ def runner(app):
 @pytest.fixture
 def forum(app):
     """Loads the demo forum, 30 days from today (registration open); returns its date."""
-    from eventapp.services.demo import seed_demo_forum
+    from eventapp.demo.forum import seed_demo_forum
 
     day = date.today() + timedelta(days=30)
     with app.app_context():

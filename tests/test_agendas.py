@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 import eventapp.public.documents  # noqa: F401  (routes attach to the public blueprint)
-from eventapp.cli_agenda import agenda_command
+from eventapp.cli.agenda import agenda_command
 from eventapp.extensions import db
 from eventapp.models import Delegate, RenderedDocument
 from eventapp.services import agendas

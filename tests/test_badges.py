@@ -14,7 +14,7 @@ from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from eventapp.cli_badges import badges_command
+from eventapp.cli.badges import badges_command
 from eventapp.extensions import db
 from eventapp.models import (
     Delegate,

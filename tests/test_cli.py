@@ -19,7 +19,7 @@ def counts(app) -> tuple[int, ...]:
 def test_the_demo_forum_falls_on_a_working_day_in_china_and_germany():
     from datetime import date
 
-    from eventapp.services.demo import suitable_forum_day
+    from eventapp.demo.forum import suitable_forum_day
 
     # 30 days after 2 December 2026 is New Year's Day: the forum moves to Monday 4 January.
     assert suitable_forum_day(date(2026, 12, 2)) == date(2027, 1, 4)

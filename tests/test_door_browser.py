@@ -43,9 +43,9 @@ def _prepare_database(url: str) -> dict[str, str]:
     from flask_migrate import upgrade
 
     from eventapp import create_app
+    from eventapp.demo.forum import seed_demo_forum
     from eventapp.extensions import db
     from eventapp.models import NameOrder, OrganisationType, StaffRole
-    from eventapp.services.demo import seed_demo_forum
     from eventapp.services.registration import DelegateDetails, register
     from eventapp.services.staff import create_user
 

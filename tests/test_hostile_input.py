@@ -184,7 +184,7 @@ def test_numbers_beyond_the_database_range_are_not_found(app, client, forum):
 
 
 def test_paging_links_keep_the_query_and_ignore_url_for_arguments(app, client, forum):
-    from eventapp.services.demo import add_fake_delegates
+    from eventapp.demo.forum import add_fake_delegates
     from eventapp.services.events import current_event
 
     with app.app_context():

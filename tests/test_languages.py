@@ -144,7 +144,7 @@ def test_badge_labels_follow_the_delegates_language(app, client, forum, language
 
 
 def test_dates_times_and_lists_use_the_languages_formats(app, client):
-    from eventapp.services.demo import seed_demo_forum
+    from eventapp.demo.forum import seed_demo_forum
 
     with app.app_context():  # a fixed day, so that the expected words do not depend on today
         seed_demo_forum(date(2024, 12, 26))

@@ -23,8 +23,8 @@ def test_upgrading_a_sqlite_database_with_delegates_keeps_their_registrations(tm
     from sqlalchemy import func, select
 
     from eventapp import create_app
+    from eventapp.demo.forum import add_fake_delegates, seed_demo_forum
     from eventapp.models import Delegate, Registration
-    from eventapp.services.demo import add_fake_delegates, seed_demo_forum
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/old.sqlite3", "TESTING": True})
     with app.app_context():

@@ -45,9 +45,9 @@ def _redis_or_skip():
 def _prepare(url: str) -> None:
     """The demo forum on a fixed day, an organiser and five delegates with confirmed seats."""
     from eventapp import create_app
+    from eventapp.demo.forum import seed_demo_forum
     from eventapp.extensions import db
     from eventapp.models import NameOrder, OrganisationType, StaffRole
-    from eventapp.services.demo import seed_demo_forum
     from eventapp.services.registration import DelegateDetails, register_many
     from eventapp.services.staff import create_user
 

@@ -21,7 +21,7 @@ SERVE = textwrap.dedent(
     assert "site-packages" in eventapp.__file__, eventapp.__file__  # the wheel's, not the checkout's
     from flask_migrate import upgrade
     from eventapp import create_app
-    from eventapp.services.demo import seed_demo_forum
+    from eventapp.demo.forum import seed_demo_forum
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite:///" + sys.argv[1], "TESTING": True, "SERVER_NAME": "forum.test"})
     with app.app_context():
         upgrade()

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from .. import names
-from ..demo_data import EXHIBITOR_THEMES
+from ..demo.data import EXHIBITOR_THEMES
 from ..extensions import db
 from ..i18n import HTML_LANG, country_name, localized, timezone_name
 from ..labels import session_kind_labels

@@ -7,8 +7,8 @@ import time
 import click
 from flask.cli import with_appcontext
 
-from .extensions import db
-from .services import mail
+from ..extensions import db
+from ..services import mail
 
 
 @click.command("send-mail")

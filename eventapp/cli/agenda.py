@@ -7,10 +7,10 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from .models import LANGUAGES
-from .services import agendas, calendar
-from .services.events import current_event
-from .services.pdf import FontMissing
+from ..models import LANGUAGES
+from ..services import agendas, calendar
+from ..services.events import current_event
+from ..services.pdf import FontMissing
 
 
 @click.command("agenda")

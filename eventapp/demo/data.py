@@ -15,7 +15,7 @@ from typing import TypedDict
 from .models import Trilingual
 
 
-# The shapes of the data below, as services/demo.py reads them.
+# The shapes of the data below, as demo/forum.py reads them.
 class EventSpec(TypedDict):
     slug: str
     name: Trilingual

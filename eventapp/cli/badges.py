@@ -9,11 +9,11 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from .models import OrganisationType
-from .services import printing
-from .services.events import current_event
-from .services.pdf import FontMissing
-from .services.registration import UnknownSession
+from ..models import OrganisationType
+from ..services import printing
+from ..services.events import current_event
+from ..services.pdf import FontMissing
+from ..services.registration import UnknownSession
 
 DAY = click.DateTime(formats=["%Y-%m-%d"])
 

@@ -9,10 +9,10 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
-from .models import StaffRole
-from .services import demo
-from .services import staff as staff_service
-from .services.events import current_event
+from ..demo import forum as demo
+from ..models import StaffRole
+from ..services import staff as staff_service
+from ..services.events import current_event
 
 
 def register(app: Flask) -> None:
@@ -22,9 +22,9 @@ def register(app: Flask) -> None:
     app.cli.add_command(set_password_command)
     app.cli.add_command(create_api_token_command)
     app.cli.add_command(demo_accounts_command)
-    from .cli_agenda import agenda_command
-    from .cli_badges import badges_command
-    from .cli_mail import send_mail_command
+    from .agenda import agenda_command
+    from .badges import badges_command
+    from .mail import send_mail_command
 
     app.cli.add_command(agenda_command)
     app.cli.add_command(badges_command)

@@ -1,4 +1,4 @@
-"""The demo forum (from demo_data) and plausible fake delegates for demos and benchmarks."""
+"""Loading the demo forum (from `data`) and plausible fake delegates for demos and benchmarks."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 import holidays
 from sqlalchemy import select
 
-from .. import demo_data
 from ..extensions import db
 from ..models import (
     AgendaItem,
@@ -22,8 +21,9 @@ from ..models import (
     Session,
     SessionKind,
 )
-from . import mail
-from .registration import DelegateDetails, register_many, sessions_by_slug
+from ..services import mail
+from ..services.registration import DelegateDetails, register_many, sessions_by_slug
+from . import data as demo_data
 
 
 def _at(day: date, hhmm: str, zone: ZoneInfo) -> datetime:
