@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TypedDict
 
-from .models import Trilingual
+from ..models import Trilingual
 
 
 # The shapes of the data below, as demo/forum.py reads them.
