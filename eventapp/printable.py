@@ -4,29 +4,13 @@ print as an empty box, so the forms refuse it with a message instead."""
 
 from __future__ import annotations
 
-import subprocess  # fc-match with fixed arguments, to find the installed fonts
 import unicodedata
 from functools import lru_cache
 
 from fontTools.ttLib import TTFont
 
 from .services.pdf import FONT_FAMILIES as BADGE_FONT_FAMILIES  # what the badges are set in
-
-
-def _font_file(family: str) -> str | None:
-    """The file fontconfig uses for `family` (None when it would substitute another family)."""
-    try:
-        found = subprocess.run(  # a fixed command, no shell
-            ["fc-match", "--format=%{family}\n%{file}", family],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        return None
-    families, _, path = found.partition("\n")
-    return path if family in families.split(",") and path else None
+from .services.pdf import font_file
 
 
 @lru_cache(maxsize=1)
@@ -34,7 +18,7 @@ def badge_code_points() -> frozenset[int]:
     """Every code point one of the badge fonts has a glyph for (empty if none is installed)."""
     points: set[int] = set()
     for family in BADGE_FONT_FAMILIES:
-        path = _font_file(family)
+        path = font_file(family)
         if path is None:
             continue
         font = TTFont(path, fontNumber=0, lazy=True)

@@ -15,7 +15,6 @@ from ..i18n import localized
 from ..labels import organisation_type_label
 from ..models import OrganisationType, PrintJob, PrintJobStatus, utcnow
 from ..services.pdf import FontMissing
-from ..services.transactions import write_transaction
 from ..tasks import enqueue, run_print_job
 from ..web import ConfirmForm, document_response, event_or_404
 from . import bp
@@ -50,17 +49,13 @@ def badges():
     event = event_or_404()
     form = batch_form(event)
     if form.validate_on_submit():
-        filters = form.filters()
-        count = len(printing.select_badge_delegates(event, **printing.job_selection(filters)))
-        if count == 0:
-            form.session.errors.append(_("No delegate with a confirmed seat matches these choices."))
+        try:
+            job = printing.create_print_job(event, form.sheet.data, form.filters(), current_user.id)
+        except printing.NothingToPrint as nothing:
+            form.session.errors.append(nothing.message)
         else:
-            with write_transaction():
-                job = PrintJob(sheet=form.sheet.data, filters=filters, total=count, created_by_id=current_user.id)
-                db.session.add(job)
-            job_id = job.id
-            enqueue(run_print_job, job_id)
-            return redirect(url_for("admin.print_job", job_id=job_id))
+            enqueue(run_print_job, job.id)
+            return redirect(url_for("admin.print_job", job_id=job.id))
     jobs = db.session.execute(select(PrintJob).order_by(PrintJob.id.desc()).limit(10)).scalars().all()
     page = render_template(
         "admin/badges.html",

@@ -35,18 +35,25 @@ class FontMissing(RuntimeError):
     Chinese names as empty boxes."""
 
 
-def _family_listed(family: str) -> bool:
+def font_file(family: str) -> str | None:
+    """The file fontconfig uses for `family`, or None when the family is not installed
+    (fontconfig would substitute another one)."""
     try:
-        listed = subprocess.run(
-            ["fc-list", f":family={family}", "family"],
+        found = subprocess.run(  # a fixed command, no shell
+            ["fc-match", "--format=%{family}\n%{file}", family],
             capture_output=True,
             text=True,
             timeout=30,
             check=False,
         ).stdout
     except (OSError, subprocess.SubprocessError):
-        return False
-    return any(family in line.split(",") for line in listed.splitlines())
+        return None
+    families, _, path = found.partition("\n")
+    return path if family in families.split(",") and path else None
+
+
+def _family_listed(family: str) -> bool:
+    return font_file(family) is not None
 
 
 @lru_cache(maxsize=1)

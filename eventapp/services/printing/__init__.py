@@ -22,7 +22,17 @@ the app uses what is re-exported here. (`printing.badge_data` is the function; t
 """
 
 from .badge_data import BadgeData, badge_data
-from .jobs import badge_key, badge_pdf, batch_pdf, job_selection, refresh_badge, run_print_job, select_badge_delegates
+from .jobs import (
+    NothingToPrint,
+    badge_key,
+    badge_pdf,
+    batch_pdf,
+    create_print_job,
+    job_selection,
+    refresh_badge,
+    run_print_job,
+    select_badge_delegates,
+)
 from .layout import BADGE_COLOURS, text_width_em
 from .render import (
     CHUNK_SIZE,
@@ -41,6 +51,7 @@ __all__ = [
     "PRINT_SHOP",
     "SHEETS",
     "BadgeData",
+    "NothingToPrint",
     "badge_data",
     "badge_fingerprint",
     "badge_html",
@@ -48,6 +59,7 @@ __all__ = [
     "badge_pdf",
     "badge_stylesheet",
     "batch_pdf",
+    "create_print_job",
     "job_selection",
     "last_render",
     "merge_badges",

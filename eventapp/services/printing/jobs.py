@@ -164,6 +164,27 @@ def job_selection(filters: dict) -> dict:
     }
 
 
+class NothingToPrint(Exception):
+    """No delegate with a confirmed seat matches a batch's choices."""
+
+    def __init__(self) -> None:
+        self.message = _("No delegate with a confirmed seat matches these choices.")
+        super().__init__(self.message)
+
+
+def create_print_job(event: Event, sheet: str, filters: dict, created_by_id: int | None) -> PrintJob:
+    """A print batch for the delegates the filters choose (as the form gives them, ISO
+    dates), counted now so the page can say "n of total"; NothingToPrint when none match.
+    The caller queues run_print_job for it."""
+    total = len(select_badge_delegates(event, **job_selection(filters)))
+    if total == 0:
+        raise NothingToPrint()
+    with write_transaction() as dbs:
+        job = PrintJob(sheet=sheet, filters=filters, total=total, created_by_id=created_by_id)
+        dbs.add(job)
+    return job
+
+
 def run_print_job(job_id: int) -> None:
     """Make a print job's file: select its delegates, render what is not kept, merge. The
     job's `done` moves in steps of about 5 % so a page can show the progress."""
