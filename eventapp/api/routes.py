@@ -11,7 +11,7 @@ from werkzeug.datastructures import MultiDict
 from .. import limits, tasks
 from ..i18n import localized
 from ..public.forms import RegistrationForm
-from ..services import events, standing
+from ..services import events
 from ..services import registration as registration_service
 from ..services.registration import AlreadyRegistered, DelegateDetails, EmailHasDelegate, RegistrationRefused
 from . import bp
@@ -142,12 +142,8 @@ def create_registration(payload: dict):
         return field_errors(422, {refusal.field: [refusal.message]})
     body = {
         "registrations": [
-            {
-                "session": r.session.slug,
-                "status": r.status.value,
-                "waitlist_position": standing.waitlist_position(r),
-            }
-            for r in result.registrations
+            {"session": a.session_slug, "status": a.status.value, "waitlist_position": a.waitlist_position}
+            for a in result.answers
         ],
         "manage_url": url_for("public.manage", token=result.manage_token, _external=True),
     }

@@ -14,7 +14,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 
 from flask_babel import gettext as _
@@ -37,7 +37,7 @@ from ..models import (
 from . import mail
 from .audit import record_audit
 from .private_links import new_manage_token
-from .standing import delegates_by_email, normalise_email
+from .standing import delegates_by_email, normalise_email, waitlist_position
 from .transactions import write_transaction
 
 CHECKIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no O/0, I/1/L: read aloud at the door
@@ -105,11 +105,23 @@ class DelegateDetails:
         return cls(**{f.name: getattr(delegate, f.name) for f in fields(cls)})
 
 
+@dataclass(frozen=True)
+class SeatAnswer:
+    """What a new registration got, read under the seat lock before the commit, so the
+    answer needs no query after it (a database gone after the commit cannot make an
+    acknowledged registration look failed)."""
+
+    session_slug: str
+    status: RegistrationStatus
+    waitlist_position: int | None
+
+
 @dataclass
 class RegistrationResult:
     delegate: Delegate
     registrations: list[Registration]
     manage_token: str | None  # shown once; only its hash is stored
+    answers: list[SeatAnswer] = field(default_factory=list)
 
 
 def new_checkin_code() -> str:
@@ -394,7 +406,9 @@ def register_many(
         for details in people:
             _ensure_no_delegate_with(event, normalise_email(details.email))
             delegate, token = _create_delegate(event, details, actor)
-            results.append(RegistrationResult(delegate, _take_seats(delegate, locked, actor), token))
+            taken = _take_seats(delegate, locked, actor)
+            answers = [SeatAnswer(r.session.slug, r.status, waitlist_position(r)) for r in taken]
+            results.append(RegistrationResult(delegate, taken, token, answers))
     return results
 
 
