@@ -57,6 +57,15 @@ class Config:
     # Render badges and agendas in the background as soon as what is on them changes.
     PRERENDER_DOCUMENTS = os.environ.get("PRERENDER_DOCUMENTS", "1") != "0"
     HUEY_IMMEDIATE = False  # tests: run background tasks inline
+    # Print batches: a running batch whose worker has not shown progress for the lease lost
+    # its worker (deploy, crash, OOM); it is shown interrupted and the consumer runs it again,
+    # at most PRINT_JOB_AUTO_ATTEMPTS times in all (then an organiser decides).
+    PRINT_JOB_LEASE_SECONDS = int(os.environ.get("PRINT_JOB_LEASE_SECONDS", "120"))
+    PRINT_JOB_AUTO_ATTEMPTS = int(os.environ.get("PRINT_JOB_AUTO_ATTEMPTS", "2"))
+    # Retention (`flask --app eventapp prune`, and the consumer every night): finished print
+    # batches and their files, and kept badges and agendas not rendered again for this long.
+    PRINT_JOB_RETENTION_DAYS = int(os.environ.get("PRINT_JOB_RETENTION_DAYS", "30"))
+    DOCUMENT_RETENTION_DAYS = int(os.environ.get("DOCUMENT_RETENTION_DAYS", "60"))
     # Public base URL for links that leave the request (CLI, mails); empty = from the request.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
 

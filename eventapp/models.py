@@ -506,8 +506,15 @@ class PrintJob(Model):
     total: Mapped[int] = mapped_column(Integer, default=0)
     done: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str] = mapped_column(Text, default="")
-    content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The file can be tens of megabytes: loaded only when asked for (lists and progress
+    # polls read the rest), and downloaded in slices (services.printing.jobs.job_file_chunks).
+    content: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    content_size: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The lease: a running job's worker touches heartbeat_at while it works; a running job
+    # whose heartbeat is older than the lease lost its worker (deploy, crash, OOM).
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     created_by: Mapped[StaffUser | None] = relationship()
 

@@ -76,6 +76,28 @@ def run_print_job(job_id: int) -> None:
         printing.run_print_job(job_id)
 
 
+@huey.periodic_task(crontab(minute="*"))
+def resume_interrupted_print_jobs() -> None:
+    """A batch whose worker died (deploy, crash, OOM) holds its lease until it expires; then
+    it is run again here, on what is already kept (see printing.jobs)."""
+    from .services import printing
+
+    with task_app().app_context():
+        for job_id in printing.jobs_to_resume():
+            log.warning("print job %s was interrupted; queueing it again", job_id)
+            enqueue(run_print_job, job_id)  # only one worker can claim it (printing.claim_print_job)
+
+
+@huey.periodic_task(crontab(hour="3", minute="17"))
+def prune_every_night() -> None:
+    """Old print batches and kept documents (services.retention), at a quiet hour."""
+    from .services import retention
+
+    with task_app().app_context():
+        report = retention.prune()
+        log.info("pruned %s print jobs and %s kept documents", report.print_jobs, report.documents)
+
+
 @huey.task()
 def send_mail() -> None:
     """Deliver the mails due now (queued after a commit that wrote some)."""

@@ -4,8 +4,9 @@ page numbers, a confirm-only form, private links and file answers."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
-from flask import Response, abort, request, url_for
+from flask import Response, abort, request, stream_with_context, url_for
 from flask_wtf import FlaskForm
 
 from .models import Event
@@ -49,10 +50,22 @@ def manage_url(token: str, **kwargs) -> str:
 
 
 def document_response(
-    content: bytes, mimetype: str, filename: str, *, inline: bool = True, private: bool = False
+    content: bytes | Iterator[bytes],
+    mimetype: str,
+    filename: str,
+    *,
+    inline: bool = True,
+    private: bool = False,
+    size: int | None = None,
 ) -> Response:
-    """A file to open (inline) or download; `private` for personal data: never kept by a cache."""
-    response = Response(content, mimetype=mimetype)
+    """A file to open (inline) or download; `private` for personal data: never kept by a cache.
+    `content` may be the file's parts, read while the response is sent (give their `size`)."""
+    if isinstance(content, bytes):
+        response = Response(content, mimetype=mimetype)
+    else:
+        response = Response(stream_with_context(content), mimetype=mimetype)
+        if size is not None:
+            response.content_length = size
     response.headers.set("Content-Disposition", "inline" if inline else "attachment", filename=filename)
     if private:
         response.headers["Cache-Control"] = "private, no-store"

@@ -100,12 +100,17 @@ def batch_contents(job: PrintJob, event) -> list[tuple[str, str]]:
     return lines
 
 
-def job_status_text(job: PrintJob) -> str:
+def job_status_text(job: PrintJob, interrupted: bool) -> str:
     """The sentence the page says (and screen readers read out) about where a batch is."""
     if job.status == PrintJobStatus.DONE:
         return _("The badges are ready.")
     if job.status == PrintJobStatus.FAILED:
         return _("The batch failed: %(error)s", error=job.error)
+    if interrupted:
+        return _(
+            "The worker making this batch stopped (a restart or a crash). The badges made so far are kept: "
+            "making it again goes on from there."
+        )
     if job.status == PrintJobStatus.RUNNING:
         if job.total and job.done >= job.total:
             return _("All badges are made; they are being put into one file…")
@@ -114,8 +119,13 @@ def job_status_text(job: PrintJob) -> str:
 
 
 def job_state(job: PrintJob) -> dict:
-    waited = (utcnow() - job.created_at).total_seconds()
+    from ..services import printing
+
+    now = utcnow()
+    waited = (now - job.created_at).total_seconds()
     done = job.total if job.status == PrintJobStatus.DONE else min(job.done, job.total)
+    interrupted = printing.is_interrupted(job, now)
+    stalled = job.status == PrintJobStatus.QUEUED and waited > STALLED_AFTER_SECONDS
     return {
         "id": job.id,
         "status": job.status.value,
@@ -124,11 +134,26 @@ def job_state(job: PrintJob) -> dict:
         "done": done,
         "percent": round(100 * done / job.total) if job.total else 0,
         "progress_text": ngettext("%(done)d of %(num)d badge", "%(done)d of %(num)d badges", job.total, done=done),
-        "status_text": job_status_text(job),
+        "status_text": job_status_text(job, interrupted),
+        "status_label": job_status_label(job, interrupted),
         "error": job.error,
-        "stalled": job.status == PrintJobStatus.QUEUED and waited > STALLED_AFTER_SECONDS,
+        "stalled": stalled,
+        "interrupted": interrupted,
+        "offer_run_now": stalled or interrupted or job.status == PrintJobStatus.FAILED,
         "download_url": url_for("admin.print_job_pdf", job_id=job.id) if job.status == PrintJobStatus.DONE else None,
     }
+
+
+def job_status_label(job: PrintJob, interrupted: bool) -> str:
+    """A word for the list of batches."""
+    if interrupted:
+        return _("Interrupted")
+    return {
+        PrintJobStatus.QUEUED: _("Waiting"),
+        PrintJobStatus.RUNNING: _("Being made"),
+        PrintJobStatus.DONE: _("Ready"),
+        PrintJobStatus.FAILED: _("Failed"),
+    }[job.status]
 
 
 @bp.get("/badges/jobs/<int:job_id>")
@@ -156,16 +181,23 @@ def print_job_run_now(job_id: int):
     from ..services import printing
 
     job = job_or_404(job_id)
-    if ConfirmForm().validate_on_submit() and job.status in (PrintJobStatus.QUEUED, PrintJobStatus.FAILED):
+    if ConfirmForm().validate_on_submit() and printing.can_run_again(job):
         printing.run_print_job(job.id)
     return redirect(url_for("admin.print_job", job_id=job_id))
 
 
 @bp.get("/badges/jobs/<int:job_id>/badges.pdf")
 def print_job_pdf(job_id: int):
+    from ..services import printing
+
     job = job_or_404(job_id)
-    if job.status != PrintJobStatus.DONE or job.content is None:
+    if job.status != PrintJobStatus.DONE or not job.content_size:
         abort(404)
     return document_response(
-        job.content, "application/pdf", f"badges-{job.sheet}-{job.id}.pdf", inline=False, private=True
+        printing.job_file_chunks(job.id, job.content_size),
+        "application/pdf",
+        f"badges-{job.sheet}-{job.id}.pdf",
+        inline=False,
+        private=True,
+        size=job.content_size,
     )

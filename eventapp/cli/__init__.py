@@ -25,10 +25,12 @@ def register(app: Flask) -> None:
     from .agenda import agenda_command
     from .badges import badges_command
     from .mail import send_mail_command
+    from .prune import prune_command
 
     app.cli.add_command(agenda_command)
     app.cli.add_command(badges_command)
     app.cli.add_command(send_mail_command)
+    app.cli.add_command(prune_command)
 
 
 def _parse_date(ctx, param, value: str | None) -> date:

@@ -2,17 +2,24 @@
 (`badge_pdf`, `refresh_badge` for the background task), which delegates a batch prints
 (`select_badge_delegates`, `job_selection` for a PrintJob's filters), a batch that reuses
 the kept badges and renders the rest (`batch_pdf`), and a print job run with its progress
-(`run_print_job`)."""
+and lease (`run_print_job`, `interrupted_jobs`), its file read in slices (`job_file_chunks`).
+
+The lease: one worker at a time claims a job (a conditional UPDATE, so a "run now" click and
+the consumer cannot both render it) and touches `heartbeat_at` with every step of progress.
+A running job whose heartbeat is older than PRINT_JOB_LEASE_SECONDS lost its worker; running
+it again reuses every badge already kept, so it goes on where it stopped."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from typing import cast
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import CursorResult, LargeBinary, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from ...extensions import db
@@ -185,20 +192,102 @@ def create_print_job(event: Event, sheet: str, filters: dict, created_by_id: int
     return job
 
 
+def lease() -> timedelta:
+    return timedelta(seconds=current_app.config["PRINT_JOB_LEASE_SECONDS"])
+
+
+def is_interrupted(job: PrintJob, now: datetime | None = None) -> bool:
+    """A running job whose worker has shown no sign of life for the lease."""
+    if job.status != PrintJobStatus.RUNNING:
+        return False
+    last_sign = job.heartbeat_at or job.created_at
+    return last_sign < (now or utcnow()) - lease()
+
+
+def can_run_again(job: PrintJob, now: datetime | None = None) -> bool:
+    return job.status in (PrintJobStatus.QUEUED, PrintJobStatus.FAILED) or is_interrupted(job, now)
+
+
+def claim_print_job(job_id: int, now: datetime | None = None) -> bool:
+    """Take the job for this worker if nobody holds it: queued, failed, or running with an
+    expired lease. One UPDATE, so of two workers (or a worker and a "run now") one wins."""
+    now = now or utcnow()
+    with write_transaction() as dbs:
+        result = dbs.execute(
+            update(PrintJob)
+            .where(
+                PrintJob.id == job_id,
+                or_(
+                    PrintJob.status.in_([PrintJobStatus.QUEUED, PrintJobStatus.FAILED]),
+                    (PrintJob.status == PrintJobStatus.RUNNING)
+                    & (func.coalesce(PrintJob.heartbeat_at, PrintJob.created_at) < now - lease()),
+                ),
+            )
+            .values(
+                status=PrintJobStatus.RUNNING,
+                heartbeat_at=now,
+                attempts=PrintJob.attempts + 1,
+                done=0,
+                error="",
+                content=None,
+                content_size=0,
+                finished_at=None,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    return cast(CursorResult, result).rowcount == 1
+
+
+def interrupted_jobs(now: datetime | None = None) -> list[PrintJob]:
+    """Running jobs whose lease has expired, oldest first (for the consumer to run again)."""
+    now = now or utcnow()
+    return list(
+        db.session.execute(
+            select(PrintJob)
+            .where(
+                PrintJob.status == PrintJobStatus.RUNNING,
+                func.coalesce(PrintJob.heartbeat_at, PrintJob.created_at) < now - lease(),
+            )
+            .order_by(PrintJob.id)
+        ).scalars()
+    )
+
+
+def jobs_to_resume(now: datetime | None = None) -> list[int]:
+    """The interrupted jobs the consumer may run again by itself: those not yet tried
+    PRINT_JOB_AUTO_ATTEMPTS times (a batch that kills its worker each time waits for an
+    organiser instead of looping)."""
+    limit = current_app.config["PRINT_JOB_AUTO_ATTEMPTS"]
+    return [job.id for job in interrupted_jobs(now) if job.attempts < limit]
+
+
+def job_file_chunks(job_id: int, size: int, chunk: int = 1 << 20) -> Iterator[bytes]:
+    """A finished job's file in slices of `chunk` bytes, each its own small query, so a
+    37 MB batch is never held in memory whole (SUBSTR works on BLOB and bytea alike)."""
+    for start in range(1, size + 1, chunk):
+        part = db.session.execute(
+            select(func.substr(PrintJob.content, start, chunk, type_=LargeBinary)).where(PrintJob.id == job_id)
+        ).scalar_one()
+        yield bytes(part)
+
+
 def run_print_job(job_id: int) -> None:
     """Make a print job's file: select its delegates, render what is not kept, merge. The
-    job's `done` moves in steps of about 5 % so a page can show the progress."""
-    job = db.session.get(PrintJob, job_id)
-    if job is None or job.status == PrintJobStatus.DONE:
+    job's `done` moves in steps of about 5 % so a page can show the progress; every step
+    (and at least every few seconds of rendering) renews the lease. Does nothing if another
+    worker holds the job or it is done."""
+    if not claim_print_job(job_id):
         return
+    job = db.session.get_one(PrintJob, job_id)
+    beat_every = lease() / 4
 
-    def update(**values) -> None:
+    def update_job(**values) -> None:
         with write_transaction():
-            current = db.session.get(PrintJob, job_id, populate_existing=True)
+            current = db.session.get_one(PrintJob, job_id, populate_existing=True)
             for name, value in values.items():
                 setattr(current, name, value)
+            current.heartbeat_at = utcnow()
 
-    update(status=PrintJobStatus.RUNNING, done=0, error="", content=None, finished_at=None)
     try:
         event = current_event()
         if event is None:
@@ -207,25 +296,30 @@ def run_print_job(job_id: int) -> None:
         if not delegates:
             raise RegistrationRefused(_("No delegate with a confirmed seat matches these choices."))
         total = len(delegates)
-        update(total=total)
+        update_job(total=total)
         step = max(1, total // 20)
         counted = {"done": 0, "reported": 0}
+        last_beat = [utcnow()]
 
         def advance(count: int) -> None:
             counted["done"] += count
-            if counted["done"] - counted["reported"] >= step:
+            now = utcnow()
+            if counted["done"] - counted["reported"] >= step or now - last_beat[0] >= beat_every:
                 counted["reported"] = counted["done"]
-                update(done=min(counted["done"], total))
+                last_beat[0] = now
+                update_job(done=min(counted["done"], total))
 
         content = batch_pdf(delegates, job.sheet, advance)
-        update(status=PrintJobStatus.DONE, done=total, content=content, finished_at=utcnow())
+        update_job(
+            status=PrintJobStatus.DONE, done=total, content=content, content_size=len(content), finished_at=utcnow()
+        )
     except (FontMissing, RegistrationRefused) as error:
         db.session.rollback()
-        update(status=PrintJobStatus.FAILED, error=str(error), finished_at=utcnow())
+        update_job(status=PrintJobStatus.FAILED, error=str(error), finished_at=utcnow())
     except Exception as error:
         log.exception("print job %s failed", job_id)
         db.session.rollback()
-        update(
+        update_job(
             status=PrintJobStatus.FAILED,
             error=_("Printing failed: %(error)s", error=f"{type(error).__name__}: {error}"),
             finished_at=utcnow(),

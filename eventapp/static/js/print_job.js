@@ -21,9 +21,9 @@
     percent.textContent = "(" + job.percent + " %)";
     // Only a changed sentence is written, so screen readers announce each step once.
     if (job.status_text !== shown) { status.textContent = job.status_text; shown = job.status_text; }
-    root.className = "print-job print-job-" + job.status;
+    root.className = "print-job print-job-" + (job.interrupted ? "interrupted" : job.status);
     download.hidden = job.status !== "done";
-    runNow.hidden = !(job.stalled || job.status === "failed");
+    runNow.hidden = !job.offer_run_now;
     return job.status === "done" || job.status === "failed";
   }
 
