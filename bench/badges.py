@@ -431,10 +431,11 @@ def measure(args, workdir: Path) -> int:
         # 1. Cold batch
         step("cold batch (WeasyPrint), A6")
         started, cpu_before = time.perf_counter(), cpu_seconds()
+        renders: list[printing.RenderStats] = []
         with ChildMemory() as children:
-            cold = printing.batch_pdf(delegates, "a6", chunk_size=chunk_size, workers=workers)
+            cold = printing.batch_pdf(delegates, "a6", chunk_size=chunk_size, workers=workers, on_render=renders.append)
         cold_seconds, cold_cpu = time.perf_counter() - started, cpu_seconds() - cpu_before
-        stats = printing.last_render
+        (stats,) = renders
         cold_parent = parent_peak_kib()
         cold_worker = children.peak
         if page_count(cold) != len(delegates):
@@ -448,7 +449,7 @@ def measure(args, workdir: Path) -> int:
             "parent_peak_mib": mib(cold_parent),
             "worker_peak_mib": mib(cold_worker),
             "worker_processes": len(children.peaks),
-            # what printing.last_render says (ru_maxrss in the worker: includes the parent's)
+            # what the render's figures say (ru_maxrss in the worker: includes the parent's)
             "last_render_worker_peak_mib": mib(max(stats.worker_peak_kib or [0])),
         }
         step(f"cold: {cold_seconds:.1f} s, {len(cold) / 1e6:.1f} MB")
@@ -602,7 +603,7 @@ def report(f: dict) -> None:
     print(
         f"Peak per process: {peak:.0f} MiB (parent {cold['parent_peak_mib']:.0f}, "
         f"worker {cold['worker_peak_mib']:.0f}, VmHWM sampled from /proc); parent at the end "
-        f"{f['parent_peak_mib']:.0f} MiB; printing.last_render says "
+        f"{f['parent_peak_mib']:.0f} MiB; the render's own figure says "
         f"{cold['last_render_worker_peak_mib']:.0f} MiB per worker (ru_maxrss, which a spawned "
         f"process inherits from its parent)\n"
     )

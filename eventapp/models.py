@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from . import names
 from .extensions import Model
 
 LANGUAGES = ("zh", "de", "en")
@@ -276,15 +277,15 @@ class Delegate(Model):
 
     @property
     def display_name(self) -> str:
-        from .names import display_name
-
-        return display_name(self.family_name, self.given_name, self.name_native)
+        return names.display_name(self.family_name, self.given_name, self.name_native)
 
     @property
     def latin_name(self) -> str:
-        from .names import latin_name
+        return names.latin_name(self.family_name, self.given_name, self.name_native)
 
-        return latin_name(self.family_name, self.given_name, self.name_native)
+    @property
+    def badge_name(self) -> names.BadgeName:
+        return names.badge_name(self.family_name, self.given_name, self.name_native)
 
     @property
     def has_confirmed_seat(self) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 
 from pypinyin import Style, lazy_pinyin
 
@@ -114,6 +115,23 @@ def latin_name(family_name: str, given_name: str, name_native: str = "") -> str:
     if is_chinese_name(name_native):
         return f"{family_name.upper()} {given_name}".strip()
     return f"{given_name} {family_name}".strip()
+
+
+@dataclass(frozen=True)
+class BadgeName:
+    """The name as badges and agendas print it: Chinese characters (family name first) with
+    the Latin form below, or the Latin name alone."""
+
+    main: str
+    latin: str  # "" unless `main` is in Chinese characters
+    chinese: bool
+
+
+def badge_name(family_name: str, given_name: str, name_native: str = "") -> BadgeName:
+    latin = latin_name(family_name, given_name, name_native)
+    if is_chinese_name(name_native):
+        return BadgeName(name_native.strip(), latin, True)
+    return BadgeName(latin, "", False)
 
 
 def display_name(family_name: str, given_name: str, name_native: str = "") -> str:

@@ -386,8 +386,12 @@ def test_a_batch_renders_missing_badges_in_parallel_processes(app, forum, backen
         register_many(current_event(), people, ["exhibition"], actor="test", by_staff=True)
         delegates = printing.select_badge_delegates(current_event())
         done = []
-        content = printing.batch_pdf(delegates, progress=done.append, chunk_size=10, workers=2)
-        assert len(printing.last_render.worker_peak_kib) == 3  # three chunks, in worker processes
+        renders: list[printing.RenderStats] = []
+        content = printing.batch_pdf(
+            delegates, progress=done.append, chunk_size=10, workers=2, on_render=renders.append
+        )
+        (stats,) = renders
+        assert stats.rendered == 30 and len(stats.worker_peak_kib) == 3  # three chunks, in worker processes
         assert sum(done) == 30
         texts = page_texts(content)
         assert len(texts) == 30

@@ -269,27 +269,11 @@ def personal_sessions(delegate: Delegate) -> list[PersonalSession]:
     return [PersonalSession(r.session, r, waitlist_position(r)) for r in live]
 
 
-@dataclass
-class BadgeName:
-    """The name as the badge prints it: Chinese characters family name first with the Latin
-    form below, or the Latin name alone."""
-
-    main: str
-    latin: str
-    chinese: bool
-
-
-def badge_name(delegate: Delegate) -> BadgeName:
-    if names.is_chinese_name(delegate.name_native):
-        return BadgeName(delegate.name_native.strip(), delegate.latin_name, True)
-    return BadgeName(delegate.latin_name, "", False)
-
-
 def personal_agenda_html(delegate: Delegate, language: str) -> str:
     """The personal agenda's HTML; call under force_locale(language)."""
     event = delegate.event
     rows = personal_sessions(delegate)
-    name = badge_name(delegate)
+    name = delegate.badge_name
     has_seat = any(row.confirmed for row in rows)
     return render_template(
         PERSONAL_TEMPLATE,

@@ -42,10 +42,10 @@ from .jobs import (
 from .layout import BADGE_COLOURS, text_width_em
 from .render import (
     CHUNK_SIZE,
+    RenderStats,
     badge_fingerprint,
     badge_html,
     badge_stylesheet,
-    last_render,
     worker_count,
 )
 from .sheets import FOUR_UP, PRINT_SHOP, SHEETS, merge_badges
@@ -58,6 +58,7 @@ __all__ = [
     "SHEETS",
     "BadgeData",
     "NothingToPrint",
+    "RenderStats",
     "badge_data",
     "badge_fingerprint",
     "badge_html",
@@ -73,7 +74,6 @@ __all__ = [
     "job_file_chunks",
     "job_selection",
     "jobs_to_resume",
-    "last_render",
     "merge_badges",
     "refresh_badge",
     "run_print_job",

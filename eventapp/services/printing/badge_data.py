@@ -160,9 +160,8 @@ def _badge_data(delegate: Delegate, shared: dict[tuple[int, str], _LanguageTexts
         key=lambda s: (s.starts_at, s.id),
     )
     sessions = tuple(_admitted_session(s, language, texts) for s in confirmed)
-    chinese = names.is_chinese_name(delegate.name_native)
-    latin = names.latin_name(delegate.family_name, delegate.given_name, delegate.name_native)
-    name = delegate.name_native.strip() if chinese else latin
+    printed = delegate.badge_name
+    chinese, name = printed.chinese, printed.main
     kind = OrganisationType(delegate.organisation_type)
     return BadgeData(
         delegate_id=delegate.id,
@@ -170,7 +169,7 @@ def _badge_data(delegate: Delegate, shared: dict[tuple[int, str], _LanguageTexts
         html_lang=texts.html_lang,
         name=name,
         name_lang=_text_lang(name, texts.html_lang),
-        name_latin=latin if chinese else "",
+        name_latin=printed.latin,
         name_latin_lang="zh-Latn" if chinese else texts.html_lang,
         given_name="" if chinese else delegate.given_name.strip(),
         family_name="" if chinese else delegate.family_name.strip(),

@@ -40,7 +40,7 @@ from ..pdf import FontMissing, ensure_fonts
 from ..registration import RegistrationRefused, sessions_by_slug
 from ..transactions import write_transaction
 from .badge_data import _badge_data, _LanguageTexts, badge_data
-from .render import CHUNK_SIZE, _render_in_chunks, badge_fingerprint, render_badge, worker_count
+from .render import CHUNK_SIZE, RenderStats, _render_in_chunks, badge_fingerprint, render_badge, worker_count
 from .sheets import SHEETS, merge_badges
 
 log = logging.getLogger(__name__)
@@ -127,10 +127,12 @@ def batch_pdf(
     *,
     chunk_size: int = CHUNK_SIZE,
     workers: int | None = None,
+    on_render: Callable[[RenderStats], None] | None = None,
 ) -> bytes:
     """One print file with exactly one badge per delegate, in the order given: kept badges
     that are current are reused; the others are rendered in chunks in parallel processes and
-    kept. `progress` is called with the number of badges just made ready."""
+    kept. `progress` is called with the number of badges just made ready; `on_render` with
+    the figures of the rendering, if any was needed."""
     if sheet not in SHEETS:
         raise ValueError(f"unknown sheet {sheet!r}; use one of {', '.join(SHEETS)}")
     if not delegates:
@@ -153,7 +155,9 @@ def batch_pdf(
             progress(sum(1 for b in badges if b.delegate_id in made))
 
     if missing:
-        _render_in_chunks(missing, keep_chunk, chunk_size, workers or worker_count())
+        stats = _render_in_chunks(missing, keep_chunk, chunk_size, workers or worker_count())
+        if on_render:
+            on_render(stats)
     return merge_badges([ready[badge_key(b.delegate_id)] for b in badges], sheet)
 
 

@@ -253,15 +253,11 @@ def worker_count() -> int:
 
 @dataclass
 class RenderStats:
-    """Figures from the last cold render in this process (for the bench and the CLI)."""
+    """Figures of one cold render (batch_pdf hands them to `on_render`: the bench's)."""
 
     rendered: int = 0
     seconds: float = 0.0
     worker_peak_kib: list[int] = field(default_factory=list)
-
-
-# One object, updated in place, so that `printing.last_render` (re-exported) shows the last one.
-last_render = RenderStats()
 
 
 def _render_in_chunks(
@@ -269,7 +265,7 @@ def _render_in_chunks(
     on_chunk: Callable[[list[int], list[bytes]], None],
     chunk_size: int,
     workers: int,
-) -> None:
+) -> RenderStats:
     """Render chunks of badges, in parallel worker processes when there is more than one."""
     started = clock.perf_counter()
     stats = RenderStats(rendered=len(badges))
@@ -291,8 +287,4 @@ def _render_in_chunks(
                 stats.worker_peak_kib.append(peak)
                 on_chunk(ids, pdfs)
     stats.seconds = clock.perf_counter() - started
-    last_render.rendered, last_render.seconds, last_render.worker_peak_kib = (
-        stats.rendered,
-        stats.seconds,
-        stats.worker_peak_kib,
-    )
+    return stats
