@@ -12,6 +12,7 @@ from sqlalchemy import select
 from eventapp.extensions import db
 from eventapp.models import Delegate, MailKind, MailStatus, OutboxMail, Session, StaffRole
 from eventapp.services import mail as mail_service
+from eventapp.services.audit import Actor
 
 from .factories import CHINESE, GERMAN, person, register_by_api, set_session
 from .staff_helpers import sign_in
@@ -274,7 +275,7 @@ def test_the_outbox_pages_through_many_mails_newest_first(app, client, forum):
     with app.app_context():
         delegate = db.session.execute(select(Delegate)).scalar_one()
         for _ in range(60):
-            mail_service.send_private_link(delegate, actor="test")
+            mail_service.send_private_link(delegate, actor=Actor.SYSTEM)
     sign_in(client, app, StaffRole.ORGANISER)
     first = text_of(client.get("/admin/mail?lang=en&kind=private_link"))
     assert "60 mails" in first and "Page 1 of 2" in first

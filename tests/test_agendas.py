@@ -16,6 +16,7 @@ from eventapp.cli.agenda import agenda_command
 from eventapp.extensions import db
 from eventapp.models import Delegate, RenderedDocument
 from eventapp.services import agendas
+from eventapp.services.audit import Actor
 from eventapp.services.events import current_event
 from eventapp.services.registration import cancel_registration
 
@@ -191,7 +192,7 @@ def wang(app, client, forum):
     with app.app_context():
         delegate = db.session.execute(select(Delegate).where(Delegate.name_native == "王小明")).scalar_one()
         forum_registration = next(r for r in delegate.registrations if r.session.slug == FORUM)
-        cancel_registration(forum_registration, actor="test")
+        cancel_registration(forum_registration, actor=Actor.SYSTEM)
         return {"path": path, "code": delegate.checkin_code}
 
 

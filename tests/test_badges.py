@@ -26,6 +26,7 @@ from eventapp.models import (
 )
 from eventapp.services import pdf as pdf_service
 from eventapp.services import printing
+from eventapp.services.audit import Actor
 from eventapp.services.events import current_event
 from eventapp.services.registration import (
     DelegateDetails,
@@ -46,7 +47,7 @@ def add_delegate(app, sessions=("exhibition",), base=None, **overrides) -> int:
     """Register a delegate as an organiser would; returns the delegate's id."""
     with app.app_context():
         details = DelegateDetails.from_mapping(person(base or GERMAN, **overrides))
-        result = register(current_event(), details, list(sessions), actor="test", by_staff=True)
+        result = register(current_event(), details, list(sessions), actor=Actor.SYSTEM, by_staff=True)
         return result.delegate.id
 
 
@@ -246,7 +247,7 @@ def test_batch_has_one_badge_per_confirmed_delegate_in_family_name_order(app, fo
     add_delegate(app, ["exhibition"], base=CHINESE)  # 王小明
     cancelled = add_delegate(app, ["exhibition"], base=GERMAN, family_name="Abel", given_name="Abbe")
     with app.app_context():
-        cancel_delegate(db.session.get(Delegate, cancelled), actor="test")
+        cancel_delegate(db.session.get(Delegate, cancelled), actor=Actor.SYSTEM)
 
     everyone = page_texts(batch_of(app))
     first_names = [text.split(" ")[0] for text in everyone]
@@ -363,7 +364,7 @@ def test_kept_badges_are_reused_until_something_on_them_changes(app, client, for
         delegate = db.session.get(Delegate, delegate_id)
         details = DelegateDetails.of(delegate)
         details.organisation = "Großhandel Südstadt AG"
-        update_details(delegate, details, actor="test")
+        update_details(delegate, details, actor=Actor.SYSTEM)
     with app.app_context():
         kept = db.session.get(RenderedDocument, printing.badge_key(delegate_id))
         assert kept.content != first_content
@@ -383,7 +384,7 @@ def test_a_batch_renders_missing_badges_in_parallel_processes(app, forum, backen
             details.name_native = "欧阳" + "文静明伟"[len(details.family_name) % 4]
         from eventapp.services.registration import register_many
 
-        register_many(current_event(), people, ["exhibition"], actor="test", by_staff=True)
+        register_many(current_event(), people, ["exhibition"], actor=Actor.SYSTEM, by_staff=True)
         delegates = printing.select_badge_delegates(current_event())
         done = []
         renders: list[printing.RenderStats] = []

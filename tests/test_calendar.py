@@ -15,6 +15,7 @@ from sqlalchemy import select
 import eventapp.public.documents  # noqa: F401  (routes attach to the public blueprint)
 from eventapp.extensions import db
 from eventapp.models import Delegate, Registration, RegistrationStatus, Session
+from eventapp.services.audit import Actor
 from eventapp.services.programme import SessionDetails, update_session
 from eventapp.services.registration import cancel_registration
 
@@ -96,7 +97,7 @@ def wang_path(app, client, forum):
     path = private_path(register_by_api(client, ["exhibition", SYMPOSIUM, FORUM], base=CHINESE))
     with app.app_context():
         delegate = db.session.execute(select(Delegate).where(Delegate.name_native == "王小明")).scalar_one()
-        cancel_registration(next(r for r in delegate.registrations if r.session.slug == FORUM), actor="test")
+        cancel_registration(next(r for r in delegate.registrations if r.session.slug == FORUM), actor=Actor.SYSTEM)
     return path
 
 
@@ -199,7 +200,7 @@ def change_symposium(app, **changes) -> None:
         details = SessionDetails.of(session)
         for name, value in changes.items():
             setattr(details, name, value(getattr(details, name)) if callable(value) else value)
-        update_session(session, details, changes.pop("capacity", session.capacity), actor="test")
+        update_session(session, details, changes.pop("capacity", session.capacity), actor=Actor.SYSTEM)
 
 
 def revised_at(app) -> datetime:
@@ -237,7 +238,7 @@ def test_a_seat_from_the_waiting_list_updates_the_delegates_entry(app, client, w
             .join(Session)
             .where(Session.slug == SYMPOSIUM, Registration.status == RegistrationStatus.CONFIRMED)
         ).scalar_one()
-        cancel_registration(first, actor="test")  # 王小明 moves up
+        cancel_registration(first, actor=Actor.SYSTEM)  # 王小明 moves up
         promoted_at = db.session.execute(
             select(Registration.status_changed_at)
             .join(Session)

@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from eventapp.extensions import db
 from eventapp.services import registration as service
+from eventapp.services.audit import Actor
 from eventapp.services.events import current_event
 from eventapp.services.registration import DelegateDetails
 
@@ -36,7 +37,7 @@ def test_sixty_threads_racing_for_27_seats(app, forum):
             db.session.commit()  # give the connection back to the pool while waiting
             barrier.wait()
             try:
-                result = service.register(event, DelegateDetails.from_mapping(payload), [SYMPOSIUM], actor="test")
+                result = service.register(event, DelegateDetails.from_mapping(payload), [SYMPOSIUM], actor=Actor.SYSTEM)
                 outcomes.append(result.registrations[0].status.value)
             except Exception as error:  # noqa: BLE001 - any failure fails the test below
                 failures.append(repr(error))

@@ -16,6 +16,7 @@ from eventapp.extensions import db
 from eventapp.models import CheckIn, Delegate, OrganisationType, Scan, StaffRole
 from eventapp.services import registration as registration_service
 from eventapp.services import staff as staff_service
+from eventapp.services.audit import Actor
 from eventapp.services.events import current_event
 
 from .factories import CHINESE, GERMAN, register_by_api, set_session
@@ -121,7 +122,7 @@ def test_cancelled_registration_is_not_let_in(door, app):
     code = register(door, app, [SYMPOSIUM])
     with app.app_context():
         delegate = db.session.execute(select(Delegate).where(Delegate.checkin_code == code)).scalar_one()
-        registration_service.cancel_delegate(delegate, actor="test")
+        registration_service.cancel_delegate(delegate, actor=Actor.SYSTEM)
     answer = scan(door, code).json
     assert answer["status"] == "cancelled"
     assert answer["message"] == "Registration cancelled."
@@ -329,7 +330,7 @@ def test_name_search_gives_at_most_ten_and_nothing_for_an_empty_query(door, app,
             )
             for n in range(12)
         ]
-        registration_service.register_many(event, people, ["exhibition"], actor="test", by_staff=True)
+        registration_service.register_many(event, people, ["exhibition"], actor=Actor.SYSTEM, by_staff=True)
     found = search(door, "becker", door="exhibition")
     assert found["total"] == 12
     assert len(found["results"]) == 10
@@ -352,7 +353,7 @@ def schmidts_at_the_symposium(door, app) -> dict[str, str]:
     }
     with app.app_context():
         dora = db.session.execute(select(Delegate).where(Delegate.checkin_code == codes["Dora"])).scalar_one()
-        registration_service.cancel_delegate(dora, actor="test")
+        registration_service.cancel_delegate(dora, actor=Actor.SYSTEM)
     set_session(app, SYMPOSIUM, capacity=3)  # Anna, Berta and Klaus: the symposium is full
     codes["Carl"] = register(door, app, [SYMPOSIUM], email="carl@example.de", family_name="Schmidt", given_name="Carl")
     return codes
@@ -387,9 +388,9 @@ def test_name_search_keeps_a_seated_delegate_among_the_ten_shown(door, app, foru
             )
 
         registration_service.register_many(
-            event, [becker(n) for n in range(12)], ["exhibition"], actor="test", by_staff=True
+            event, [becker(n) for n in range(12)], ["exhibition"], actor=Actor.SYSTEM, by_staff=True
         )
-        registration_service.register_many(event, [becker(99)], [SYMPOSIUM], actor="test", by_staff=True)
+        registration_service.register_many(event, [becker(99)], [SYMPOSIUM], actor=Actor.SYSTEM, by_staff=True)
     found = search(door, "becker")
     assert found["total"] == 13
     assert len(found["results"]) == 10

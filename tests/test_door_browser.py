@@ -46,6 +46,7 @@ def _prepare_database(url: str) -> dict[str, str]:
     from eventapp.demo.forum import seed_demo_forum
     from eventapp.extensions import db
     from eventapp.models import NameOrder, OrganisationType, StaffRole
+    from eventapp.services.audit import Actor
     from eventapp.services.registration import DelegateDetails, register
     from eventapp.services.staff import create_user
 
@@ -68,11 +69,13 @@ def _prepare_database(url: str) -> dict[str, str]:
             "zhao": details(CHINESE, "zhao@example.cn", family_name="Zhao", given_name="Lei", name_native="赵磊"),
         }
         for key, person in people.items():
-            result = register(event, person, [SYMPOSIUM], actor="test", by_staff=True)
+            result = register(event, person, [SYMPOSIUM], actor=Actor.SYSTEM, by_staff=True)
             codes[key] = result.delegate.checkin_code
         # Registered elsewhere only, and first by name: the symposium's door must not admit him.
         elsewhere = details(GERMAN, "aaron@example.de", family_name="Schmidt", given_name="Aaron")
-        codes["aaron"] = register(event, elsewhere, ["exhibition"], actor="test", by_staff=True).delegate.checkin_code
+        codes["aaron"] = register(
+            event, elsewhere, ["exhibition"], actor=Actor.SYSTEM, by_staff=True
+        ).delegate.checkin_code
         db.engine.dispose()
     return codes
 

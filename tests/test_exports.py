@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from eventapp.extensions import db
 from eventapp.models import CheckIn, Delegate, Registration, StaffRole
+from eventapp.services.audit import Actor
 from eventapp.services.checkin import scan
 from eventapp.services.events import current_event
 from eventapp.services.registration import cancel_registration
@@ -161,7 +162,7 @@ def test_registrations_list_every_registration_with_its_times(client, app, forum
         mueller_symposium = db.session.execute(
             select(Registration).join(Delegate).where(Delegate.family_name == "Müller-Lüdenscheidt")
         ).scalar_one()
-        cancel_registration(mueller_symposium, actor="staff:organiser@forum.test")
+        cancel_registration(mueller_symposium, actor=Actor.staff("organiser@forum.test"))
         cancelled = db.session.execute(select(Registration).where(Registration.id == mueller_symposium.id)).scalar_one()
         cancelled_at, created_at = cancelled.cancelled_at, cancelled.created_at
 

@@ -22,6 +22,7 @@ from eventapp.extensions import db
 from eventapp.models import Delegate, MailKind, MailStatus, OutboxMail, Registration, utcnow
 from eventapp.services import mail
 from eventapp.services import registration as registration_service
+from eventapp.services.audit import Actor
 
 from .factories import CHINESE, GERMAN, person, register_by_api, set_session
 from .servers import free_port
@@ -176,9 +177,9 @@ def test_details_changed_by_an_organiser_are_mailed_but_not_the_delegates_own(sm
         delegate = db.session.execute(select(Delegate)).scalar_one()
         details = registration_service.DelegateDetails.of(delegate)
         details.organisation = "Neue Firma GmbH"
-        registration_service.update_details(delegate, details, actor="delegate:1")
+        registration_service.update_details(delegate, details, actor=Actor.delegate(delegate.id))
         details.position = "Vorstand"
-        registration_service.update_details(delegate, details, actor="staff:organiser@forum.test")
+        registration_service.update_details(delegate, details, actor=Actor.staff("organiser@forum.test"))
     send_due(smtp_app)
     kinds = [m.kind for m in outbox(smtp_app)]
     assert kinds == [MailKind.RECEIVED, MailKind.DETAILS_CHANGED]
@@ -189,8 +190,8 @@ def test_private_link_is_resent_and_a_new_one_mailed(smtp_app, client, inbox, fo
     response = register_by_api(client, ["exhibition"], base=GERMAN, language="en")
     with smtp_app.app_context():
         delegate = db.session.execute(select(Delegate)).scalar_one()
-        mail.send_private_link(delegate, actor="staff:organiser@forum.test")
-        new_token = registration_service.renew_private_link(delegate, actor="staff:organiser@forum.test")
+        mail.send_private_link(delegate, actor=Actor.staff("organiser@forum.test"))
+        new_token = registration_service.renew_private_link(delegate, actor=Actor.staff("organiser@forum.test"))
     send_due(smtp_app)
     assert [m["Subject"].split(":")[0] for m in inbox.messages] == [
         "Your registration",
@@ -383,7 +384,7 @@ def test_other_writes_during_the_hand_over_do_not_break_the_sender(app, client, 
                 assert register_by_api(client, ["exhibition"], base=GERMAN).status_code == 201
             handed_over.append(message["Message-ID"])
 
-    monkeypatch.setattr(mail, "transport", lambda: BusyTransport())
+    monkeypatch.setattr(mail.sender, "transport", lambda: BusyTransport())  # where send_due looks it up
     report = send_due(app)
     assert report.sent == 2 and len(handed_over) == 2  # the one written meanwhile went out too
     assert [m.status for m in outbox(app)] == [MailStatus.SENT, MailStatus.SENT]

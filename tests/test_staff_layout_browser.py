@@ -33,6 +33,7 @@ def _prepare_database(url: str) -> int:
     from eventapp.demo.forum import seed_demo_forum
     from eventapp.extensions import db
     from eventapp.models import NameOrder, OrganisationType, StaffRole
+    from eventapp.services.audit import Actor
     from eventapp.services.registration import DelegateDetails, register
     from eventapp.services.staff import create_user
 
@@ -44,7 +45,9 @@ def _prepare_database(url: str) -> int:
         values = {**GERMAN, "email": "lang@example.de", "family_name": LONG_NAME, "organisation": LONG_ORGANISATION}
         values["organisation_type"] = OrganisationType(values["organisation_type"])
         values["native_name_order"] = NameOrder.GIVEN_FIRST
-        result = register(event, DelegateDetails.from_mapping(values), ["exhibition"], actor="system", by_staff=True)
+        result = register(
+            event, DelegateDetails.from_mapping(values), ["exhibition"], actor=Actor.SYSTEM, by_staff=True
+        )
         delegate_id = result.delegate.id
         db.session.remove()
         db.engine.dispose()

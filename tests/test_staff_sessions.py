@@ -6,6 +6,7 @@ from __future__ import annotations
 from eventapp.extensions import db
 from eventapp.models import StaffRole, StaffUser
 from eventapp.services import staff as staff_service
+from eventapp.services.audit import Actor
 
 from .staff_helpers import PASSWORD, make_staff, sign_in
 
@@ -57,7 +58,7 @@ def test_a_new_password_ends_other_sign_ins(app, client, forum):
     email = make_staff(app, StaffRole.ORGANISER)
     sign_in(client, app, StaffRole.ORGANISER)
     with app.app_context():
-        staff_service.set_password(staff_service.find_user(email), "another long password", actor="test")
+        staff_service.set_password(staff_service.find_user(email), "another long password", actor=Actor.SYSTEM)
     assert client.get("/admin/").status_code == 302
 
 

@@ -48,6 +48,7 @@ def _prepare(url: str) -> None:
     from eventapp.demo.forum import seed_demo_forum
     from eventapp.extensions import db
     from eventapp.models import NameOrder, OrganisationType, StaffRole
+    from eventapp.services.audit import Actor
     from eventapp.services.registration import DelegateDetails, register_many
     from eventapp.services.staff import create_user
 
@@ -61,7 +62,7 @@ def _prepare(url: str) -> None:
             values["organisation_type"] = OrganisationType(values["organisation_type"])
             values["native_name_order"] = NameOrder(values.get("native_name_order", "given_first"))
             people.append(DelegateDetails.from_mapping(values))
-        register_many(event, people, ["exhibition"], actor="test", by_staff=True)
+        register_many(event, people, ["exhibition"], actor=Actor.SYSTEM, by_staff=True)
         db.session.remove()
         db.engine.dispose()
 

@@ -12,33 +12,34 @@ from ..i18n import format_list, localized
 from ..i18n import lazy_gettext as _l
 from ..labels import organisation_type_labels, role_labels
 from ..models import AuditEntry, MailKind, OrganisationType, RegistrationStatus, StaffRole
+from ..services.audit import Actor, AuditAction
 from . import bp
 from .mail import kind_labels
 
 ACTION_LABELS = {
-    "delegate_created": _l("Registered as delegate"),
-    "registered": _l("Registered"),
-    "waitlisted": _l("Put on the waiting list"),
-    "promoted": _l("Promoted from the waiting list"),
-    "cancelled": _l("Cancelled"),
-    "details_changed": _l("Details changed"),
-    "private_link_renewed": _l("New private link made"),
-    "private_link_sent": _l("Private link mailed"),
-    "mail_resent": _l("Mail sent again"),
-    "message_sent": _l("Message to delegates queued"),
-    "checked_in": _l("Checked in"),
-    "checkin_undone": _l("Check-in undone"),
-    "capacity_changed": _l("Capacity changed"),
-    "session_changed": _l("Session changed"),
-    "session_created": _l("Session added"),
-    "agenda_item_added": _l("Agenda item added"),
-    "agenda_item_changed": _l("Agenda item changed"),
-    "agenda_item_deleted": _l("Agenda item deleted"),
-    "exhibitor_added": _l("Exhibitor added"),
-    "exhibitor_changed": _l("Exhibitor changed"),
-    "exhibitor_deleted": _l("Exhibitor deleted"),
-    "staff_created": _l("Staff account created"),
-    "staff_changed": _l("Staff account changed"),
+    AuditAction.DELEGATE_CREATED: _l("Registered as delegate"),
+    AuditAction.REGISTERED: _l("Registered"),
+    AuditAction.WAITLISTED: _l("Put on the waiting list"),
+    AuditAction.PROMOTED: _l("Promoted from the waiting list"),
+    AuditAction.CANCELLED: _l("Cancelled"),
+    AuditAction.DETAILS_CHANGED: _l("Details changed"),
+    AuditAction.PRIVATE_LINK_RENEWED: _l("New private link made"),
+    AuditAction.PRIVATE_LINK_SENT: _l("Private link mailed"),
+    AuditAction.MAIL_RESENT: _l("Mail sent again"),
+    AuditAction.MESSAGE_SENT: _l("Message to delegates queued"),
+    AuditAction.CHECKED_IN: _l("Checked in"),
+    AuditAction.CHECKIN_UNDONE: _l("Check-in undone"),
+    AuditAction.CAPACITY_CHANGED: _l("Capacity changed"),
+    AuditAction.SESSION_CHANGED: _l("Session changed"),
+    AuditAction.SESSION_CREATED: _l("Session added"),
+    AuditAction.AGENDA_ITEM_ADDED: _l("Agenda item added"),
+    AuditAction.AGENDA_ITEM_CHANGED: _l("Agenda item changed"),
+    AuditAction.AGENDA_ITEM_DELETED: _l("Agenda item deleted"),
+    AuditAction.EXHIBITOR_ADDED: _l("Exhibitor added"),
+    AuditAction.EXHIBITOR_CHANGED: _l("Exhibitor changed"),
+    AuditAction.EXHIBITOR_DELETED: _l("Exhibitor deleted"),
+    AuditAction.STAFF_CREATED: _l("Staff account created"),
+    AuditAction.STAFF_CHANGED: _l("Staff account changed"),
 }
 
 STATUS_LABELS = {
@@ -75,17 +76,20 @@ FIELD_LABELS = {
     "booth": _l("Booth"),
 }
 
-# Who acted, for the actors that are not a staff account ("staff:<email>").
+# Who acted, for the actors shown as a sentence rather than by their name.
 ACTOR_LABELS = {
-    "system": _l("Automatically"),
-    "delegate:web": _l("The delegate, on the registration form"),
-    "delegate:api": _l("The delegate, through the registration API"),
-    "delegate:lost-link": _l("The delegate, asking for their link again"),
+    Actor.SYSTEM: _l("Automatically"),
+    Actor.on_registration_form(): _l("The delegate, on the registration form"),
+    Actor.through_api(): _l("The delegate, through the registration API"),
+    Actor.asking_for_lost_link(): _l("The delegate, asking for their link again"),
 }
 
 
 def action_label(action: str) -> str:
-    return str(ACTION_LABELS.get(action, action.replace("_", " ")))
+    try:
+        return str(ACTION_LABELS[AuditAction(action)])
+    except (ValueError, KeyError):  # an action no code records (now), or one without a label
+        return action.replace("_", " ")
 
 
 def status_label(status: str | None) -> str:
@@ -97,19 +101,22 @@ def status_label(status: str | None) -> str:
         return status or "–"
 
 
-def actor_label(actor: str) -> str:
+def actor_label(code: str) -> str:
     """ "staff:anna@forum.example" -> the address; "delegate:17" -> the delegate, on their
     private page; "cli:fake-delegates" -> the command; codes not known are shown as stored."""
+    try:
+        actor = Actor.parse(code)
+    except ValueError:
+        return code
     if actor in ACTOR_LABELS:
         return str(ACTOR_LABELS[actor])
-    kind, _sep, who = actor.partition(":")
-    if kind == "staff" and who:
-        return who
-    if kind == "delegate" and who.isdigit():
+    if actor.staff_email:
+        return actor.staff_email
+    if actor.delegate_id is not None:
         return _("The delegate, on their private page")
-    if kind == "cli" and who:
-        return _("The command line (%(command)s)", command=who)
-    return actor
+    if actor.command_name:
+        return _("The command line (%(command)s)", command=actor.command_name)
+    return code
 
 
 def _fields(names: Iterable[object] | None) -> str:
@@ -161,7 +168,7 @@ def _known_details(entry: AuditEntry, details: dict) -> list[str]:
         sentences.append(_fields(details.pop("fields")))
     if "reason" in details:
         sentences.append(_reason(details.pop("reason"), details.pop("by", None)))
-    if entry.action == "capacity_changed":
+    if entry.action == AuditAction.CAPACITY_CHANGED:
         sentences.append(
             _(
                 "From %(before)s to %(after)s.",

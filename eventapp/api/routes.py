@@ -13,6 +13,7 @@ from ..i18n import localized
 from ..public.forms import RegistrationForm
 from ..services import events
 from ..services import registration as registration_service
+from ..services.audit import Actor
 from ..services.registration import AlreadyRegistered, DelegateDetails, EmailHasDelegate, RegistrationRefused
 from . import bp
 
@@ -132,7 +133,7 @@ def create_registration(payload: dict):
         return field_errors(422, {**form.errors, **type_errors})
     try:
         result = registration_service.register(
-            event, DelegateDetails.from_mapping(form.data), form.sessions.data, actor="delegate:api"
+            event, DelegateDetails.from_mapping(form.data), form.sessions.data, actor=Actor.through_api()
         )
     except AlreadyRegistered as refusal:
         if isinstance(refusal, EmailHasDelegate):

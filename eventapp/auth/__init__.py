@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from ..extensions import login_manager
 from ..models import StaffRole, StaffUser
+from ..services.audit import Actor
 from ..services.staff import user_for_api_token, user_for_session
 
 bp = Blueprint("auth", __name__)
@@ -62,9 +63,9 @@ def role_required(role: StaffRole):
     return decorator
 
 
-def staff_actor() -> str:
-    """How a staff member appears in the audit log."""
-    return f"staff:{current_user.email}"
+def staff_actor() -> Actor:
+    """The signed-in staff member, as the audit log names who acted."""
+    return Actor.staff(current_user.email)
 
 
 from . import routes  # noqa: E402,F401

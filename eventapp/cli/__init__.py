@@ -12,6 +12,7 @@ from flask.cli import with_appcontext
 from ..demo import forum as demo
 from ..models import StaffRole
 from ..services import staff as staff_service
+from ..services.audit import Actor
 from ..services.events import current_event
 
 
@@ -85,7 +86,9 @@ def create_user_command(email: str, role: str, name: str, password_stdin: bool) 
     """Create a staff account (admin, organiser or door); the password is asked for."""
     password = read_password(password_stdin)
     try:
-        user = staff_service.create_user(email, StaffRole(role), password, name=name, actor="cli:create-user")
+        user = staff_service.create_user(
+            email, StaffRole(role), password, name=name, actor=Actor.command("create-user")
+        )
     except staff_service.StaffError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Created {user.role.value} account {user.email}.")
@@ -102,7 +105,7 @@ def set_password_command(email: str, password_stdin: bool) -> None:
         raise click.ClickException(f"No staff account for {email}.")
     password = read_password(password_stdin)
     try:
-        staff_service.set_password(user, password, actor="cli:set-password")
+        staff_service.set_password(user, password, actor=Actor.command("set-password"))
     except staff_service.StaffError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"New password set for {user.email}; its sign-ins have ended.")

@@ -22,6 +22,7 @@ from ..models import (
     SessionKind,
 )
 from ..services import mail
+from ..services.audit import Actor
 from ..services.registration import DelegateDetails, register_many, sessions_by_slug
 from . import data as demo_data
 
@@ -168,7 +169,7 @@ def add_fake_delegates(
     with mail.suppressed():
         for start in range(0, len(people), chunk):
             part = people[start : start + chunk]
-            register_many(event, part, [session.slug], actor="cli:fake-delegates", by_staff=True)
+            register_many(event, part, [session.slug], actor=Actor.command("fake-delegates"), by_staff=True)
             if progress:
                 progress(len(part))
     return len(people)

@@ -14,6 +14,7 @@ from ..labels import exhibitor_theme_labels, status_sentence
 from ..models import Registration, RegistrationStatus
 from ..services import private_links, standing
 from ..services import registration as registration_service
+from ..services.audit import Actor
 from ..services.registration import DelegateDetails, EmailHasDelegate, RegistrationRefused
 from ..web import ConfirmForm, event_or_404, manage_url, safe_next
 from . import bp
@@ -76,7 +77,9 @@ def register():
     if form.validate_on_submit():
         details = DelegateDetails.from_mapping(form.data)
         try:
-            result = registration_service.register(event, details, form.sessions.data, actor="delegate:web")
+            result = registration_service.register(
+                event, details, form.sessions.data, actor=Actor.on_registration_form()
+            )
         except EmailHasDelegate as refusal:  # one person, one link: mail it, do not make another
             tasks.mail_private_links_soon(event.id, details.email)
             form.email.errors.append(refusal.message)
@@ -153,7 +156,7 @@ def edit_details(token: str):
     if form.validate_on_submit():
         try:
             registration_service.update_details(
-                delegate, DelegateDetails.from_mapping(form.data), actor=f"delegate:{delegate.id}"
+                delegate, DelegateDetails.from_mapping(form.data), actor=Actor.delegate(delegate.id)
             )
         except RegistrationRefused as refusal:
             form.email.errors.append(refusal.message)
@@ -175,7 +178,7 @@ def add_session(token: str):
         flash(_("Please choose a session and try again."), "error")
         return redirect(url_for("public.manage", token=token))
     try:
-        (added,) = registration_service.add_sessions(delegate, [form.session.data], actor=f"delegate:{delegate.id}")
+        (added,) = registration_service.add_sessions(delegate, [form.session.data], actor=Actor.delegate(delegate.id))
     except RegistrationRefused as refusal:
         flash(refusal.message, "error")
     else:
@@ -198,7 +201,7 @@ def cancel_one(token: str, registration_id: int):
     if not form.validate_on_submit():
         flash(_("The form had expired. Please try again."), "error")
         return redirect(url_for("public.manage", token=token))
-    registration_service.cancel_registration(registration, actor=f"delegate:{delegate.id}")
+    registration_service.cancel_registration(registration, actor=Actor.delegate(delegate.id))
     flash(
         _("Your registration for %(session)s has been cancelled.", session=localized(registration.session.title)),
         "success",
@@ -211,7 +214,7 @@ def cancel_all(token: str):
     delegate = delegate_or_404(token)
     form = ConfirmForm()
     if form.validate_on_submit():
-        registration_service.cancel_delegate(delegate, actor=f"delegate:{delegate.id}")
+        registration_service.cancel_delegate(delegate, actor=Actor.delegate(delegate.id))
         flash(_("All your registrations have been cancelled."), "success")
         return redirect(url_for("public.manage", token=token))
     return cancel_page(delegate, token, form, delegate.live_registrations, all_sessions=True)

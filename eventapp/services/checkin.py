@@ -28,7 +28,7 @@ from ..models import (
     StaffUser,
     utcnow,
 )
-from .audit import record_audit
+from .audit import Actor, AuditAction, record_audit
 from .search import match_rank, text_condition
 from .transactions import write_transaction
 
@@ -222,7 +222,7 @@ def _record_scan(event, code, door, scan_id, user, scanned_at) -> ScanResult:
     )
     db.session.flush()
     if status == ScanStatus.OK:
-        record_audit("checked_in", actor_of(user), delegate=delegate, session=session, door=door)
+        record_audit(AuditAction.CHECKED_IN, actor_of(user), delegate=delegate, session=session, door=door)
     return ScanResult(status, delegate, checkin, door)
 
 
@@ -234,7 +234,7 @@ def undo_checkin(checkin: CheckIn, user: StaffUser | None) -> CheckIn:
             checkin.undone_at = utcnow()
             checkin.undone_by_id = user.id if user else None
             record_audit(
-                "checkin_undone",
+                AuditAction.CHECKIN_UNDONE,
                 actor_of(user),
                 delegate=checkin.delegate,
                 session=checkin.session,
@@ -243,8 +243,8 @@ def undo_checkin(checkin: CheckIn, user: StaffUser | None) -> CheckIn:
     return checkin
 
 
-def actor_of(user: StaffUser | None) -> str:
-    return f"staff:{user.email}" if user else "system"
+def actor_of(user: StaffUser | None) -> Actor:
+    return Actor.staff(user.email) if user else Actor.SYSTEM
 
 
 def checked_in_counts(event: Event) -> dict[str, int]:

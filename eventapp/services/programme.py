@@ -34,7 +34,7 @@ from ..models import (
 )
 from ..names import fold, pinyin
 from . import registration
-from .audit import record_audit
+from .audit import Actor, AuditAction, record_audit
 from .transactions import write_transaction
 
 if TYPE_CHECKING:  # typeshed's protocol for "a dataclass instance" exists only for type checkers
@@ -189,7 +189,7 @@ def check_capacity(capacity: int | None) -> None:
         raise ProgrammeRefused(_("The capacity cannot be negative."), "capacity")
 
 
-def update_session(session: Session, details: SessionDetails, capacity: int | None, *, actor: str) -> SessionSaved:
+def update_session(session: Session, details: SessionDetails, capacity: int | None, *, actor: Actor) -> SessionSaved:
     """Change a session's details and capacity (None: unlimited). Every rule is checked
     before anything is saved (see check_session_details). A new capacity goes through
     registration.set_capacity: never below the confirmed seats (CapacityTooLow), and a
@@ -209,7 +209,7 @@ def update_session(session: Session, details: SessionDetails, capacity: int | No
         for item in session.agenda_items if shift else ():
             item.starts_at = item.starts_at + shift
         if changed:
-            record_audit("session_changed", actor, session=session, fields=changed)
+            record_audit(AuditAction.SESSION_CHANGED, actor, session=session, fields=changed)
     return SessionSaved(changed, capacity_changed, promoted, agenda_moved)
 
 
@@ -226,7 +226,7 @@ def slug_from_title(title: Trilingual) -> str:
 
 
 def create_session(
-    event: Event, details: SessionDetails, capacity: int | None, *, kind: SessionKind, slug: str, actor: str
+    event: Event, details: SessionDetails, capacity: int | None, *, kind: SessionKind, slug: str, actor: Actor
 ) -> Session:
     """A new session of the event, under the same rules as a change (check_session_details);
     its slug (URLs, the API's `sessions`) is made from the title when not given, must be new
@@ -251,7 +251,7 @@ def create_session(
             _apply(session, details, [f.name for f in fields(SessionDetails)])
             dbs.add(session)
             dbs.flush()
-            record_audit("session_created", actor, session=session, slug=slug)
+            record_audit(AuditAction.SESSION_CREATED, actor, session=session, slug=slug)
     except IntegrityError:
         # Another organiser created a session with this slug between our check and the insert.
         raise ProgrammeRefused(taken, "slug") from None
@@ -303,7 +303,7 @@ def check_agenda_item(session: Session, details: AgendaItemDetails) -> AgendaIte
     return details
 
 
-def add_agenda_item(session: Session, details: AgendaItemDetails, *, actor: str) -> AgendaItem:
+def add_agenda_item(session: Session, details: AgendaItemDetails, *, actor: Actor) -> AgendaItem:
     """A new agenda item of the session (see check_agenda_item)."""
     details = check_agenda_item(session, details)
     with write_transaction() as dbs:
@@ -311,11 +311,11 @@ def add_agenda_item(session: Session, details: AgendaItemDetails, *, actor: str)
         item = AgendaItem(session=session, **vars(details))
         dbs.add(item)
         dbs.flush()
-        record_audit("agenda_item_added", actor, session=session, agenda_item=item.id, title=item.title)
+        record_audit(AuditAction.AGENDA_ITEM_ADDED, actor, session=session, agenda_item=item.id, title=item.title)
     return item
 
 
-def update_agenda_item(item: AgendaItem, details: AgendaItemDetails, *, actor: str) -> AgendaItem:
+def update_agenda_item(item: AgendaItem, details: AgendaItemDetails, *, actor: Actor) -> AgendaItem:
     """Change an agenda item (see check_agenda_item)."""
     details = check_agenda_item(item.session, details)
     with write_transaction() as dbs:
@@ -323,16 +323,20 @@ def update_agenda_item(item: AgendaItem, details: AgendaItemDetails, *, actor: s
         changed = _changed(AgendaItemDetails.of(item), details)
         _apply(item, details, changed)
         if changed:
-            record_audit("agenda_item_changed", actor, session=item.session, agenda_item=item.id, fields=changed)
+            record_audit(
+                AuditAction.AGENDA_ITEM_CHANGED, actor, session=item.session, agenda_item=item.id, fields=changed
+            )
     return item
 
 
-def delete_agenda_item(item: AgendaItem, *, actor: str) -> None:
+def delete_agenda_item(item: AgendaItem, *, actor: Actor) -> None:
     with write_transaction() as dbs:
         current = dbs.get(AgendaItem, item.id)
         if current is None:  # deleted meanwhile: nothing left to do
             return
-        record_audit("agenda_item_deleted", actor, session=current.session, agenda_item=current.id, title=current.title)
+        record_audit(
+            AuditAction.AGENDA_ITEM_DELETED, actor, session=current.session, agenda_item=current.id, title=current.title
+        )
         dbs.delete(current)
 
 
@@ -399,7 +403,7 @@ def _ensure_booth_free(event_id: int, booth: str, exhibitor_id: int | None) -> N
         )
 
 
-def _save_exhibitor(event_id: int, exhibitor_id: int | None, details: ExhibitorDetails, actor: str) -> Exhibitor:
+def _save_exhibitor(event_id: int, exhibitor_id: int | None, details: ExhibitorDetails, actor: Actor) -> Exhibitor:
     details = check_exhibitor(details)
     try:
         with write_transaction() as dbs:
@@ -409,7 +413,7 @@ def _save_exhibitor(event_id: int, exhibitor_id: int | None, details: ExhibitorD
                 dbs.add(exhibitor)
                 dbs.flush()
                 record_audit(
-                    "exhibitor_added",
+                    AuditAction.EXHIBITOR_ADDED,
                     actor,
                     exhibitor=exhibitor.id,
                     company=exhibitor.company,
@@ -421,7 +425,7 @@ def _save_exhibitor(event_id: int, exhibitor_id: int | None, details: ExhibitorD
             _apply(exhibitor, details, changed)
             if changed:
                 record_audit(
-                    "exhibitor_changed",
+                    AuditAction.EXHIBITOR_CHANGED,
                     actor,
                     exhibitor=exhibitor.id,
                     company=exhibitor.company,
@@ -434,23 +438,23 @@ def _save_exhibitor(event_id: int, exhibitor_id: int | None, details: ExhibitorD
         raise
 
 
-def add_exhibitor(event: Event, details: ExhibitorDetails, *, actor: str) -> Exhibitor:
+def add_exhibitor(event: Event, details: ExhibitorDetails, *, actor: Actor) -> Exhibitor:
     """A new exhibitor of the event; its booth must be free (ProgrammeRefused on "booth")."""
     return _save_exhibitor(event.id, None, details, actor)
 
 
-def update_exhibitor(exhibitor: Exhibitor, details: ExhibitorDetails, *, actor: str) -> Exhibitor:
+def update_exhibitor(exhibitor: Exhibitor, details: ExhibitorDetails, *, actor: Actor) -> Exhibitor:
     """Change an exhibitor; a new booth must be free (ProgrammeRefused on "booth")."""
     return _save_exhibitor(exhibitor.event_id, exhibitor.id, details, actor)
 
 
-def delete_exhibitor(exhibitor: Exhibitor, *, actor: str) -> None:
+def delete_exhibitor(exhibitor: Exhibitor, *, actor: Actor) -> None:
     with write_transaction() as dbs:
         current = dbs.get(Exhibitor, exhibitor.id)
         if current is None:  # deleted meanwhile: nothing left to do
             return
         record_audit(
-            "exhibitor_deleted",
+            AuditAction.EXHIBITOR_DELETED,
             actor,
             exhibitor=current.id,
             company=current.company,

@@ -35,7 +35,7 @@ from ..models import (
     utcnow,
 )
 from . import mail
-from .audit import record_audit
+from .audit import Actor, AuditAction, record_audit
 from .private_links import new_manage_token
 from .standing import delegates_by_email, normalise_email, waitlist_position
 from .transactions import write_transaction
@@ -194,7 +194,9 @@ def check_registration_open(session: Session, now: datetime | None = None) -> No
         raise RegistrationNotOpen(_("Registration for %(session)s has closed.", session=title), session)
 
 
-def _set_status(registration: Registration, status: RegistrationStatus, actor: str, action: str, **details) -> None:
+def _set_status(
+    registration: Registration, status: RegistrationStatus, actor: Actor, action: AuditAction, **details
+) -> None:
     """The one place a registration's status changes: times, counters and the audit log."""
     previous = registration.status
     now = utcnow()
@@ -226,7 +228,7 @@ def _set_status(registration: Registration, status: RegistrationStatus, actor: s
 
 
 def _note_mail(
-    registration: Registration, status: RegistrationStatus, previous: RegistrationStatus | None, actor: str
+    registration: Registration, status: RegistrationStatus, previous: RegistrationStatus | None, actor: Actor
 ) -> None:
     """What the delegate is told of this change (one mail per kind and transaction)."""
     delegate, ids = registration.delegate, [registration.id]
@@ -288,21 +290,21 @@ def _ensure_no_delegate_with(event: Event, email_normalized: str, other_than: De
     raise refusal
 
 
-def _take_seats(delegate: Delegate, sessions: Iterable[Session], actor: str) -> list[Registration]:
+def _take_seats(delegate: Delegate, sessions: Iterable[Session], actor: Actor) -> list[Registration]:
     """Confirm or waitlist the delegate in each session; the caller holds the seat lock."""
     taken = []
     for session in sessions:
         registration = Registration(delegate=delegate, session=session, status=None)
         db.session.add(registration)
         if _has_free_seat(session):
-            _set_status(registration, RegistrationStatus.CONFIRMED, actor, "registered")
+            _set_status(registration, RegistrationStatus.CONFIRMED, actor, AuditAction.REGISTERED)
         else:
-            _set_status(registration, RegistrationStatus.WAITLISTED, actor, "waitlisted")
+            _set_status(registration, RegistrationStatus.WAITLISTED, actor, AuditAction.WAITLISTED)
         taken.append(registration)
     return taken
 
 
-def _fill_from_waiting_list(session: Session, actor: str, reason: str, by: str | None = None) -> list[Registration]:
+def _fill_from_waiting_list(session: Session, actor: Actor, reason: str, by: Actor | None = None) -> list[Registration]:
     """Confirm waiting delegates, first come first served, while seats are free; `reason`
     (seat_freed, capacity_raised) and `by` (whose action freed the seat) go into the audit."""
     promoted = []
@@ -318,7 +320,9 @@ def _fill_from_waiting_list(session: Session, actor: str, reason: str, by: str |
         ).scalar_one_or_none()
         if first is None:
             break
-        _set_status(first, RegistrationStatus.CONFIRMED, actor, "promoted", reason=reason, by=by)
+        _set_status(
+            first, RegistrationStatus.CONFIRMED, actor, AuditAction.PROMOTED, reason=reason, by=by.code if by else None
+        )
         promoted.append(first)
     return promoted
 
@@ -347,7 +351,7 @@ def refresh_name_keys(delegate: Delegate) -> None:
 # --- public service functions --------------------------------------------------------------
 
 
-def _create_delegate(event: Event, details: DelegateDetails, actor: str) -> tuple[Delegate, str]:
+def _create_delegate(event: Event, details: DelegateDetails, actor: Actor) -> tuple[Delegate, str]:
     token, token_hash, nonce = new_manage_token()
     delegate = Delegate(
         event=event,
@@ -359,7 +363,7 @@ def _create_delegate(event: Event, details: DelegateDetails, actor: str) -> tupl
     _apply_details(delegate, details)
     db.session.add(delegate)
     db.session.flush()
-    record_audit("delegate_created", actor, delegate=delegate)
+    record_audit(AuditAction.DELEGATE_CREATED, actor, delegate=delegate)
     return delegate, token
 
 
@@ -368,7 +372,7 @@ def register(
     details: DelegateDetails,
     session_slugs: Sequence[str],
     *,
-    actor: str,
+    actor: Actor,
     by_staff: bool = False,
 ) -> RegistrationResult:
     """Register a new delegate for sessions: a confirmed seat while one is free, otherwise
@@ -396,7 +400,7 @@ def register_many(
     people: Sequence[DelegateDetails],
     session_slugs: Sequence[str],
     *,
-    actor: str,
+    actor: Actor,
     by_staff: bool = False,
 ) -> list[RegistrationResult]:
     """`register` for several people in one transaction (imports, demo data): all or none."""
@@ -413,7 +417,7 @@ def register_many(
 
 
 def add_sessions(
-    delegate: Delegate, session_slugs: Sequence[str], *, actor: str, by_staff: bool = False
+    delegate: Delegate, session_slugs: Sequence[str], *, actor: Actor, by_staff: bool = False
 ) -> list[Registration]:
     """Register an existing delegate for more sessions, with the same rules as `register`."""
     sessions = sessions_to_register_for(delegate.event, session_slugs, by_staff)
@@ -423,7 +427,7 @@ def add_sessions(
         return _take_seats(delegate, locked, actor)
 
 
-def cancel_registration(registration: Registration, *, actor: str) -> list[Registration]:
+def cancel_registration(registration: Registration, *, actor: Actor) -> list[Registration]:
     """Cancel one registration. A freed seat goes to the first on the waiting list in the
     same transaction; returns the registrations promoted. Cancelling twice changes nothing."""
     with seat_transaction([registration.session]) as (session,):
@@ -431,7 +435,7 @@ def cancel_registration(registration: Registration, *, actor: str) -> list[Regis
         return _cancel_and_fill(registration, session, actor)
 
 
-def cancel_delegate(delegate: Delegate, *, actor: str) -> list[Registration]:
+def cancel_delegate(delegate: Delegate, *, actor: Actor) -> list[Registration]:
     """Cancel every live registration of a delegate; returns the registrations promoted."""
     live = [r for r in delegate.registrations if r.status != RegistrationStatus.CANCELLED]
     promoted: list[Registration] = []
@@ -451,18 +455,18 @@ def cancel_delegate(delegate: Delegate, *, actor: str) -> list[Registration]:
     return promoted
 
 
-def _cancel_and_fill(registration: Registration, session: Session, actor: str) -> list[Registration]:
+def _cancel_and_fill(registration: Registration, session: Session, actor: Actor) -> list[Registration]:
     """Under the session's seat lock: cancel (once) and give a freed seat to the waiting list."""
     if registration.status == RegistrationStatus.CANCELLED:
         return []
     was_confirmed = registration.status == RegistrationStatus.CONFIRMED
-    _set_status(registration, RegistrationStatus.CANCELLED, actor, "cancelled")
+    _set_status(registration, RegistrationStatus.CANCELLED, actor, AuditAction.CANCELLED)
     if not was_confirmed:
         return []
-    return _fill_from_waiting_list(session, "system", reason="seat_freed", by=actor)
+    return _fill_from_waiting_list(session, Actor.SYSTEM, reason="seat_freed", by=actor)
 
 
-def update_details(delegate: Delegate, details: DelegateDetails, *, actor: str) -> Delegate:
+def update_details(delegate: Delegate, details: DelegateDetails, *, actor: Actor) -> Delegate:
     """Change a delegate's personal details. A new email must not belong to another
     delegate of the event. Commits."""
     sessions = [r.session for r in delegate.live_registrations]
@@ -476,13 +480,13 @@ def update_details(delegate: Delegate, details: DelegateDetails, *, actor: str) 
         after = DelegateDetails.of(delegate)
         changed = [f.name for f in fields(DelegateDetails) if getattr(before, f.name) != getattr(after, f.name)]
         if changed:
-            record_audit("details_changed", actor, delegate=delegate, fields=changed)
-            if actor.startswith("staff:"):  # the delegate knows what they changed themselves
+            record_audit(AuditAction.DETAILS_CHANGED, actor, delegate=delegate, fields=changed)
+            if actor.is_staff:  # the delegate knows what they changed themselves
                 mail.note(delegate, MailKind.DETAILS_CHANGED, actor=actor, fields=changed)
     return delegate
 
 
-def set_capacity(session: Session, capacity: int | None, *, actor: str) -> list[Registration]:
+def set_capacity(session: Session, capacity: int | None, *, actor: Actor) -> list[Registration]:
     """Change a session's capacity (None: unlimited). It cannot fall below the confirmed
     seats; a raise confirms as many waiting delegates as now fit. Returns those promoted."""
     with seat_transaction([session]) as (session,):
@@ -496,8 +500,8 @@ def set_capacity(session: Session, capacity: int | None, *, actor: str) -> list[
         previous = session.capacity
         session.capacity = capacity
         db.session.flush()
-        record_audit("capacity_changed", actor, session=session, previous=previous, capacity=capacity)
-        return _fill_from_waiting_list(session, "system", reason="capacity_raised", by=actor)
+        record_audit(AuditAction.CAPACITY_CHANGED, actor, session=session, previous=previous, capacity=capacity)
+        return _fill_from_waiting_list(session, Actor.SYSTEM, reason="capacity_raised", by=actor)
 
 
 @dataclass
@@ -530,7 +534,7 @@ def session_fill(event: Event) -> list[SessionFill]:
     return [SessionFill(s, s.confirmed_count, waiting.get(s.id, 0)) for s in sessions]
 
 
-def promote(registration: Registration, *, actor: str) -> Registration:
+def promote(registration: Registration, *, actor: Actor) -> Registration:
     """An organiser confirms a waiting delegate out of turn. Capacity still holds: with no
     free seat this is refused (raise the capacity instead, which promotes in order)."""
     with seat_transaction([registration.session]) as (session,):
@@ -545,16 +549,16 @@ def promote(registration: Registration, *, actor: str) -> Registration:
                 ),
                 session,
             )
-        _set_status(registration, RegistrationStatus.CONFIRMED, actor, "promoted", reason="by_organiser")
+        _set_status(registration, RegistrationStatus.CONFIRMED, actor, AuditAction.PROMOTED, reason="by_organiser")
     return registration
 
 
-def renew_private_link(delegate: Delegate, *, actor: str) -> str:
+def renew_private_link(delegate: Delegate, *, actor: Actor) -> str:
     """A new private link for the delegate; the old one stops working. Returns the token."""
     token, token_hash, nonce = new_manage_token()
     with write_transaction():
         delegate = db.session.get_one(Delegate, delegate.id, populate_existing=True)
         delegate.manage_token_hash, delegate.manage_link_nonce = token_hash, nonce
-        record_audit("private_link_renewed", actor, delegate=delegate)
+        record_audit(AuditAction.PRIVATE_LINK_RENEWED, actor, delegate=delegate)
         mail.note(delegate, MailKind.PRIVATE_LINK, actor=actor, renewed=True)
     return token

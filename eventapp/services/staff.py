@@ -13,7 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..models import ApiToken, StaffRole, StaffSession, StaffUser, utcnow
-from .audit import record_audit
+from .audit import Actor, AuditAction, record_audit
 from .private_links import hash_token
 from .transactions import write_transaction
 
@@ -31,7 +31,9 @@ def find_user(email: str) -> StaffUser | None:
     return db.session.execute(select(StaffUser).where(StaffUser.email == email.strip().lower())).scalar_one_or_none()
 
 
-def create_user(email: str, role: StaffRole, password: str, name: str = "", *, actor: str = "system") -> StaffUser:
+def create_user(
+    email: str, role: StaffRole, password: str, name: str = "", *, actor: Actor = Actor.SYSTEM
+) -> StaffUser:
     """A new staff account; the email must be new and the password long enough. The
     account and its audit entry are one transaction (the password is hashed before it)."""
     email = email.strip().lower()
@@ -47,7 +49,7 @@ def create_user(email: str, role: StaffRole, password: str, name: str = "", *, a
             user = StaffUser(email=email, name=name, role=StaffRole(role), password_hash=password_hash)
             dbs.add(user)
             dbs.flush()
-            record_audit("staff_created", actor, email=user.email, role=user.role.value)
+            record_audit(AuditAction.STAFF_CREATED, actor, email=user.email, role=user.role.value)
     except IntegrityError:  # created by someone else between the check and the insert
         raise taken from None
     return user
@@ -58,7 +60,7 @@ def check_password_length(password: str) -> None:
         raise StaffError(_("The password needs at least %(count)d characters.", count=MIN_PASSWORD_LENGTH))
 
 
-def set_password(user: StaffUser, password: str, *, actor: str) -> None:
+def set_password(user: StaffUser, password: str, *, actor: Actor) -> None:
     """A new password (the CLI's set-password): every sign-in of the account ends."""
     check_password_length(password)
     password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
@@ -66,10 +68,10 @@ def set_password(user: StaffUser, password: str, *, actor: str) -> None:
         dbs.refresh(user)
         user.password_hash = password_hash
         end_all_sessions(user)
-        record_audit("staff_changed", actor, email=user.email, password="changed")
+        record_audit(AuditAction.STAFF_CHANGED, actor, email=user.email, password="changed")
 
 
-def change_account(user: StaffUser, role: StaffRole, active: bool, *, by: StaffUser, actor: str) -> None:
+def change_account(user: StaffUser, role: StaffRole, active: bool, *, by: StaffUser, actor: Actor) -> None:
     """An admin changes an account's role or deactivates it (all its sign-ins end then);
     no admin takes away their own admin rights, so there is always one left."""
     if user.id == by.id and (role != StaffRole.ADMIN or not active):
@@ -81,7 +83,11 @@ def change_account(user: StaffUser, role: StaffRole, active: bool, *, by: StaffU
         if not active:
             end_all_sessions(user)
         record_audit(
-            "staff_changed", actor, email=user.email, before=before, after={"role": role.value, "active": active}
+            AuditAction.STAFF_CHANGED,
+            actor,
+            email=user.email,
+            before=before,
+            after={"role": role.value, "active": active},
         )
 
 
