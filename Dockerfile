@@ -30,7 +30,8 @@ USER eventapp
 
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s CMD curl -fsS http://127.0.0.1:8000/healthz || exit 1
-# The web server; the worker service overrides the command (see compose.yaml).
-CMD ["gunicorn", "-w", "4", "-b", "0.0.0.0:8000", "--graceful-timeout", "30", \
+# The web server, with the settings of eventapp/gunicorn_conf.py (threads: browsers' idle
+# connections do not hold the workers); the worker service overrides the command (see compose.yaml).
+CMD ["gunicorn", "-c", "eventapp/gunicorn_conf.py", "-w", "4", "-b", "0.0.0.0:8000", \
      "--access-logfile", "-", "--logger-class", "eventapp.serving.RedactingAccessLogger", \
      "eventapp:create_app()"]

@@ -89,7 +89,7 @@ run: install
 	@[ -n "$$MAIL_SERVER" ] || echo "==> Mails to delegates are written to instance/mail/ (set MAIL_SERVER to send them)"
 	@export PUBLIC_BASE_URL=$(PUBLIC_BASE_URL); $(BIN)/huey_consumer eventapp.tasks.huey --workers 2 --worker-type process --quiet & consumer=$$!; \
 	trap 'kill $$consumer 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/gunicorn -w $(WORKERS) -b $(HOST):$(PORT) --access-logfile - --logger-class eventapp.serving.RedactingAccessLogger 'eventapp:create_app()'
+	$(BIN)/gunicorn -c eventapp/gunicorn_conf.py -w $(WORKERS) -b $(HOST):$(PORT) --access-logfile - --logger-class eventapp.serving.RedactingAccessLogger 'eventapp:create_app()'
 
 # Lint and format (ruff), types (mypy), the security linter: settings in pyproject.toml.
 lint: python-packages

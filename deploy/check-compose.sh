@@ -13,6 +13,9 @@ base=http://localhost:8080
 for server in app1 app2; do
   docker compose exec -T "$server" curl -fsS http://127.0.0.1:8000/readyz; echo
 done
+# Both servers run with eventapp/gunicorn_conf.py: threads, not held by idle connections (issue 14).
+[ "$(docker compose logs app1 app2 | grep -c 'Using worker: gthread')" -ge 2 ] || { echo "app servers are not on gthread workers"; exit 1; }
+echo "workers: gthread"
 answer=$(curl -fsS -X POST "$base/api/v1/registrations" -H 'Content-Type: application/json' -d '{
   "family_name": "Müller", "given_name": "Jürgen", "email": "compose-check@example.de",
   "organisation": "Weiß & Söhne GmbH", "country": "DE", "consent": true, "sessions": ["exhibition"]}')

@@ -175,11 +175,13 @@ def register_blueprints(app: Flask) -> None:
     from .health import bp as health_bp
     from .metrics import bp as metrics_bp
     from .public import bp as public_bp
+    from .visa import bp as visa_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp, url_prefix="/staff")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(door_bp, url_prefix="/door")
+    app.register_blueprint(visa_bp, url_prefix="/visa")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(health_bp)
     app.register_blueprint(metrics_bp)

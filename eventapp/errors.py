@@ -81,8 +81,11 @@ RETRY_AFTER_SECONDS = 5
 
 
 def unavailable(error: Exception):
-    """503 with Retry-After: a styled page, or JSON in the API. Nothing was committed (the
-    transaction failed), so the client may safely try again."""
+    """503 with Retry-After: a styled page, or JSON in the API. The transaction failed, so
+    nothing was committed, with one exception no server can rule out: a connection lost
+    during COMMIT itself (PostgreSQL crashed after writing the commit, before answering).
+    Trying again is safe either way: a registration that got in answers "already
+    registered" and mails the private link again (bench/faults.py measures both)."""
     from flask import current_app
 
     current_app.logger.warning(

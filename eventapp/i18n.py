@@ -93,6 +93,19 @@ def country_names(language: str) -> dict[str, str]:
     return {**Locale.parse(language).territories, **COUNTRY_NAME_OVERRIDES.get(language, {})}
 
 
+# Babel's territories that are groupings or private-use codes, not countries.
+NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"})
+
+
+def countries(language: str) -> dict[str, str]:
+    """The ISO 3166 alpha-2 countries (and regions) a delegate may name, in `language`."""
+    return {
+        code: name
+        for code, name in country_names(language).items()
+        if len(code) == 2 and code.isalpha() and code not in NOT_COUNTRIES
+    }
+
+
 def country_name(code: str, language: str | None = None) -> str:
     code = (code or "").upper()
     return country_names(language or current_language()).get(code, code)

@@ -9,7 +9,15 @@ from flask_babel import gettext as _
 from .demo.data import EXHIBITOR_THEMES
 from .i18n import current_language, localized
 from .i18n import lazy_gettext as _l
-from .models import OrganisationType, Registration, RegistrationStatus, SessionKind, StaffRole
+from .models import (
+    AgendaItem,
+    OrganisationType,
+    Registration,
+    RegistrationStatus,
+    SessionAccess,
+    SessionKind,
+    StaffRole,
+)
 from .services.standing import waitlist_position
 
 
@@ -36,7 +44,30 @@ def language_label(code: str) -> str:
 
 
 def role_labels() -> dict[StaffRole, str]:
-    return {StaffRole.ADMIN: _l("Admin"), StaffRole.ORGANISER: _l("Organiser"), StaffRole.DOOR: _l("Door staff")}
+    return {
+        StaffRole.ADMIN: _l("Admin"),
+        StaffRole.ORGANISER: _l("Organiser"),
+        StaffRole.DOOR: _l("Door staff"),
+        StaffRole.VISA: _l("Visa team"),
+    }
+
+
+def session_access_labels() -> dict[SessionAccess, str]:
+    """Who may take a seat, as the session form offers it."""
+    return {
+        SessionAccess.OPEN: _l("Open: anyone registers on the public site, first come first served"),
+        SessionAccess.APPLICATION: _l("By application: delegates apply on the public site, organisers approve"),
+        SessionAccess.INVITATION: _l("By invitation: only an invitation link (or an organiser) gives a seat"),
+    }
+
+
+def session_access_short_labels() -> dict[SessionAccess, str]:
+    """The same in a word, for lists."""
+    return {
+        SessionAccess.OPEN: _l("Open"),
+        SessionAccess.APPLICATION: _l("By application"),
+        SessionAccess.INVITATION: _l("By invitation"),
+    }
 
 
 def session_kind_labels() -> dict[SessionKind, str]:
@@ -64,4 +95,14 @@ def status_sentence(registration: Registration) -> str:
             session=title,
             position=waitlist_position(registration),
         )
+    if registration.status == RegistrationStatus.PENDING:
+        return _("%(session)s: your application has been received; the organisers will decide.", session=title)
+    if registration.status == RegistrationStatus.REJECTED:
+        return _("%(session)s: your application was not accepted.", session=title)
     return _("%(session)s: cancelled.", session=title)
+
+
+def presenter_text(item: AgendaItem, language: str) -> str:
+    """ "Dr. Katharina Weißenborn, Hofmann Hochvolt-Systeme GmbH", either part may be missing."""
+    parts = [item.presenter_name.strip(), localized(item.presenter_organisation, language)]
+    return ("，" if language == "zh" else ", ").join(p for p in parts if p)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hmac
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -37,26 +38,34 @@ def _prometheus():
     return prometheus_client
 
 
+_metrics_made = threading.Lock()  # threaded workers: two first requests must not both make them
+
+
 def request_metrics() -> tuple:
     global _request_metrics
-    if _request_metrics is None:
-        prometheus = _prometheus()
-        _request_metrics = (
-            prometheus.Counter(
-                "eventapp_http_requests",
-                "Requests answered, by route, method and status.",
-                ["route", "method", "status"],
-                registry=None,
-            ),
-            prometheus.Histogram(
-                "eventapp_http_request_duration_seconds",
-                "Time to answer a request, by route.",
-                ["route"],
-                buckets=LATENCY_BUCKETS,
-                registry=None,
-            ),
-        )
+    with _metrics_made:
+        if _request_metrics is None:
+            _request_metrics = _new_request_metrics()
     return _request_metrics
+
+
+def _new_request_metrics() -> tuple:
+    prometheus = _prometheus()
+    return (
+        prometheus.Counter(
+            "eventapp_http_requests",
+            "Requests answered, by route, method and status.",
+            ["route", "method", "status"],
+            registry=None,
+        ),
+        prometheus.Histogram(
+            "eventapp_http_request_duration_seconds",
+            "Time to answer a request, by route.",
+            ["route"],
+            buckets=LATENCY_BUCKETS,
+            registry=None,
+        ),
+    )
 
 
 class ApplicationState:

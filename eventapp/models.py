@@ -82,6 +82,44 @@ class RegistrationStatus(enum.StrEnum):
     CONFIRMED = "confirmed"
     WAITLISTED = "waitlisted"
     CANCELLED = "cancelled"
+    PENDING = "pending"  # an application waiting for an organiser (sessions by application)
+    REJECTED = "rejected"  # an application an organiser turned down
+
+
+# Not holding, nor waiting for, a place: the delegate may register for the session again.
+ENDED_STATUSES = (RegistrationStatus.CANCELLED, RegistrationStatus.REJECTED)
+
+
+class SessionAccess(enum.StrEnum):
+    """Who may take a seat in a session."""
+
+    OPEN = "open"  # anyone, on the public form, first come first served
+    INVITATION = "invitation"  # only through an invitation link (or an organiser)
+    APPLICATION = "application"  # anyone may apply; an organiser approves or rejects
+
+
+class SeatMode(enum.StrEnum):
+    """How a delegation's seats are taken when a session has fewer left than it asks for."""
+
+    ALL_OR_NOTHING = "all_or_nothing"  # everyone gets a seat, or nobody is registered
+    ONE_BY_ONE = "one_by_one"  # seats while they last, then the waiting list
+
+
+class Salutation(enum.StrEnum):
+    MR = "mr"
+    MS = "ms"
+    NONE = "none"  # no gendered form: mails use the full name
+
+
+class QuestionUse(enum.StrEnum):
+    OFF = "off"
+    OPTIONAL = "optional"
+    REQUIRED = "required"
+
+
+# The questions an event may ask delegates (Event.questions maps each to a QuestionUse).
+# "visa_letter" asks whether a visa invitation letter is needed; the passport data follows.
+QUESTIONS = ("salutation", "dietary", "interpretation", "arrival_date", "visa_letter")
 
 
 class OrganisationType(enum.StrEnum):
@@ -126,6 +164,13 @@ class Event(Model):
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)
+    # Which of QUESTIONS the registration form asks: {"dietary": "optional", ...}; absent: off.
+    questions: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    # The privacy notice delegates agree to (PIPL/GDPR, with the cross-border wording): its
+    # version is recorded with each consent, so a changed notice shows who agreed to which.
+    privacy_notice_version: Mapped[str] = mapped_column(String(40), default="2026-1", server_default="2026-1")
+    # Passport data is erased this many days after the event's last day.
+    passport_retention_days: Mapped[int] = mapped_column(Integer, default=30, server_default=text("30"))
 
     sessions: Mapped[list[Session]] = relationship(back_populates="event", order_by="Session.starts_at, Session.id")
     exhibitors: Mapped[list[Exhibitor]] = relationship(back_populates="event", order_by="Exhibitor.booth")
@@ -151,13 +196,18 @@ class Session(Model):
     # Kept by the registration service under the seat lock; the CHECK below makes the
     # database itself refuse one seat too many.
     confirmed_count: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
-    public_registration: Mapped[bool] = mapped_column(default=False)
+    access: Mapped[SessionAccess] = mapped_column(
+        str_enum(SessionAccess, "session_access"), default=SessionAccess.INVITATION
+    )
     registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Counts the changes of what a calendar entry shows (CALENDAR_FIELDS), the last one
     # at revised_at: the entry's SEQUENCE and LAST-MODIFIED, so calendar apps update it.
     revision: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     revised_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The venue's security-list deadline: until then a seat may be handed to a colleague by
+    # the delegate or their contact; afterwards only by organisers. None: no deadline.
+    substitution_freeze_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     event: Mapped[Event] = relationship(back_populates="sessions")
     agenda_items: Mapped[list[AgendaItem]] = relationship(
@@ -174,6 +224,15 @@ class Session(Model):
         CheckConstraint("capacity IS NULL OR confirmed_count <= capacity", name="confirmed_within_capacity"),
         CheckConstraint("ends_at > starts_at", name="times_in_order"),
     )
+
+    @property
+    def public_registration(self) -> bool:
+        """Offered on the public form: to register (open) or to apply (by application)."""
+        return self.access != SessionAccess.INVITATION
+
+    @public_registration.setter
+    def public_registration(self, offered: bool) -> None:
+        self.access = SessionAccess.OPEN if offered else SessionAccess.INVITATION
 
     @property
     def seats_left(self) -> int | None:
@@ -252,6 +311,15 @@ class Delegate(Model):
     phone: Mapped[str] = mapped_column(String(40), default="")
     language: Mapped[str] = mapped_column(String(2), default="en")
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    privacy_notice_version: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    # The answers to the event's questions (Event.questions); passport data is elsewhere.
+    salutation: Mapped[Salutation | None] = mapped_column(str_enum(Salutation, "salutation"))
+    academic_title: Mapped[str] = mapped_column(String(40), default="", server_default="")  # "Dr.", "Prof. Dr."
+    dietary: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    interpretation_language: Mapped[str] = mapped_column(String(2), default="", server_default="")
+    arrival_date: Mapped[date | None] = mapped_column(Date)
+    visa_letter_requested: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    delegation_id: Mapped[int | None] = mapped_column(ForeignKey("delegations.id", ondelete="SET NULL"), index=True)
     # Only a hash of the private link's token is stored. The token is an HMAC of this random
     # nonce with the app's secret key, so mails can carry the link while the database alone
     # reveals none (services.private_links.private_link_token).
@@ -269,6 +337,8 @@ class Delegate(Model):
 
     event: Mapped[Event] = relationship()
     registrations: Mapped[list[Registration]] = relationship(back_populates="delegate", order_by="Registration.id")
+    delegation: Mapped[Delegation | None] = relationship(back_populates="delegates")
+    visa_request: Mapped[VisaRequest | None] = relationship(back_populates="delegate", cascade="all, delete-orphan")
 
     __table_args__ = (
         CheckConstraint("language IN ('zh', 'de', 'en')", name="language_known"),
@@ -294,7 +364,7 @@ class Delegate(Model):
 
     @property
     def live_registrations(self) -> list[Registration]:
-        return [r for r in self.registrations if r.status != RegistrationStatus.CANCELLED]
+        return [r for r in self.registrations if r.status not in ENDED_STATUSES]
 
     @property
     def current_registrations(self) -> list[Registration]:
@@ -303,7 +373,7 @@ class Delegate(Model):
         by_session: dict[int, Registration] = {}
         for registration in sorted(self.registrations, key=lambda r: r.id):
             shown = by_session.get(registration.session_id)
-            if shown is None or shown.status == RegistrationStatus.CANCELLED:
+            if shown is None or shown.status in ENDED_STATUSES:
                 by_session[registration.session_id] = registration
         return sorted(by_session.values(), key=lambda r: (r.session.starts_at, r.id))
 
@@ -311,8 +381,12 @@ class Delegate(Model):
         return f"<Delegate {self.id} {self.family_name}>"
 
 
+LIVE_REGISTRATION = "status NOT IN ('cancelled', 'rejected')"
+
+
 class Registration(Model):
-    """A delegate's place in one session: confirmed, on the waiting list, or cancelled."""
+    """A delegate's place in one session: confirmed, on the waiting list, applied for
+    (pending), or ended (cancelled, rejected)."""
 
     __tablename__ = "registrations"
 
@@ -327,6 +401,9 @@ class Registration(Model):
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # An application's decision: when, and the reason the organiser gave (it goes into the mail).
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     delegate: Mapped[Delegate] = relationship(back_populates="registrations")
     session: Mapped[Session] = relationship(back_populates="registrations")
@@ -338,8 +415,8 @@ class Registration(Model):
             "delegate_id",
             "session_id",
             unique=True,
-            sqlite_where=text("status != 'cancelled'"),
-            postgresql_where=text("status != 'cancelled'"),
+            sqlite_where=text(LIVE_REGISTRATION),
+            postgresql_where=text(LIVE_REGISTRATION),
         ),
         UniqueConstraint("session_id", "waitlist_rank", name="uq_registrations_session_rank"),
         Index("ix_registrations_session_status", "session_id", "status"),
@@ -351,6 +428,15 @@ class StaffRole(enum.StrEnum):
     ADMIN = "admin"  # everything, including staff accounts and the audit log
     ORGANISER = "organiser"  # delegates, registrations, sessions, exports, printing
     DOOR = "door"  # check-in only
+    VISA = "visa"  # visa invitation letters and the passport data they need, nothing else
+
+
+ROLE_REACH = {
+    StaffRole.ADMIN: frozenset(StaffRole),
+    StaffRole.ORGANISER: frozenset({StaffRole.ORGANISER, StaffRole.DOOR}),
+    StaffRole.DOOR: frozenset({StaffRole.DOOR}),
+    StaffRole.VISA: frozenset({StaffRole.VISA}),
+}
 
 
 class StaffUser(UserMixin, Model):
@@ -372,9 +458,9 @@ class StaffUser(UserMixin, Model):
         return self.active
 
     def can(self, role: StaffRole) -> bool:
-        """Admins may do everything; organisers also what door staff may do."""
-        order = [StaffRole.DOOR, StaffRole.ORGANISER, StaffRole.ADMIN]
-        return order.index(self.role) >= order.index(role)
+        """Admins may do everything; organisers also what door staff may do; the visa role
+        only its own pages."""
+        return role in ROLE_REACH[self.role]
 
     def __repr__(self) -> str:
         return f"<StaffUser {self.email} {self.role}>"
@@ -528,6 +614,13 @@ class MailKind(enum.StrEnum):
     DETAILS_CHANGED = "details_changed"  # by an organiser
     PRIVATE_LINK = "private_link"  # the link sent again (or a new one)
     MESSAGE = "message"  # written by an organiser to a session's delegates
+    INVITATION = "invitation"  # to an invitee, with their personal registration link
+    INVITATION_REMINDER = "invitation_reminder"
+    APPLICATION_APPROVED = "application_approved"
+    APPLICATION_REJECTED = "application_rejected"
+    DELEGATION = "delegation"  # to a delegation's contact: the contact page's link
+    SUBSTITUTED = "substituted"  # to the delegate whose seat went to a colleague
+    VISA_LETTER = "visa_letter"  # the visa invitation letter, attached
 
 
 class MailStatus(enum.StrEnum):
@@ -547,6 +640,9 @@ class OutboxMail(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     delegate_id: Mapped[int | None] = mapped_column(ForeignKey("delegates.id", ondelete="SET NULL"), index=True)
+    # Mails to people who are not delegates (yet): an invitee, a delegation's contact.
+    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id", ondelete="SET NULL"))
+    delegation_id: Mapped[int | None] = mapped_column(ForeignKey("delegations.id", ondelete="SET NULL"))
     kind: Mapped[MailKind] = mapped_column(str_enum(MailKind, "mail_kind"))
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
     # The same Message-ID on every attempt: a receiver can tell a repeat from a new mail.
@@ -565,6 +661,13 @@ class OutboxMail(Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     delegate: Mapped[Delegate | None] = relationship()
+    invitation: Mapped[Invitation | None] = relationship()
+
+    @property
+    def event(self) -> Event | None:
+        """The event the mail is about, through whoever it goes to."""
+        recipient = self.delegate or self.invitation
+        return recipient.event if recipient is not None else None
 
     __table_args__ = (
         Index("ix_outbox_mails_due", "status", "next_attempt_at"),
@@ -595,3 +698,131 @@ class AuditEntry(Model):
 @event.listens_for(AuditEntry, "before_delete")
 def _audit_log_is_append_only(mapper: Any, connection: Any, target: AuditEntry) -> None:
     raise ValueError("the audit log is append-only")
+
+
+class Invitation(Model):
+    """A person the organisers invite: their personal link opens the registration form filled
+    in with what the organisers know, and is the only way to a seat in a session by
+    invitation. One per email and event, so importing the same list again changes nothing."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(254))
+    email_normalized: Mapped[str] = mapped_column(String(254))
+    family_name: Mapped[str] = mapped_column(String(100), default="")
+    given_name: Mapped[str] = mapped_column(String(100), default="")
+    name_native: Mapped[str] = mapped_column(String(100), default="")
+    organisation: Mapped[str] = mapped_column(String(200), default="")
+    position: Mapped[str] = mapped_column(String(150), default="")
+    organisation_type: Mapped[OrganisationType] = mapped_column(
+        str_enum(OrganisationType, "organisation_type"), default=OrganisationType.OTHER
+    )
+    country: Mapped[str] = mapped_column(String(2), default="")
+    language: Mapped[str] = mapped_column(String(2), default="en")
+    salutation: Mapped[Salutation | None] = mapped_column(str_enum(Salutation, "salutation"))
+    academic_title: Mapped[str] = mapped_column(String(40), default="")
+    # The link is an HMAC of this nonce (as private links are): mails carry it, the database
+    # alone reveals none; only its hash is looked up.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    link_nonce: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(200), default="system")
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the invitee registered through the link.
+    delegate_id: Mapped[int | None] = mapped_column(ForeignKey("delegates.id", ondelete="SET NULL"))
+    declined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    event: Mapped[Event] = relationship()
+    sessions: Mapped[list[Session]] = relationship(secondary="invitation_sessions", order_by="Session.starts_at")
+    delegate: Mapped[Delegate | None] = relationship(foreign_keys=[delegate_id])
+
+    __table_args__ = (
+        UniqueConstraint("event_id", "email_normalized", name="uq_invitations_event_email"),
+        CheckConstraint("language IN ('zh', 'de', 'en')", name="invitation_language_known"),
+    )
+
+    @property
+    def answered(self) -> bool:
+        return self.delegate_id is not None or self.declined_at is not None
+
+
+class InvitationSession(Model):
+    """The sessions an invitation opens."""
+
+    __tablename__ = "invitation_sessions"
+
+    invitation_id: Mapped[int] = mapped_column(ForeignKey("invitations.id", ondelete="CASCADE"), primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True)
+
+
+class Delegation(Model):
+    """Several delegates of one organisation registered together by a contact person (a
+    chamber's delegation), who manages them on a contact page with a private link of its
+    own. Every delegate still has their own link, badge and mails."""
+
+    __tablename__ = "delegations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    organisation: Mapped[str] = mapped_column(String(200))
+    contact_family_name: Mapped[str] = mapped_column(String(100))
+    contact_given_name: Mapped[str] = mapped_column(String(100))
+    contact_email: Mapped[str] = mapped_column(String(254))
+    contact_language: Mapped[str] = mapped_column(String(2), default="en")
+    seat_mode: Mapped[SeatMode] = mapped_column(str_enum(SeatMode, "seat_mode"), default=SeatMode.ALL_OR_NOTHING)
+    manage_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    manage_link_nonce: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    event: Mapped[Event] = relationship()
+    delegates: Mapped[list[Delegate]] = relationship(back_populates="delegation", order_by="Delegate.sort_name")
+
+    __table_args__ = (CheckConstraint("contact_language IN ('zh', 'de', 'en')", name="contact_language_known"),)
+
+
+class VisaLetterStatus(enum.StrEnum):
+    REQUESTED = "requested"  # the delegate asked; waits for approval of their seat and review
+    REVIEWED = "reviewed"  # checked by the visa team: may be sent
+    SENT = "sent"
+
+
+class VisaRequest(Model):
+    """The passport data a visa invitation letter needs, kept apart from the delegate: seen
+    only by admins and the visa role, never exported by default, erased after the event
+    (Event.passport_retention_days)."""
+
+    __tablename__ = "visa_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delegate_id: Mapped[int] = mapped_column(ForeignKey("delegates.id", ondelete="CASCADE"), unique=True)
+    passport_name: Mapped[str] = mapped_column(String(200), default="")  # as printed in the passport
+    nationality: Mapped[str] = mapped_column(String(2), default="")
+    passport_number: Mapped[str] = mapped_column(String(40), default="")
+    passport_expiry: Mapped[date | None] = mapped_column(Date)
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[VisaLetterStatus] = mapped_column(
+        str_enum(VisaLetterStatus, "visa_letter_status"), default=VisaLetterStatus.REQUESTED
+    )
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reviewed_by: Mapped[str] = mapped_column(String(200), default="")
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # passport fields emptied
+
+    delegate: Mapped[Delegate] = relationship(back_populates="visa_request")
+
+
+class EventImage(Model):
+    """Images organisers upload for letters: the letterhead and the seal."""
+
+    __tablename__ = "event_images"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)  # "letterhead" or "seal"
+    mimetype: Mapped[str] = mapped_column(String(40))
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (CheckConstraint("kind IN ('letterhead', 'seal')", name="event_image_kind"),)

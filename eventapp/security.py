@@ -29,7 +29,7 @@ CSP = {
 DOOR_CSP = {**CSP, "script-src": "'self' 'wasm-unsafe-eval'"}
 
 HSTS = "max-age=31536000; includeSubDomains"
-PRIVATE_PREFIXES = ("/staff", "/admin", "/door", "/api/", "/r/")
+PRIVATE_PREFIXES = ("/staff", "/admin", "/door", "/visa", "/api/", "/r/", "/invitation/")
 # The same for everyone: the programme's seats and the API description may be cached.
 CACHEABLE_PATHS = ("/api/v1/sessions", "/api/v1/openapi.json")
 

@@ -206,3 +206,12 @@ def register(app: Flask) -> None:
         sa_event.listen(db.session, "after_flush", _collect_changes)
         sa_event.listen(db.session, "after_commit", _after_commit)
         sa_event.listen(db.session, "after_soft_rollback", _after_soft_rollback)
+
+
+@huey.periodic_task(crontab(hour="4", minute="7"))
+def erase_passport_data_every_night() -> None:
+    """Passport data past its event's retention (services.visa), erased with an audit entry each."""
+    from .services import visa
+
+    with task_app().app_context():
+        log.info("erased the passport data of %s visa requests", visa.erase_passport_data())

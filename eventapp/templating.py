@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from flask import Flask, request, url_for
 
 from . import i18n, names
-from .models import OrganisationType, RegistrationStatus, StaffRole
+from .models import ENDED_STATUSES, OrganisationType, RegistrationStatus, SessionAccess, StaffRole
 
 
 def register(app: Flask) -> None:
@@ -19,6 +19,8 @@ def register(app: Flask) -> None:
         LANGUAGE_NAMES=i18n.LANGUAGE_NAMES,
         has_han=names.has_han,
         RegistrationStatus=RegistrationStatus,
+        ENDED_STATUSES=ENDED_STATUSES,
+        SessionAccess=SessionAccess,
         OrganisationType=OrganisationType,
         StaffRole=StaffRole,
     )

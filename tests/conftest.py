@@ -118,15 +118,34 @@ def runner(app):
     return app.test_cli_runner()
 
 
-@pytest.fixture
-def forum(app):
-    """Loads the demo forum, 30 days from today (registration open); returns its date."""
+def load_demo_forum(app) -> date:
+    """The demo forum, 30 days from today (registration open); returns its date."""
     from eventapp.demo.forum import seed_demo_forum
 
     day = date.today() + timedelta(days=30)
     with app.app_context():
         seed_demo_forum(day)
     return day
+
+
+@pytest.fixture
+def forum(app):
+    """The demo forum with its symposium open to all, first come first served: the seat,
+    waiting-list and check-in rules are tested on its 27 seats. Returns the forum's date."""
+    from eventapp.models import SessionAccess
+
+    from .factories import set_session
+
+    day = load_demo_forum(app)
+    set_session(app, "german-enterprise-symposium", access=SessionAccess.OPEN)
+    return day
+
+
+@pytest.fixture
+def curated_forum(app):
+    """The demo forum as it is loaded: the symposium by application, the opening ceremony
+    and the thematic forum by invitation, the exhibition open."""
+    return load_demo_forum(app)
 
 
 def pytest_report_header(config):
@@ -149,3 +168,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
             red=True,
         )
         terminalreporter.write_line(line, red=True, bold=True)
+
+
+# The SMTP inbox (tests/mailbox.py), for every test that reads what was sent.
+from .mailbox import inbox, smtp_app  # noqa: E402,F401

@@ -49,6 +49,8 @@ def gunicorn_server(
             str(workers),
             "-b",
             f"127.0.0.1:{port}",
+            "-c",
+            str(PROJECT_ROOT / "eventapp" / "gunicorn_conf.py"),  # threaded workers, as in production
             *options,
             "eventapp:create_app()",
         ],

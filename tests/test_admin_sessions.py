@@ -47,9 +47,9 @@ def edit_form(app, slug: str = SYMPOSIUM, **changes) -> dict:
             capacity="" if session.capacity is None else str(session.capacity),
             registration_opens_at=local(session.registration_opens_at),
             registration_closes_at=local(session.registration_closes_at),
+            substitution_freeze_at=local(session.substitution_freeze_at),
+            access=session.access.value,
         )
-        if session.public_registration:
-            data["public_registration"] = "y"
     data.update(changes)
     return data
 
@@ -68,7 +68,7 @@ def test_organiser_sees_every_session_with_its_seats_and_window(app, client, for
         assert title in page
     row = next(row for row in page.split("<tr>") if "German Enterprise Symposium" in row)
     cells = re.findall(r"<td>\s*(.*?)\s*</td>", row, re.S)
-    assert cells[2:6] == ["1", "1", "2", "Yes"]  # capacity, confirmed, waiting, public
+    assert cells[2:6] == ["1", "1", "2", "Open"]  # capacity, confirmed, waiting, who may take a seat
     assert "Until the session starts" in row
     assert f'href="/admin/sessions/{session_id(app)}/edit"' in row
     assert 'href="/admin/exhibitors"' in page
@@ -296,7 +296,7 @@ def new_session_form(app, **changes) -> dict:
         "starts_at": f"{day}T14:00",
         "ends_at": f"{day}T15:30",
         "capacity": "2",
-        "public_registration": "y",
+        "access": "open",
         "registration_opens_at": "",
         "registration_closes_at": "",
     }

@@ -6,14 +6,11 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from datetime import timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 
-import pytest
-from aiosmtpd.controller import Controller
 from flask_babel import force_locale
 from icalendar import Calendar
 from sqlalchemy import select
@@ -29,47 +26,6 @@ from .servers import free_port
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SYMPOSIUM = "german-enterprise-symposium"
-
-
-class Inbox:
-    """An SMTP server's handler: keeps what arrives; can refuse, or call back on a mail."""
-
-    def __init__(self):
-        self.messages = []
-        self.refuse_with: str | None = None
-        self.on_message = None
-        self.arrived = threading.Event()
-
-    async def handle_DATA(self, server, session, envelope):
-        if self.refuse_with:
-            return self.refuse_with
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-        self.arrived.set()
-        if self.on_message:
-            self.on_message(len(self.messages))
-        return "250 Message accepted for delivery"
-
-    def wait_for(self, count: int, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while len(self.messages) < count:
-            assert time.monotonic() < deadline, f"{len(self.messages)} of {count} mails arrived"
-            time.sleep(0.05)
-
-
-@pytest.fixture
-def inbox():
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    handler.port = controller.port
-    yield handler
-    controller.stop()
-
-
-@pytest.fixture
-def smtp_app(app, inbox):
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=inbox.port, MAIL_DEFAULT_SENDER="forum@forum.test")
-    return app
 
 
 def send_due(app, **kwargs) -> mail.SendReport:

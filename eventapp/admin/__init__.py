@@ -14,4 +14,15 @@ def organisers_only():
     return refuse_unless(StaffRole.ORGANISER)
 
 
-from . import badges, dashboard, delegates, exports, history, mail, sessions, staff  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    applications,
+    badges,
+    dashboard,
+    delegates,
+    exports,
+    history,
+    invitations,
+    mail,
+    sessions,
+    staff,
+)

@@ -7,6 +7,7 @@ from flask import jsonify, render_template
 from ..i18n import localized
 from ..models import MailStatus
 from ..services.mail import outbox_counts
+from ..services.registration import session_fill
 from ..services.reports import dashboard_figures
 from ..web import event_or_404
 from . import bp
@@ -20,6 +21,7 @@ def dashboard():
         event=event,
         figures=dashboard_figures(event),
         failed_mails=outbox_counts()[MailStatus.FAILED],
+        pending_applications=sum(fill.pending for fill in session_fill(event)),
     )
 
 

@@ -12,6 +12,7 @@ from wtforms import (
     SelectField,
     SelectMultipleField,
     StringField,
+    TextAreaField,
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
@@ -83,6 +84,7 @@ def role_choices():
         StaffRole.ADMIN: _l("Admin: everything, including staff accounts"),
         StaffRole.ORGANISER: _l("Organiser: delegates, registrations, exports, printing"),
         StaffRole.DOOR: _l("Door: check-in only"),
+        StaffRole.VISA: _l("Visa team: visa invitation letters and the passport data they need, nothing else"),
     }
     return [(role.value, labels[role]) for role in StaffRole]
 
@@ -131,3 +133,31 @@ class BadgeBatchForm(FlaskForm):
             "registered_from": self.registered_from.data.isoformat() if self.registered_from.data else None,
             "registered_until": self.registered_until.data.isoformat() if self.registered_until.data else None,
         }
+
+
+class ApplicationDecisionForm(FlaskForm):
+    """Approve or reject the applications ticked in the list, with a reason for the mail."""
+
+    applications = SelectMultipleField(_l("Applications"), coerce=int, validate_choice=False)
+    decision = RadioField(
+        _l("Decision"),
+        choices=[("approve", _l("Approve")), ("reject", _l("Reject"))],
+        validators=[InputRequired(message=_l("Choose approve or reject."))],
+    )
+    when_full = RadioField(
+        _l("When the session is full"),
+        choices=[
+            ("waitlist_head", _l("Put the delegate first on the waiting list")),
+            ("refuse", _l("Do not approve: the application stays open")),
+        ],
+        default="waitlist_head",
+    )
+    reason = TextAreaField(
+        _l("Note to the delegates (optional)"),
+        [Length(max=1000)],
+        description=_l("It is written into the mail each delegate gets about the decision."),
+    )
+
+    def validate_applications(self, field):
+        if not field.data:
+            raise ValidationError(_l("Tick at least one application."))

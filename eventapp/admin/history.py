@@ -12,7 +12,7 @@ from ..i18n import format_list, localized
 from ..i18n import lazy_gettext as _l
 from ..labels import organisation_type_labels, role_labels
 from ..models import AuditEntry, MailKind, OrganisationType, RegistrationStatus, StaffRole
-from ..services.audit import Actor, AuditAction
+from ..services.audit import Actor, ActorKind, AuditAction
 from . import bp
 from .mail import kind_labels
 
@@ -40,6 +40,18 @@ ACTION_LABELS = {
     AuditAction.EXHIBITOR_DELETED: _l("Exhibitor deleted"),
     AuditAction.STAFF_CREATED: _l("Staff account created"),
     AuditAction.STAFF_CHANGED: _l("Staff account changed"),
+    AuditAction.INVITATION_CREATED: _l("Invited"),
+    AuditAction.INVITATION_UPDATED: _l("Invitation changed"),
+    AuditAction.INVITATION_DECLINED: _l("Invitation declined"),
+    AuditAction.APPLIED: _l("Applied"),
+    AuditAction.APPLICATION_APPROVED: _l("Application approved"),
+    AuditAction.APPLICATION_REJECTED: _l("Application rejected"),
+    AuditAction.PASSPORT_DATA_SAVED: _l("Passport data saved"),
+    AuditAction.PASSPORT_DATA_ERASED: _l("Passport data erased"),
+    AuditAction.VISA_LETTER_REVIEWED: _l("Visa letter reviewed"),
+    AuditAction.VISA_LETTER_SENT: _l("Visa letter sent"),
+    AuditAction.EVENT_IMAGE_UPLOADED: _l("Letterhead or seal uploaded"),
+    AuditAction.EVENT_IMAGE_REMOVED: _l("Letterhead or seal removed"),
 }
 
 STATUS_LABELS = {
@@ -50,6 +62,14 @@ STATUS_LABELS = {
 
 # The names the services record in `fields`, as the forms call them.
 FIELD_LABELS = {
+    "salutation": _l("Salutation"),
+    "passport_name": _l("Name as in the passport"),
+    "nationality": _l("Nationality"),
+    "passport_number": _l("Passport number"),
+    "passport_expiry": _l("Passport valid until"),
+    "date_of_birth": _l("Date of birth"),
+    "academic_title": _l("Academic title"),
+    "sessions": _l("Sessions"),
     "family_name": _l("Family name"),
     "given_name": _l("Given name"),
     "name_native": _l("Name in native script"),
@@ -66,7 +86,9 @@ FIELD_LABELS = {
     "room": _l("Room"),
     "starts_at": _l("Start"),
     "ends_at": _l("End"),
-    "public_registration": _l("Open for registration"),
+    "public_registration": _l("Open for registration"),  # before sessions had an access
+    "access": _l("Who may take a seat"),
+    "substitution_freeze_at": _l("Substitutions close"),
     "registration_opens_at": _l("Registration opens"),
     "registration_closes_at": _l("Registration closes"),
     "presenter_name": _l("Presenter"),
@@ -116,6 +138,8 @@ def actor_label(code: str) -> str:
         return _("The delegate, on their private page")
     if actor.command_name:
         return _("The command line (%(command)s)", command=actor.command_name)
+    if actor.kind == ActorKind.INVITEE:
+        return _("The invitee, on their invitation link")
     return code
 
 
@@ -211,6 +235,10 @@ def _known_details(entry: AuditEntry, details: dict) -> list[str]:
         sentences.append(_("New password set; every sign-in of the account ended."))
     if "renewed" in details:
         details.pop("renewed")
+    # Ids that name what the entry is about (shown by the entry's delegate or session), and
+    # the visa team's details, which say nothing an organiser needs.
+    for key in ("invitation", "sessions", "visa_request", "mailed", "retention_days", "image", "mimetype", "size"):
+        details.pop(key, None)
     return [s for s in sentences if s]
 
 

@@ -46,6 +46,13 @@ def kind_labels() -> dict[MailKind, str]:
         MailKind.DETAILS_CHANGED: _("Details changed by organisers"),
         MailKind.PRIVATE_LINK: _("Private link"),
         MailKind.MESSAGE: _("Message from the organisers"),
+        MailKind.INVITATION: _("Invitation"),
+        MailKind.INVITATION_REMINDER: _("Invitation reminder"),
+        MailKind.APPLICATION_APPROVED: _("Application accepted"),
+        MailKind.APPLICATION_REJECTED: _("Application not accepted"),
+        MailKind.DELEGATION: _("Delegation's contact page"),
+        MailKind.SUBSTITUTED: _("Seat handed to a colleague"),
+        MailKind.VISA_LETTER: _("Visa invitation letter"),
     }
 
 

@@ -11,9 +11,9 @@ from datetime import datetime, time, timedelta
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField,
     DateTimeLocalField,
     IntegerField,
+    RadioField,
     SelectField,
     StringField,
     TextAreaField,
@@ -24,8 +24,8 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 from ..guards import MAX_DATABASE_INT
 from ..i18n import HTML_LANG, current_language, format_list, timezone_name, to_local
 from ..i18n import lazy_gettext as _l
-from ..labels import exhibitor_theme_labels, session_kind_labels
-from ..models import LANGUAGES, AgendaItem, ExhibitorTheme, Session, SessionKind
+from ..labels import exhibitor_theme_labels, session_access_labels, session_kind_labels
+from ..models import LANGUAGES, AgendaItem, ExhibitorTheme, Session, SessionAccess, SessionKind
 from ..public.forms import country_choices, strip
 from ..services import programme
 from ..services.programme import AgendaItemDetails, ExhibitorDetails, ProgrammeRefused, SessionDetails
@@ -146,7 +146,11 @@ class SessionForm(ProgrammeForm):
         ),
         render_kw={"min": 0, "inputmode": "numeric"},
     )
-    public_registration = BooleanField(_l("Delegates can register for this session on the public site"))
+    access = RadioField(
+        _l("Who may take a seat"),
+        choices=[(access.value, label) for access, label in session_access_labels().items()],
+        default=SessionAccess.INVITATION.value,
+    )
     registration_opens_at = local_datetime_field(
         _l("Registration opens (optional)"), required=False, description=_l("Empty: open now.")
     )
@@ -154,6 +158,14 @@ class SessionForm(ProgrammeForm):
         _l("Registration closes (optional)"),
         required=False,
         description=_l("Empty: registration closes when the session starts."),
+    )
+    substitution_freeze_at = local_datetime_field(
+        _l("Substitutions close (optional)"),
+        required=False,
+        description=_l(
+            "The venue's deadline for its security list: until then a delegate or their contact may hand "
+            "a seat to a colleague; afterwards only organisers can. Empty: no deadline."
+        ),
     )
 
     def __init__(self, *args, zone: str, **kwargs):
@@ -171,9 +183,10 @@ class SessionForm(ProgrammeForm):
                 "starts_at": wall_clock(session.starts_at, zone),
                 "ends_at": wall_clock(session.ends_at, zone),
                 "capacity": session.capacity,
-                "public_registration": session.public_registration,
+                "access": session.access.value,
                 "registration_opens_at": wall_clock(session.registration_opens_at, zone),
                 "registration_closes_at": wall_clock(session.registration_closes_at, zone),
+                "substitution_freeze_at": wall_clock(session.substitution_freeze_at, zone),
             },
         )
         for name in ("title", "description", "room"):
@@ -190,9 +203,10 @@ class SessionForm(ProgrammeForm):
             room=self.trilingual_data("room"),
             starts_at=utc(self.starts_at),
             ends_at=utc(self.ends_at),
-            public_registration=self.public_registration.data,
+            access=SessionAccess(self.access.data),
             registration_opens_at=utc(self.registration_opens_at),
             registration_closes_at=utc(self.registration_closes_at),
+            substitution_freeze_at=utc(self.substitution_freeze_at),
         )
 
 

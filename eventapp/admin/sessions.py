@@ -10,7 +10,7 @@ from flask_babel import ngettext
 from ..auth import staff_actor
 from ..extensions import db
 from ..i18n import localized
-from ..labels import exhibitor_theme_labels
+from ..labels import exhibitor_theme_labels, session_access_short_labels
 from ..models import AgendaItem, Exhibitor, Session, SessionKind
 from ..services import programme
 from ..services.registration import session_fill
@@ -60,6 +60,7 @@ def sessions():
         event=event,
         fills=session_fill(event),
         missing=missing_translation_notes,
+        access_labels=session_access_short_labels(),
     )
 
 

@@ -10,7 +10,15 @@ from flask import jsonify
 
 from ..guards import MAX_DATABASE_INT  # what the <int:…> converter matches
 from ..i18n import LANGUAGE_NAMES
-from ..models import PUBLIC_ORGANISATION_TYPES, NameOrder, OrganisationType, RegistrationStatus, ScanStatus, SessionKind
+from ..models import (
+    PUBLIC_ORGANISATION_TYPES,
+    NameOrder,
+    OrganisationType,
+    RegistrationStatus,
+    ScanStatus,
+    SessionAccess,
+    SessionKind,
+)
 from . import bp
 
 LANGUAGES = list(LANGUAGE_NAMES)  # zh, de, en
@@ -129,6 +137,8 @@ SCHEMAS = {
             "waitlisted",
             "seats_left",
             "public_registration",
+            "access",
+            "pending",
             "registration_opens_at",
             "registration_closes_at",
         ],
@@ -148,7 +158,17 @@ SCHEMAS = {
             "confirmed": {"type": "integer", "minimum": 0},
             "waitlisted": {"type": "integer", "minimum": 0},
             "seats_left": {"type": ["integer", "null"], "minimum": 0, "description": "null: no limit."},
-            "public_registration": {"type": "boolean"},
+            "public_registration": {
+                "type": "boolean",
+                "description": "Offered on the public form: true for open sessions and those by application.",
+            },
+            "access": {
+                "type": "string",
+                "enum": [access.value for access in SessionAccess],
+                "description": "open: first come, first served; application: registrations are applications "
+                "(status pending) that organisers approve or reject; invitation: only an invitation link gives a seat.",
+            },
+            "pending": {"type": "integer", "minimum": 0, "description": "Applications waiting for a decision."},
             "registration_opens_at": {**_nullable(DATE_TIME), "description": "null: open now."},
             "registration_closes_at": {**DATE_TIME, "description": "Defaults to the session's start."},
         },
@@ -167,12 +187,18 @@ SCHEMAS = {
                         "session": {"type": "string"},
                         "status": {
                             "type": "string",
-                            "enum": [RegistrationStatus.CONFIRMED.value, RegistrationStatus.WAITLISTED.value],
+                            "enum": [
+                                RegistrationStatus.CONFIRMED.value,
+                                RegistrationStatus.WAITLISTED.value,
+                                RegistrationStatus.PENDING.value,
+                            ],
+                            "description": "pending: an application for a session by application, which the "
+                            "organisers approve (confirmed, or waitlisted when full) or reject (rejected).",
                         },
                         "waitlist_position": {
                             "type": ["integer", "null"],
                             "minimum": 1,
-                            "description": "1 for the first person waiting; null when the seat is confirmed.",
+                            "description": "1 for the first person waiting; null otherwise.",
                         },
                     },
                 },

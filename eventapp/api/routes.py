@@ -61,6 +61,8 @@ def list_sessions():
                 "waitlisted": fill.waitlisted,
                 "seats_left": fill.seats_left,
                 "public_registration": fill.session.public_registration,
+                "access": fill.session.access.value,
+                "pending": fill.pending,
                 "registration_opens_at": isoformat(fill.session.registration_opens_at),
                 "registration_closes_at": isoformat(fill.session.registration_closes_at or fill.session.starts_at),
             }

@@ -21,7 +21,9 @@ class LoginForm(FlaskForm):
 
 
 def home_for(user) -> str:
-    return url_for("admin.dashboard") if user.can(StaffRole.ORGANISER) else url_for("door.choose_door")
+    if user.can(StaffRole.ORGANISER):
+        return url_for("admin.dashboard")
+    return url_for("visa.visa_requests") if user.can(StaffRole.VISA) else url_for("door.choose_door")
 
 
 @bp.route("/login", methods=["GET", "POST"])

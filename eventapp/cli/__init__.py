@@ -10,28 +10,35 @@ from flask import Flask
 from flask.cli import with_appcontext
 
 from ..demo import forum as demo
-from ..models import StaffRole
+from ..models import SessionAccess, StaffRole
+from ..services import programme
 from ..services import staff as staff_service
 from ..services.audit import Actor
 from ..services.events import current_event
+from ..services.registration import RegistrationRefused, sessions_by_slug
 
 
 def register(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(fake_delegates_command)
+    app.cli.add_command(session_access_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(set_password_command)
     app.cli.add_command(create_api_token_command)
     app.cli.add_command(demo_accounts_command)
     from .agenda import agenda_command
     from .badges import badges_command
+    from .invitations import import_invitations_command
     from .mail import send_mail_command
     from .prune import prune_command
+    from .visa import erase_passport_data_command
 
     app.cli.add_command(agenda_command)
     app.cli.add_command(badges_command)
     app.cli.add_command(send_mail_command)
     app.cli.add_command(prune_command)
+    app.cli.add_command(import_invitations_command)
+    app.cli.add_command(erase_passport_data_command)
 
 
 def _parse_date(ctx, param, value: str | None) -> date:
@@ -59,6 +66,24 @@ def seed_demo_command(start: date) -> None:
         click.echo(f"Loaded the demo forum on {event.starts_on.isoformat()}.")
     else:
         click.echo(f"The demo forum is already loaded (on {event.starts_on.isoformat()}); nothing changed.")
+
+
+@click.command("session-access")
+@click.argument("slug")
+@click.argument("access", type=click.Choice([a.value for a in SessionAccess]))
+@with_appcontext
+def session_access_command(slug: str, access: str) -> None:
+    """Set who may take a seat in a session: open (first come, first served), application
+    (organisers approve) or invitation (only invitation links)."""
+    event = current_event()
+    if event is None:
+        raise click.ClickException("No event yet: run `flask --app eventapp seed-demo` first.")
+    try:
+        (session,) = sessions_by_slug(event, [slug])
+    except RegistrationRefused as refusal:
+        raise click.ClickException(refusal.message) from None
+    programme.set_access(session, SessionAccess(access), actor=Actor.command("session-access"))
+    click.echo(f"{slug}: {access}.")
 
 
 @click.command("fake-delegates")

@@ -41,7 +41,7 @@ class SessionSpec(TypedDict):
     starts: str  # local "HH:MM"
     ends: str
     capacity: int | None  # None: no limit
-    public_registration: bool
+    access: str  # a SessionAccess value: open, invitation or application
     agenda: list[AgendaItemSpec]
 
 
@@ -180,7 +180,7 @@ SESSIONS: list[SessionSpec] = [
         "starts": "09:00",
         "ends": "10:00",
         "capacity": None,
-        "public_registration": False,
+        "access": "invitation",
         "agenda": [
             {
                 "time": "09:00",
@@ -261,7 +261,7 @@ SESSIONS: list[SessionSpec] = [
         "starts": "10:30",
         "ends": "12:30",
         "capacity": 27,
-        "public_registration": True,
+        "access": "application",
         "agenda": [
             {
                 "time": "10:30",
@@ -345,7 +345,7 @@ SESSIONS: list[SessionSpec] = [
         "starts": "14:00",
         "ends": "17:00",
         "capacity": None,
-        "public_registration": False,
+        "access": "invitation",
         "agenda": [
             {
                 "time": "14:00",
@@ -451,7 +451,7 @@ SESSIONS: list[SessionSpec] = [
         "starts": "09:00",
         "ends": "17:30",
         "capacity": None,
-        "public_registration": True,
+        "access": "open",
         "agenda": [
             {
                 "time": "09:00",

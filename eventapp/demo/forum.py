@@ -19,6 +19,7 @@ from ..models import (
     NameOrder,
     OrganisationType,
     Session,
+    SessionAccess,
     SessionKind,
 )
 from ..services import mail
@@ -82,7 +83,7 @@ def seed_demo_forum(start: date) -> tuple[Event, bool]:
             starts_at=_at(start, item["starts"], zone),
             ends_at=_at(start, item["ends"], zone),
             capacity=item["capacity"],
-            public_registration=item["public_registration"],
+            access=SessionAccess(item["access"]),
         )
         session.agenda_items = [
             AgendaItem(

@@ -19,7 +19,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from ..i18n import LANGUAGE_NAMES, country_names, current_language
+from ..i18n import LANGUAGE_NAMES, countries, current_language
 from ..i18n import lazy_gettext as _l
 from ..labels import organisation_type_labels
 from ..models import PUBLIC_ORGANISATION_TYPES, NameOrder, OrganisationType
@@ -27,9 +27,6 @@ from ..names import fold, pinyin, suggest_latin_name
 from ..printable import unprintable_characters
 
 # Babel's territories include groupings and private-use codes that are not countries.
-NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"}
-
-
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
 
@@ -82,8 +79,8 @@ def country_sort_key(name: str, language: str) -> str:
 @lru_cache(maxsize=8)
 def country_choices(language: str) -> tuple[tuple[str, str], ...]:
     """ISO 3166 alpha-2 countries named in the page's language, China and Germany first."""
-    territories = country_names(language)
-    codes = [c for c in territories if len(c) == 2 and c.isalpha() and c not in NOT_COUNTRIES]
+    territories = countries(language)
+    codes = list(territories)
     first = [c for c in ("CN", "DE") if c in codes]
     rest = sorted((c for c in codes if c not in first), key=lambda c: country_sort_key(territories[c], language))
     return tuple((c, territories[c]) for c in first + rest)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_limiter import RateLimitExceeded
@@ -11,8 +13,8 @@ from ..errors import render_error
 from ..extensions import db
 from ..i18n import localized, use_preferred_language
 from ..labels import exhibitor_theme_labels, status_sentence
-from ..models import Registration, RegistrationStatus
-from ..services import private_links, standing
+from ..models import Invitation, Registration, RegistrationStatus
+from ..services import invitations, private_links, standing
 from ..services import registration as registration_service
 from ..services.audit import Actor
 from ..services.registration import DelegateDetails, EmailHasDelegate, RegistrationRefused
@@ -74,31 +76,77 @@ def register():
         if preselected:
             form.sessions.data = preselected
         form.language.data = request.args.get("lang") or session.get("language") or form.language.data
-    if form.validate_on_submit():
-        details = DelegateDetails.from_mapping(form.data)
-        try:
-            result = registration_service.register(
-                event, details, form.sessions.data, actor=Actor.on_registration_form()
-            )
-        except EmailHasDelegate as refusal:  # one person, one link: mail it, do not make another
-            tasks.mail_private_links_soon(event.id, details.email)
-            form.email.errors.append(refusal.message)
-            return registration_page(event, form, 422, already_registered=True)
-        except RegistrationRefused as refusal:
-            form.sessions.errors.append(refusal.message)
-        else:
-            return redirect(url_for("public.confirmation", token=result.manage_token))
-    return registration_page(event, form, 422 if form.errors else 200)
+    return submitted_registration(event, form) or registration_page(event, form, 422 if form.errors else 200)
 
 
-def registration_page(event, form: RegistrationForm, status: int, already_registered: bool = False):
-    public_sessions = [s for s in event.sessions if s.public_registration]
+def submitted_registration(event, form: RegistrationForm, invitation: Invitation | None = None, **page):
+    """A sent registration form: the confirmation page's redirect, the form again with the
+    refusal, or None when nothing was sent (or the form has errors to show)."""
+    if not form.validate_on_submit():
+        return None
+    details = DelegateDetails.from_mapping(form.data)
+    try:
+        result = registration_service.register(
+            event, details, form.sessions.data, actor=Actor.on_registration_form(), invitation=invitation
+        )
+    except EmailHasDelegate as refusal:  # one person, one link: mail it, do not make another
+        tasks.mail_private_links_soon(event.id, details.email)
+        form.email.errors.append(refusal.message)
+        return registration_page(event, form, 422, already_registered=True, invitation=invitation, **page)
+    except RegistrationRefused as refusal:
+        form.sessions.errors.append(refusal.message)
+        return None
+    return redirect(url_for("public.confirmation", token=result.manage_token))
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+@limits.registration
+def invitation(token: str):
+    """An invitee's personal link: the registration form filled in with what the organisers
+    know, where the sessions of the invitation take them (even by invitation only)."""
+    found = invitations.find_invitation_by_token(token)
+    if found is None:
+        abort(404)
+    event = found.event
+    use_preferred_language(found.language)
+    if found.answered:
+        return render_template("public/invitation_answered.html", event=event, invitation=found)
+    form = registration_form(event, data=invitations.form_entries(found) if request.method == "GET" else None)
+    page: dict[str, Any] = dict(invited_to=frozenset(s.id for s in found.sessions), decline_form=ConfirmForm())
+    return submitted_registration(event, form, found, **page) or registration_page(
+        event, form, 422 if form.errors else 200, invitation=found, **page
+    )
+
+
+@bp.post("/invitation/<token>/decline")
+def decline_invitation(token: str):
+    found = invitations.find_invitation_by_token(token)
+    if found is None:
+        abort(404)
+    use_preferred_language(found.language)
+    if ConfirmForm().validate_on_submit():
+        invitations.decline(found, Actor.invitee(found.id))
+    return redirect(url_for("public.invitation", token=token))
+
+
+def registration_page(
+    event,
+    form: RegistrationForm,
+    status: int,
+    already_registered: bool = False,
+    invited_to: frozenset[int] = frozenset(),
+    **context,
+):
+    """The registration form: the sessions offered publicly, and those an invitation opens."""
+    public_sessions = [s for s in event.sessions if s.public_registration or s.id in invited_to]
     return render_template(
         "public/register.html",
         event=event,
         form=form,
         public_sessions=public_sessions,
         already_registered=already_registered,
+        invited_to=invited_to,
+        **context,
     ), status
 
 

@@ -28,14 +28,12 @@ from .. import names
 from ..demo.data import EXHIBITOR_THEMES
 from ..extensions import db
 from ..i18n import HTML_LANG, country_name, localized, timezone_name
-from ..labels import session_kind_labels
+from ..labels import presenter_text, session_kind_labels
 from ..models import (
     AgendaItem,
     Delegate,
     Event,
     Exhibitor,
-    Registration,
-    RegistrationStatus,
     Session,
     SessionKind,
 )
@@ -43,7 +41,7 @@ from . import documents, pdf
 from .events import current_event
 from .exports import _css_string, page_numbers_css
 from .programme import exhibitors_by_theme
-from .standing import waitlist_position
+from .standing import personal_sessions
 
 # Bump when what the templates print changes in a way their source does not show (e.g. a
 # helper below); edits to the templates themselves change the fingerprint on their own.
@@ -63,12 +61,6 @@ def document_key(language: str) -> str:
 
 def kind_label(kind: SessionKind) -> str:
     return str(session_kind_labels()[kind])
-
-
-def presenter_text(item: AgendaItem, language: str) -> str:
-    """ "Dr. Katharina Weißenborn, Hofmann Hochvolt-Systeme GmbH", either part may be missing."""
-    parts = [item.presenter_name.strip(), localized(item.presenter_organisation, language)]
-    return ("，" if language == "zh" else ", ").join(p for p in parts if p)
 
 
 def event_dates(event: Event, language: str) -> str:
@@ -249,24 +241,6 @@ def refresh_agenda(language: str) -> None:
 
 
 # --- a delegate's own agenda ----------------------------------------------------------------
-
-
-@dataclass
-class PersonalSession:
-    session: Session
-    registration: Registration
-    waitlist_position: int | None  # None when the seat is confirmed
-
-    @property
-    def confirmed(self) -> bool:
-        return self.registration.status == RegistrationStatus.CONFIRMED
-
-
-def personal_sessions(delegate: Delegate) -> list[PersonalSession]:
-    """The delegate's confirmed and waiting-list sessions in programme order (cancelled
-    ones are left out)."""
-    live = sorted(delegate.live_registrations, key=lambda r: (r.session.starts_at, r.session.id))
-    return [PersonalSession(r.session, r, waitlist_position(r)) for r in live]
 
 
 def personal_agenda_html(delegate: Delegate, language: str) -> str:

@@ -39,6 +39,18 @@ class AuditAction(enum.StrEnum):
     EXHIBITOR_DELETED = "exhibitor_deleted"
     STAFF_CREATED = "staff_created"
     STAFF_CHANGED = "staff_changed"
+    INVITATION_CREATED = "invitation_created"
+    INVITATION_UPDATED = "invitation_updated"
+    INVITATION_DECLINED = "invitation_declined"
+    APPLIED = "applied"  # an application for a session by application
+    APPLICATION_APPROVED = "application_approved"
+    APPLICATION_REJECTED = "application_rejected"
+    PASSPORT_DATA_SAVED = "passport_data_saved"
+    PASSPORT_DATA_ERASED = "passport_data_erased"
+    VISA_LETTER_REVIEWED = "visa_letter_reviewed"
+    VISA_LETTER_SENT = "visa_letter_sent"
+    EVENT_IMAGE_UPLOADED = "event_image_uploaded"
+    EVENT_IMAGE_REMOVED = "event_image_removed"
 
 
 class ActorKind(enum.StrEnum):
@@ -46,6 +58,7 @@ class ActorKind(enum.StrEnum):
     DELEGATE = "delegate"  # who: the delegate's id (their private page) or a DelegateChannel
     SYSTEM = "system"  # who: nobody (the application itself, e.g. a promotion)
     CLI = "cli"  # who: the command's name
+    INVITEE = "invitee"  # who: the invitation's id (on their personal link, before registering)
 
 
 class DelegateChannel(enum.StrEnum):
@@ -98,6 +111,10 @@ class Actor:
     @classmethod
     def asking_for_lost_link(cls) -> Actor:
         return cls.delegate_through(DelegateChannel.LOST_LINK)
+
+    @classmethod
+    def invitee(cls, invitation_id: int) -> Actor:
+        return cls(ActorKind.INVITEE, str(invitation_id))
 
     @classmethod
     def command(cls, name: str) -> Actor:

@@ -22,9 +22,10 @@ from icalendar import Calendar, vCalAddress
 from icalendar import Event as CalendarEvent
 
 from ..i18n import HTML_LANG, format_local_time, localized
+from ..labels import presenter_text
 from ..models import Delegate, Event, Registration, RegistrationStatus, Session, utcnow
-from .agendas import personal_sessions, presenter_text
-from .mail import sender_for
+from .events import sender_for
+from .standing import personal_sessions
 
 PRODUCT_ID = "-//eventapp//Forum programme//EN"
 DEFAULT_LANGUAGE = "en"

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from email.utils import parseaddr
+
+from flask import current_app
 from sqlalchemy import select
 
 from ..extensions import db
+from ..i18n import localized
 from ..models import Event
 
 
@@ -13,3 +17,16 @@ def current_event() -> Event | None:
     return db.session.execute(
         select(Event).order_by(Event.starts_on.desc(), Event.id.desc()).limit(1)
     ).scalar_one_or_none()
+
+
+def sender_address() -> tuple[str, str]:
+    """MAIL_DEFAULT_SENDER's address (it may be given as "Name <address>") and its name."""
+    name, address = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])
+    return address, name
+
+
+def sender_for(event: Event, language: str) -> tuple[str, str]:
+    """Who mails about `event` come from, in `language`: MAIL_DEFAULT_SENDER's address and
+    its name, else the forum's name. Calendar files name the same as their ORGANIZER."""
+    address, name = sender_address()
+    return address, name or localized(event.name, language)

@@ -10,6 +10,7 @@ import hashlib
 import io
 import re
 import subprocess
+import threading
 from collections.abc import Iterable
 from functools import lru_cache, wraps
 from importlib import resources
@@ -101,15 +102,23 @@ def font_configuration():
     return FontConfiguration()
 
 
+# One rendering at a time in a process: WeasyPrint (with Pango, fontconfig and HarfBuzz under
+# it) is not thread-safe, and the FontConfiguration, the patches and the caches of printing/
+# are the process's. gunicorn's threads (eventapp/gunicorn_conf.py) serve pages meanwhile.
+rendering = threading.RLock()
+
+
 def html_to_pdf(html: str, base_url: str | None = None, stylesheets: list | None = None) -> bytes:
     """Render HTML to PDF bytes with the shared font configuration (FontMissing first)."""
     from weasyprint import HTML
 
     ensure_fonts()
-    fonts = font_configuration()
-    return HTML(string=html, base_url=base_url).write_pdf(
-        stylesheets=stylesheets, font_config=fonts, finisher=lambda document, pdf: distinct_subset_tags(pdf)
-    )
+    with rendering:
+        return HTML(string=html, base_url=base_url).write_pdf(
+            stylesheets=stylesheets,
+            font_config=font_configuration(),
+            finisher=lambda document, pdf: distinct_subset_tags(pdf),
+        )
 
 
 # --- subset tags -------------------------------------------------------------------------

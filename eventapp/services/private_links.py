@@ -13,23 +13,29 @@ from flask import current_app
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Delegate
+from ..models import Delegate, Invitation
 
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def private_link_token(nonce: str) -> str:
-    """The private link's 256-bit token: an HMAC of the delegate's random nonce with the
-    secret key. The database keeps the nonce and the token's hash, so the mail sender can
-    write the link again, while a copy of the database alone opens no one's registration."""
+def link_token(purpose: str, nonce: str) -> str:
+    """A 256-bit link token: an HMAC of a random nonce with the secret key, for one purpose
+    (a delegate's private link, an invitation, a delegation's contact page: one never opens
+    another). The database keeps the nonce and the token's hash, so the mail sender can
+    write the link again, while a copy of the database alone opens nothing."""
     secret = current_app.secret_key
     if secret is None:
         raise RuntimeError("private links need the app's SECRET_KEY")
     key = secret.encode() if isinstance(secret, str) else secret
-    digest = hmac.new(key, f"private-link:{nonce}".encode(), hashlib.sha256).digest()
+    digest = hmac.new(key, f"{purpose}:{nonce}".encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def private_link_token(nonce: str) -> str:
+    """The delegate's private link's token (see link_token)."""
+    return link_token("private-link", nonce)
 
 
 def new_manage_token() -> tuple[str, str, str]:
@@ -37,6 +43,11 @@ def new_manage_token() -> tuple[str, str, str]:
     nonce = secrets.token_hex(16)
     token = private_link_token(nonce)
     return token, hash_token(token), nonce
+
+
+def invitation_token(invitation: Invitation) -> str:
+    """The token of an invitee's personal link to the registration form (see link_token)."""
+    return link_token("invitation", invitation.link_nonce)
 
 
 def current_private_link_token(delegate: Delegate) -> str | None:

@@ -9,7 +9,7 @@ raise must promote from the waiting list under the seat lock.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -29,6 +29,7 @@ from ..models import (
     ExhibitorTheme,
     Registration,
     Session,
+    SessionAccess,
     SessionKind,
     Trilingual,
 )
@@ -121,9 +122,10 @@ class SessionDetails:
     room: Trilingual
     starts_at: datetime
     ends_at: datetime
-    public_registration: bool = False
+    access: SessionAccess = SessionAccess.INVITATION
     registration_opens_at: datetime | None = None
     registration_closes_at: datetime | None = None
+    substitution_freeze_at: datetime | None = None
 
     @classmethod
     def of(cls, session: Session) -> SessionDetails:
@@ -211,6 +213,12 @@ def update_session(session: Session, details: SessionDetails, capacity: int | No
         if changed:
             record_audit(AuditAction.SESSION_CHANGED, actor, session=session, fields=changed)
     return SessionSaved(changed, capacity_changed, promoted, agenda_moved)
+
+
+def set_access(session: Session, access: SessionAccess, *, actor: Actor) -> SessionSaved:
+    """Who may take a seat in the session (the session form and `flask session-access`).
+    Applications already made stay for the organisers to decide."""
+    return update_session(session, replace(SessionDetails.of(session), access=access), session.capacity, actor=actor)
 
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")

@@ -11,6 +11,7 @@ were wrong.
 
 from __future__ import annotations
 
+import enum
 import secrets
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -19,19 +20,23 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from .. import names
 from ..extensions import db
 from ..i18n import format_local_datetime, localized
 from ..models import (
+    ENDED_STATUSES,
     Delegate,
     Event,
+    Invitation,
     MailKind,
     NameOrder,
     OrganisationType,
     Registration,
     RegistrationStatus,
     Session,
+    SessionAccess,
     utcnow,
 )
 from . import mail
@@ -173,12 +178,13 @@ def seat_transaction(sessions: Sequence[Session]) -> Iterator[list[Session]]:
 # --- rules ------------------------------------------------------------------------------
 
 
-def check_registration_open(session: Session, now: datetime | None = None) -> None:
-    """Public registration only for sessions that take it, and only inside the window."""
+def check_registration_open(session: Session, now: datetime | None = None, *, invited: bool = False) -> None:
+    """Public registration (or an application) only for sessions that take it, and only
+    inside the window; a session by invitation only with an invitation naming it."""
     now = now or utcnow()
     title = localized(session.title)
     timezone = session.event.timezone
-    if not session.public_registration:
+    if session.access == SessionAccess.INVITATION and not invited:
         raise RegistrationNotOpen(_("%(session)s is by invitation only.", session=title), session)
     if session.registration_opens_at and now < session.registration_opens_at:
         raise RegistrationNotOpen(
@@ -195,14 +201,22 @@ def check_registration_open(session: Session, now: datetime | None = None) -> No
 
 
 def _set_status(
-    registration: Registration, status: RegistrationStatus, actor: Actor, action: AuditAction, **details
+    registration: Registration,
+    status: RegistrationStatus,
+    actor: Actor,
+    action: AuditAction,
+    *,
+    head_of_line: bool = False,
+    **details,
 ) -> None:
-    """The one place a registration's status changes: times, counters and the audit log."""
+    """The one place a registration's status changes: times, counters and the audit log.
+    `head_of_line`: a waiting-list place before everyone waiting (an approved application
+    that found the session full)."""
     previous = registration.status
     now = utcnow()
     session = registration.session
     with db.session.no_autoflush:  # the new row has no status yet: do not flush it early
-        rank = _next_waitlist_rank(session) if status == RegistrationStatus.WAITLISTED else None
+        rank = _waitlist_rank(session, head_of_line) if status == RegistrationStatus.WAITLISTED else None
     if previous == RegistrationStatus.CONFIRMED:
         session.confirmed_count -= 1
     if status == RegistrationStatus.CONFIRMED:
@@ -213,6 +227,9 @@ def _set_status(
         registration.waitlist_rank = rank
     elif status == RegistrationStatus.CANCELLED:
         registration.cancelled_at = now
+    if previous == RegistrationStatus.PENDING and status != RegistrationStatus.CANCELLED:
+        registration.decided_at = now
+        registration.decision_reason = str(details.get("reason") or "")
     registration.status = status
     registration.status_changed_at = now
     db.session.flush()
@@ -232,16 +249,26 @@ def _note_mail(
 ) -> None:
     """What the delegate is told of this change (one mail per kind and transaction)."""
     delegate, ids = registration.delegate, [registration.id]
-    if previous is None:  # a new registration, confirmed or waitlisted
+    if previous is None:  # a new registration, confirmed, waitlisted or applied for
         waitlisted = ids if status == RegistrationStatus.WAITLISTED else []
         mail.note(delegate, MailKind.RECEIVED, actor=actor, registrations=ids, waitlisted=waitlisted)
+    elif previous == RegistrationStatus.PENDING and status != RegistrationStatus.CANCELLED:
+        kind = MailKind.APPLICATION_REJECTED if status == RegistrationStatus.REJECTED else MailKind.APPLICATION_APPROVED
+        mail.note(delegate, kind, actor=actor, registrations=ids, reason=registration.decision_reason or None)
     elif status == RegistrationStatus.CONFIRMED:
         mail.note(delegate, MailKind.PROMOTED, actor=actor, registrations=ids)
     elif status == RegistrationStatus.CANCELLED:
         mail.note(delegate, MailKind.CANCELLED, actor=actor, registrations=ids)
 
 
-def _next_waitlist_rank(session: Session) -> int:
+def _waitlist_rank(session: Session, head_of_line: bool = False) -> int:
+    """The next rank at the end of the line (or before its first place). Ranks are never
+    reused, so they may go below 1; positions are counted, so they stay gapless."""
+    if head_of_line:
+        lowest = db.session.execute(
+            select(func.min(Registration.waitlist_rank)).where(Registration.session_id == session.id)
+        ).scalar()
+        return (lowest if lowest is not None else 1) - 1
     highest = db.session.execute(
         select(func.max(Registration.waitlist_rank)).where(Registration.session_id == session.id)
     ).scalar()
@@ -259,7 +286,7 @@ def _ensure_email_free(email_normalized: str, sessions: Iterable[Session]) -> No
             .join(Delegate)
             .where(
                 Registration.session_id == session.id,
-                Registration.status != RegistrationStatus.CANCELLED,
+                Registration.status.not_in(ENDED_STATUSES),
                 Delegate.email_normalized == email_normalized,
             )
             .limit(1)
@@ -290,13 +317,18 @@ def _ensure_no_delegate_with(event: Event, email_normalized: str, other_than: De
     raise refusal
 
 
-def _take_seats(delegate: Delegate, sessions: Iterable[Session], actor: Actor) -> list[Registration]:
-    """Confirm or waitlist the delegate in each session; the caller holds the seat lock."""
+def _take_seats(
+    delegate: Delegate, sessions: Iterable[Session], actor: Actor, applications: frozenset[int] = frozenset()
+) -> list[Registration]:
+    """Confirm or waitlist the delegate in each session, or, in the sessions whose ids are in
+    `applications`, put their application before the organisers; the caller holds the seat lock."""
     taken = []
     for session in sessions:
         registration = Registration(delegate=delegate, session=session, status=None)
         db.session.add(registration)
-        if _has_free_seat(session):
+        if session.id in applications:
+            _set_status(registration, RegistrationStatus.PENDING, actor, AuditAction.APPLIED)
+        elif _has_free_seat(session):
             _set_status(registration, RegistrationStatus.CONFIRMED, actor, AuditAction.REGISTERED)
         else:
             _set_status(registration, RegistrationStatus.WAITLISTED, actor, AuditAction.WAITLISTED)
@@ -374,25 +406,36 @@ def register(
     *,
     actor: Actor,
     by_staff: bool = False,
+    invitation: Invitation | None = None,
 ) -> RegistrationResult:
     """Register a new delegate for sessions: a confirmed seat while one is free, otherwise
     the next place on that session's waiting list. Public registration (by_staff False)
     must be inside each session's window. Refuses an email that already has a delegate
     (EmailHasDelegate): one person stays one delegate. Commits."""
-    (result,) = register_many(event, [details], session_slugs, actor=actor, by_staff=by_staff)
+    (result,) = register_many(event, [details], session_slugs, actor=actor, by_staff=by_staff, invitation=invitation)
     return result
 
 
-def sessions_to_register_for(event: Event, session_slugs: Sequence[str], by_staff: bool) -> list[Session]:
+def sessions_to_register_for(
+    event: Event, session_slugs: Sequence[str], by_staff: bool, invited_to: frozenset[int] = frozenset()
+) -> list[Session]:
     """The sessions named, each open for registration (staff may register outside the
-    window and for sessions by invitation)."""
+    window and for sessions by invitation; an invitation opens the sessions it names)."""
     if not session_slugs:
         raise RegistrationRefused(_("Choose at least one session."))
     sessions = sessions_by_slug(event, session_slugs)
     if not by_staff:
         for session in sessions:
-            check_registration_open(session)
+            check_registration_open(session, invited=session.id in invited_to)
     return sessions
+
+
+def applications_among(sessions: Iterable[Session], by_staff: bool, invited_to: frozenset[int]) -> frozenset[int]:
+    """The sessions where this registration is an application for the organisers to decide:
+    those by application, unless an organiser registers or an invitation names them."""
+    if by_staff:
+        return frozenset()
+    return frozenset(s.id for s in sessions if s.access == SessionAccess.APPLICATION and s.id not in invited_to)
 
 
 def register_many(
@@ -402,18 +445,39 @@ def register_many(
     *,
     actor: Actor,
     by_staff: bool = False,
+    invitation: Invitation | None = None,
 ) -> list[RegistrationResult]:
-    """`register` for several people in one transaction (imports, demo data): all or none."""
-    sessions = sessions_to_register_for(event, session_slugs, by_staff)
+    """`register` for several people in one transaction (imports, demo data): all or none.
+    With the `invitation` of the one person registering, the sessions it names take them
+    even by invitation or by application, and the invitation is marked as answered."""
+    invited_to = frozenset(s.id for s in invitation.sessions) if invitation else frozenset()
+    sessions = sessions_to_register_for(event, session_slugs, by_staff, invited_to)
+    applications = applications_among(sessions, by_staff, invited_to)
     results = []
     with seat_transaction(sessions) as locked:
+        if invitation is not None:
+            invitation = _unanswered(invitation)
         for details in people:
             _ensure_no_delegate_with(event, normalise_email(details.email))
             delegate, token = _create_delegate(event, details, actor)
-            taken = _take_seats(delegate, locked, actor)
+            if invitation is not None:
+                invitation.delegate_id = delegate.id
+            taken = _take_seats(delegate, locked, actor, applications)
             answers = [SeatAnswer(r.session.slug, r.status, waitlist_position(r)) for r in taken]
             results.append(RegistrationResult(delegate, taken, token, answers))
     return results
+
+
+class InvitationAnswered(RegistrationRefused):
+    """The invitation was used (or declined) already: one invitation, one registration."""
+
+
+def _unanswered(invitation: Invitation) -> Invitation:
+    """The invitation as it is now, under the seat lock; InvitationAnswered if it is used."""
+    current = db.session.get_one(Invitation, invitation.id, populate_existing=True, with_for_update=True)
+    if current.delegate_id is not None:
+        raise InvitationAnswered(_("You have registered with this invitation already."))
+    return current
 
 
 def add_sessions(
@@ -421,10 +485,11 @@ def add_sessions(
 ) -> list[Registration]:
     """Register an existing delegate for more sessions, with the same rules as `register`."""
     sessions = sessions_to_register_for(delegate.event, session_slugs, by_staff)
+    applications = applications_among(sessions, by_staff, frozenset())
     with seat_transaction(sessions) as locked:
         delegate = db.session.get_one(Delegate, delegate.id)
         _ensure_email_free(delegate.email_normalized, locked)
-        return _take_seats(delegate, locked, actor)
+        return _take_seats(delegate, locked, actor, applications)
 
 
 def cancel_registration(registration: Registration, *, actor: Actor) -> list[Registration]:
@@ -437,7 +502,7 @@ def cancel_registration(registration: Registration, *, actor: Actor) -> list[Reg
 
 def cancel_delegate(delegate: Delegate, *, actor: Actor) -> list[Registration]:
     """Cancel every live registration of a delegate; returns the registrations promoted."""
-    live = [r for r in delegate.registrations if r.status != RegistrationStatus.CANCELLED]
+    live = delegate.live_registrations
     promoted: list[Registration] = []
     if not live:
         return promoted
@@ -447,7 +512,7 @@ def cancel_delegate(delegate: Delegate, *, actor: Actor) -> list[Registration]:
                 select(Registration).where(
                     Registration.delegate_id == delegate.id,
                     Registration.session_id == session.id,
-                    Registration.status != RegistrationStatus.CANCELLED,
+                    Registration.status.not_in(ENDED_STATUSES),
                 )
             ).scalar_one_or_none()
             if registration is not None:
@@ -456,14 +521,93 @@ def cancel_delegate(delegate: Delegate, *, actor: Actor) -> list[Registration]:
 
 
 def _cancel_and_fill(registration: Registration, session: Session, actor: Actor) -> list[Registration]:
-    """Under the session's seat lock: cancel (once) and give a freed seat to the waiting list."""
-    if registration.status == RegistrationStatus.CANCELLED:
+    """Under the session's seat lock: cancel (once) and give a freed seat to the waiting list.
+    Cancelling an application withdraws it."""
+    if registration.status in ENDED_STATUSES:
         return []
     was_confirmed = registration.status == RegistrationStatus.CONFIRMED
     _set_status(registration, RegistrationStatus.CANCELLED, actor, AuditAction.CANCELLED)
     if not was_confirmed:
         return []
     return _fill_from_waiting_list(session, Actor.SYSTEM, reason="seat_freed", by=actor)
+
+
+class WhenFull(enum.StrEnum):
+    """What approving an application does when the session has no seat left."""
+
+    WAITLIST_HEAD = "waitlist_head"  # the first place on the waiting list
+    REFUSE = "refuse"  # nothing: the application stays pending
+
+
+@dataclass
+class Decisions:
+    """What deciding a set of applications did, each list in the order asked."""
+
+    confirmed: list[Registration] = field(default_factory=list)
+    waitlisted: list[Registration] = field(default_factory=list)
+    rejected: list[Registration] = field(default_factory=list)
+    left_pending: list[Registration] = field(default_factory=list)  # approved, but no seat (REFUSE)
+    not_pending: list[Registration] = field(default_factory=list)  # decided or withdrawn meanwhile
+
+
+def decide_applications(
+    registration_ids: Sequence[int],
+    *,
+    approve: bool,
+    actor: Actor,
+    reason: str = "",
+    when_full: WhenFull = WhenFull.WAITLIST_HEAD,
+) -> Decisions:
+    """Approve or reject pending applications, one or many, under the seat lock of their
+    sessions (the same lock and rule as a registration: an approval takes a free seat, or
+    when none is left the head of the waiting list, or nothing, as `when_full` says).
+    `reason` goes into the audit log and the delegate's mail. Commits."""
+    wanted = list(dict.fromkeys(registration_ids))
+    found = db.session.execute(select(Registration).where(Registration.id.in_(wanted))).scalars().all()
+    by_id = {r.id: r for r in found}
+    outcome = Decisions()
+    if not by_id:
+        return outcome
+    reason = reason.strip()
+    with seat_transaction(list({r.session_id: r.session for r in found}.values())):
+        for registration_id in wanted:
+            registration = by_id.get(registration_id)
+            if registration is None:
+                continue
+            db.session.refresh(registration)  # as it is now, under the lock
+            if registration.status != RegistrationStatus.PENDING:
+                outcome.not_pending.append(registration)
+            elif not approve:
+                _set_status(
+                    registration,
+                    RegistrationStatus.REJECTED,
+                    actor,
+                    AuditAction.APPLICATION_REJECTED,
+                    reason=reason or None,
+                )
+                outcome.rejected.append(registration)
+            elif _has_free_seat(registration.session):
+                _set_status(
+                    registration,
+                    RegistrationStatus.CONFIRMED,
+                    actor,
+                    AuditAction.APPLICATION_APPROVED,
+                    reason=reason or None,
+                )
+                outcome.confirmed.append(registration)
+            elif when_full == WhenFull.WAITLIST_HEAD:
+                _set_status(
+                    registration,
+                    RegistrationStatus.WAITLISTED,
+                    actor,
+                    AuditAction.APPLICATION_APPROVED,
+                    head_of_line=True,
+                    reason=reason or None,
+                )
+                outcome.waitlisted.append(registration)
+            else:
+                outcome.left_pending.append(registration)
+    return outcome
 
 
 def update_details(delegate: Delegate, details: DelegateDetails, *, actor: Actor) -> Delegate:
@@ -509,29 +653,53 @@ class SessionFill:
     session: Session
     confirmed: int
     waitlisted: int
+    pending: int = 0  # applications waiting for an organiser
 
     @property
     def seats_left(self) -> int | None:
         return self.session.seats_left
 
 
+def pending_applications(event: Event, session_slug: str | None = None) -> list[Registration]:
+    """Open applications, oldest first (first come, first considered)."""
+    statement = (
+        select(Registration)
+        .join(Registration.session)
+        .where(Session.event_id == event.id, Registration.status == RegistrationStatus.PENDING)
+        .order_by(Registration.created_at, Registration.id)
+        .options(selectinload(Registration.delegate), selectinload(Registration.session))
+    )
+    if session_slug:
+        statement = statement.where(Session.slug == session_slug)
+    return list(db.session.execute(statement).scalars())
+
+
 def session_fill(event: Event) -> list[SessionFill]:
-    """Every session of the event with its confirmed and waiting counts, in programme order."""
-    waiting = dict(
-        db.session.execute(
-            select(Registration.session_id, func.count(Registration.id))
+    """Every session of the event with its confirmed, waiting and pending counts, in programme order."""
+    counts: dict[tuple[int, RegistrationStatus], int] = {
+        (session_id, status): count
+        for session_id, status, count in db.session.execute(
+            select(Registration.session_id, Registration.status, func.count(Registration.id))
             .join(Session)
             .where(
                 Session.event_id == event.id,
-                Registration.status == RegistrationStatus.WAITLISTED,
+                Registration.status.in_([RegistrationStatus.WAITLISTED, RegistrationStatus.PENDING]),
             )
-            .group_by(Registration.session_id)
+            .group_by(Registration.session_id, Registration.status)
         ).all()
-    )
+    }
     sessions = db.session.execute(
         select(Session).where(Session.event_id == event.id).order_by(Session.starts_at, Session.id)
     ).scalars()
-    return [SessionFill(s, s.confirmed_count, waiting.get(s.id, 0)) for s in sessions]
+    return [
+        SessionFill(
+            s,
+            s.confirmed_count,
+            counts.get((s.id, RegistrationStatus.WAITLISTED), 0),
+            counts.get((s.id, RegistrationStatus.PENDING), 0),
+        )
+        for s in sessions
+    ]
 
 
 def promote(registration: Registration, *, actor: Actor) -> Registration:

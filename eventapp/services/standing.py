@@ -4,10 +4,12 @@ the mails, the pages and the API."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import Delegate, Event, Registration, RegistrationStatus
+from ..models import Delegate, Event, Registration, RegistrationStatus, Session
 
 
 def normalise_email(email: str) -> str:
@@ -39,3 +41,21 @@ def waitlist_position(registration: Registration) -> int | None:
 def registration_rows(delegate: Delegate) -> list[tuple[Registration, int | None]]:
     """What the delegate holds, one row per session, with waiting-list positions."""
     return [(r, waitlist_position(r)) for r in delegate.current_registrations]
+
+
+@dataclass
+class PersonalSession:
+    session: Session
+    registration: Registration
+    waitlist_position: int | None  # None when the seat is confirmed
+
+    @property
+    def confirmed(self) -> bool:
+        return self.registration.status == RegistrationStatus.CONFIRMED
+
+
+def personal_sessions(delegate: Delegate) -> list[PersonalSession]:
+    """The delegate's confirmed and waiting-list sessions in programme order (cancelled
+    ones are left out)."""
+    live = sorted(delegate.live_registrations, key=lambda r: (r.session.starts_at, r.session.id))
+    return [PersonalSession(r.session, r, waitlist_position(r)) for r in live]

@@ -11,18 +11,18 @@ queued in `messages`.
 The package's names are the ones callers use: `mail.note`, `mail.send_due()`, ...
 """
 
+from ..events import sender_address, sender_for
 from .compose import (
     SUBJECTS,
     WITH_CALENDAR,
     MailNotWritten,
     WrittenMail,
+    attach_to,
     base_url_outside_requests,
     build_message,
     external_url,
     new_message_id,
     salutation_name,
-    sender_address,
-    sender_for,
     subject_in,
     subject_of,
     write,
@@ -43,6 +43,7 @@ from .outbox import (
     claim_next,
     mark_interrupted,
     note,
+    note_for_invitee,
     outbox_counts,
     queue_sender_after_commit,
     register,
@@ -66,6 +67,7 @@ __all__ = [
     "SendReport",
     "SmtpTransport",
     "WrittenMail",
+    "attach_to",
     "audience_delegates",
     "base_url_outside_requests",
     "build_message",
@@ -76,6 +78,7 @@ __all__ = [
     "message_preview",
     "new_message_id",
     "note",
+    "note_for_invitee",
     "outbox_counts",
     "queue_message",
     "queue_sender_after_commit",

@@ -7,23 +7,27 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, parseaddr
+from email.utils import format_datetime
 from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, render_template, request
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
+from ... import names
 from ...extensions import db
 from ...i18n import HTML_LANG, localized
 from ...i18n import lazy_gettext as _l
-from ...models import Delegate, Event, MailKind, OutboxMail, RegistrationStatus, Session, utcnow
-from ..private_links import current_private_link_token, hash_token
-from ..standing import waitlist_position
+from ...models import Delegate, Invitation, MailKind, OutboxMail, RegistrationStatus, Salutation, Session, utcnow
+from .. import calendar
+from ..events import sender_address
+from ..private_links import current_private_link_token, hash_token, invitation_token
+from ..standing import personal_sessions, waitlist_position
 
 
 class MailNotWritten(RuntimeError):
@@ -37,22 +41,14 @@ SUBJECTS = {
     MailKind.CANCELLED: _l("Registration cancelled: %(event)s"),
     MailKind.DETAILS_CHANGED: _l("Your details were updated: %(event)s"),
     MailKind.PRIVATE_LINK: _l("Your private link: %(event)s"),
+    MailKind.APPLICATION_APPROVED: _l("Your application was accepted: %(event)s"),
+    MailKind.APPLICATION_REJECTED: _l("Your application: %(event)s"),
+    MailKind.INVITATION: _l("Invitation: %(event)s"),
+    MailKind.VISA_LETTER: _l("Your visa invitation letter: %(event)s"),
+    MailKind.INVITATION_REMINDER: _l("Reminder: your invitation to the %(event)s"),
 }
 # These carry the personal agenda as a calendar file.
-WITH_CALENDAR = {MailKind.RECEIVED, MailKind.PROMOTED}
-
-
-def sender_address() -> tuple[str, str]:
-    """MAIL_DEFAULT_SENDER's address (it may be given as "Name <address>") and its name."""
-    name, address = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])
-    return address, name
-
-
-def sender_for(event: Event, language: str) -> tuple[str, str]:
-    """Who mails about `event` come from, in `language`: MAIL_DEFAULT_SENDER's address and
-    its name, else the forum's name. Calendar files name the same as their ORGANIZER."""
-    address, name = sender_address()
-    return address, name or localized(event.name, language)
+WITH_CALENDAR = {MailKind.RECEIVED, MailKind.PROMOTED, MailKind.APPLICATION_APPROVED}
 
 
 def new_message_id(name: str | None = None) -> str:
@@ -98,7 +94,17 @@ class WrittenMail:
     subject: str
     text: str
     html: str
-    attachments: list[tuple[str, bytes]] = field(default_factory=list)  # (file name, ics)
+    attachments: list[tuple[str, bytes]] = field(default_factory=list)  # (file name, .ics or .pdf)
+
+
+# Files other services attach to their mails, by kind (the visa letter): registered by those
+# services, so this package needs not know them (they note their mails through it).
+Attachment = Callable[[OutboxMail], list[tuple[str, bytes]]]
+ATTACHMENTS: dict[MailKind, Attachment] = {}
+
+
+def attach_to(kind: MailKind, make: Attachment) -> None:
+    ATTACHMENTS[kind] = make
 
 
 @dataclass
@@ -126,19 +132,17 @@ def _now(rows) -> list[RegistrationAtChange]:
     return [RegistrationAtChange(row.session, row.registration.status, row.waitlist_position) for row in rows]
 
 
-def salutation_name(delegate: Delegate, language: str) -> str:
+def salutation_name(person: Delegate | Invitation, language: str) -> str:
     """王小明 in Chinese mails, WANG Xiaoming or Jürgen Müller in the others."""
-    if language == "zh" and delegate.name_native:
-        return delegate.name_native
-    return delegate.latin_name
+    if language == "zh" and person.name_native:
+        return person.name_native
+    return names.latin_name(person.family_name, person.given_name, person.name_native)
 
 
 def write(mail: OutboxMail) -> WrittenMail:
-    """The mail as it goes out now, in the delegate's language."""
-    # Imported on use: the PDF/ICS modules are heavy, and both import this package
-    # (calendar for sender_for, agendas through programme and registration for note).
-    from .. import agendas, calendar
-
+    """The mail as it goes out now, in the delegate's (or the invitee's) language."""
+    if mail.invitation_id is not None:
+        return _write_to_invitee(mail)
     delegate = db.session.get(Delegate, mail.delegate_id) if mail.delegate_id else None
     if delegate is None:
         raise MailNotWritten("the delegate no longer exists")
@@ -149,7 +153,7 @@ def write(mail: OutboxMail) -> WrittenMail:
         # The link was made with another secret key: it would open nothing.
         raise MailNotWritten("SECRET_KEY is not the one the private link was made with")
     payload = mail.payload or {}
-    live = agendas.personal_sessions(delegate)
+    live = personal_sessions(delegate)
     with force_locale(language):
         event_name = localized(event.name, language)
         context = dict(
@@ -161,6 +165,7 @@ def write(mail: OutboxMail) -> WrittenMail:
             language=language,
             html_lang=HTML_LANG[language],
             name=salutation_name(delegate, language),
+            greeting_line=greeting(delegate, language),
             changed=_registrations(delegate, payload.get("registrations", []), payload.get("status_at_change", {})),
             live=_now(live),
             has_seat=any(row.confirmed for row in live),
@@ -168,17 +173,71 @@ def write(mail: OutboxMail) -> WrittenMail:
             register_url=external_url("public.register"),
             programme_url=external_url("public.programme"),
             renewed=payload.get("renewed", False),
+            reason=payload.get("reason") or "",
         )
         subject = context["subject"] = subject_in(mail, language, event_name)
         if mail.kind == MailKind.MESSAGE:
             context["message_body"] = localized(payload["message"]["body"], language)
-        # Optional paragraphs leave blank lines behind: keep one between paragraphs.
-        text = re.sub(r"\n{3,}", "\n\n", render_template(f"mail/{mail.kind.value}.txt", **context)).strip() + "\n"
-        html = render_template("mail/mail.html", body=_text_to_html(text, context), **context)
+        text, html = _render(mail.kind, context)
         attachments = []
         if mail.kind in WITH_CALENDAR and context["has_seat"]:
             attachments.append((f"{event.slug}.ics", calendar.personal_ics(delegate, language)))
+        if mail.kind in ATTACHMENTS:
+            attachments += ATTACHMENTS[mail.kind](mail)
     return WrittenMail(delegate.email, language, subject, text, html, attachments)
+
+
+def _write_to_invitee(mail: OutboxMail) -> WrittenMail:
+    """An invitation, or its reminder: the personal link to the registration form."""
+    invitation = db.session.get(Invitation, mail.invitation_id)
+    if invitation is None:
+        raise MailNotWritten("the invitation no longer exists")
+    language = invitation.language if invitation.language in HTML_LANG else "en"
+    event = invitation.event
+    with force_locale(language):
+        event_name = localized(event.name, language)
+        context = dict(
+            kind=mail.kind.value,
+            MailKind=MailKind,
+            invitation=invitation,
+            event=event,
+            event_name=event_name,
+            language=language,
+            html_lang=HTML_LANG[language],
+            greeting_line=greeting(invitation, language),
+            sessions=sorted(invitation.sessions, key=lambda s: (s.starts_at, s.id)),
+            link=external_url("public.invitation", token=invitation_token(invitation)),
+            register_url=external_url("public.register"),
+            programme_url=external_url("public.programme"),
+        )
+        subject = context["subject"] = subject_in(mail, language, event_name)
+        text, html = _render(mail.kind, context)
+    return WrittenMail(invitation.email, language, subject, text, html)
+
+
+def _render(kind: MailKind, context: dict) -> tuple[str, str]:
+    """The text part from the kind's template, and the HTML part made from it."""
+    # Optional paragraphs leave blank lines behind: keep one between paragraphs.
+    text = re.sub(r"\n{3,}", "\n\n", render_template(f"mail/{kind.value}.txt", **context)).strip() + "\n"
+    return text, render_template("mail/mail.html", body=_text_to_html(text, context), **context)
+
+
+def greeting(person: Delegate | Invitation, language: str) -> str:
+    """The mail's first line, as the person's salutation and title ask: "Sehr geehrter Herr
+    Dr. Müller,", "Dear Ms Wang,", "尊敬的王小明先生：", or with the whole name when no
+    salutation is known ("Guten Tag Jürgen Müller,"); call under force_locale(language)."""
+    full = salutation_name(person, language)
+    if person.salutation not in (Salutation.MR, Salutation.MS):
+        return _("Dear %(name)s,", name=full)
+    if language == "zh":
+        name = full  # 王小明先生: the whole name before the form of address
+    else:
+        name = " ".join(part for part in (person.academic_title.strip(), person.family_name.strip()) if part)
+        if language == "en" and person.academic_title.strip():
+            return _("Dear %(name)s,", name=name)  # "Dear Dr Müller": the title replaces Mr or Ms
+    if person.salutation == Salutation.MR:
+        return _("Dear Mr %(name)s,", name=name)
+    return _("Dear Ms %(name)s,", name=name)
 
 
 def subject_in(mail: OutboxMail, language: str, event_name: str) -> str:
@@ -190,11 +249,12 @@ def subject_in(mail: OutboxMail, language: str, event_name: str) -> str:
 
 def subject_of(mail: OutboxMail) -> str:
     """The subject as sent, or for a mail not written yet, as it will be."""
-    if mail.subject or mail.delegate is None:
+    recipient = mail.delegate or (db.session.get(Invitation, mail.invitation_id) if mail.invitation_id else None)
+    if mail.subject or recipient is None:
         return mail.subject
-    language = mail.delegate.language
+    language = recipient.language
     with force_locale(language):
-        return subject_in(mail, language, localized(mail.delegate.event.name, language))
+        return subject_in(mail, language, localized(recipient.event.name, language))
 
 
 BULLET = "· "  # starts a session in the text part (templates/mail/_parts.txt)
@@ -256,6 +316,9 @@ def build_message(mail: OutboxMail, written: WrittenMail, sender: str, sender_na
     message.set_content(written.text)
     message.add_alternative(written.html, subtype="html")
     for filename, content in written.attachments:
+        if filename.endswith(".pdf"):
+            message.add_attachment(content, maintype="application", subtype="pdf", filename=filename)
+            continue
         message.add_attachment(
             content,
             maintype="text",

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session as OrmSession
 
 from ...extensions import db
-from ...models import Delegate, MailKind, MailStatus, OutboxMail, Registration, utcnow
+from ...models import Delegate, Invitation, MailKind, MailStatus, OutboxMail, Registration, utcnow
 from ..audit import Actor
 from ..standing import waitlist_position
 from ..transactions import write_transaction
@@ -50,6 +50,15 @@ def note(delegate: Delegate, kind: MailKind, *, actor: Actor = Actor.SYSTEM, **p
             entry[name] = entry.get(name, []) + value
         else:
             entry[name] = value
+
+
+def note_for_invitee(invitation: Invitation, kind: MailKind, *, actor: Actor) -> None:
+    """An invitation or reminder mail for someone who is no delegate yet, written to the
+    outbox in the caller's transaction (one per call: the caller sends each once)."""
+    db.session.add(
+        OutboxMail(kind=kind, invitation_id=invitation.id, message_id=new_message_id(), created_by=actor.code)
+    )
+    queue_sender_after_commit()
 
 
 @contextmanager

@@ -24,8 +24,9 @@ from sqlalchemy.exc import IntegrityError
 from ...extensions import db
 from ...models import MailStatus, OutboxMail, utcnow
 from ..audit import Actor, AuditAction, record_audit
+from ..events import sender_for
 from ..transactions import write_transaction
-from .compose import MailNotWritten, WrittenMail, build_message, new_message_id, sender_for, write
+from .compose import MailNotWritten, WrittenMail, build_message, new_message_id, write
 from .outbox import claim_next, mark_interrupted, queue_sender_after_commit
 from .transports import transport
 
@@ -63,9 +64,10 @@ def _prepare(mail: OutboxMail) -> tuple[EmailMessage, WrittenMail, str]:
     """The message ready to hand over. Anything wrong with the delegate's data shows here
     and will not get better by trying again."""
     written = write(mail)
-    if mail.delegate is None:  # write() has refused it already: the delegate is gone
-        raise MailNotWritten("the delegate no longer exists")
-    address, name = sender_for(mail.delegate.event, written.language)
+    event = mail.event
+    if event is None:  # write() has refused it already: the delegate or invitee is gone
+        raise MailNotWritten("the recipient no longer exists")
+    address, name = sender_for(event, written.language)
     try:
         message = build_message(mail, written, address, name)
     except (ValueError, TypeError) as error:  # e.g. a line break in a name, a malformed address
@@ -143,6 +145,7 @@ def resend(mail: OutboxMail, *, actor: Actor, key: str) -> MailStatus | None:
                 db.session.add(
                     OutboxMail(
                         delegate_id=mail.delegate_id,
+                        invitation_id=mail.invitation_id,
                         kind=mail.kind,
                         payload=mail.payload,
                         message_id=new_message_id(f"resend.{mail.id}.{key}"),

@@ -21,7 +21,7 @@ import pydyf
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from .. import documents
-from ..pdf import distinct_subset_tags, ensure_fonts, font_configuration, qr_pdf_path, subset_tags_in
+from ..pdf import distinct_subset_tags, ensure_fonts, font_configuration, qr_pdf_path, rendering, subset_tags_in
 from .badge_data import BadgeData
 from .cjk_fonts import _embed_bare_cff, writing_badges
 from .layout import (
@@ -196,8 +196,9 @@ def _static_parts_of(badges: Sequence[BadgeData]) -> list[_PdfParts] | None:
 def render_badges(badges: Sequence[BadgeData]) -> list[bytes]:
     """A PDF per badge. The badges are laid out as one document (much faster than one each),
     without the static part they share with others (see _static_parts_of), and each page
-    is then written on its own, with only the glyphs it uses."""
-    with writing_badges():
+    is then written on its own, with only the glyphs it uses. One call at a time in a process
+    (pdf.rendering): the static parts and font subsets it keeps are the process's."""
+    with rendering, writing_badges():
         statics = _static_parts_of(badges)
         document = _render(badges, "body" if statics else "all")
         static_of: Sequence[_PdfParts | None] = statics or [None] * len(badges)
