@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 
 from .extensions import db, limiter
 from .models import MailStatus, OutboxMail, PrintJob, PrintJobStatus, utcnow
+from .tasks import huey
 
 bp = Blueprint("metrics", __name__)
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
@@ -97,8 +98,6 @@ class ApplicationState:
         for state in PrintJobStatus:
             print_jobs.add_metric([state.value], jobs.get(state, 0))
         yield print_jobs
-        from .tasks import huey
-
         try:
             pending = huey.pending_count()
         except Exception:  # noqa: BLE001 - the queue's store (Redis) is down: leave the gauge out

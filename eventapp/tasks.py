@@ -20,8 +20,11 @@ from huey import Huey, RedisHuey, SqliteHuey, crontab
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session as OrmSession
 
+from . import create_app
 from .config import Config, instance_folder
 from .extensions import db
+from .models import AgendaItem, Delegate, Event, Exhibitor, Registration, Session
+from .services import agendas, mail, printing, retention, visa
 
 log = logging.getLogger(__name__)
 
@@ -46,32 +49,24 @@ def task_app() -> Flask:
     if has_app_context():
         return app_ctx.app
     if _consumer_app is None:
-        from . import create_app
-
         _consumer_app = create_app()
     return _consumer_app
 
 
 @huey.task(retries=2, retry_delay=10)
 def render_badge(delegate_id: int) -> None:
-    from .services import printing
-
     with task_app().app_context():  # a fresh context: its own database session
         printing.refresh_badge(delegate_id)
 
 
 @huey.task(retries=2, retry_delay=10)
 def render_agenda(language: str) -> None:
-    from .services import agendas
-
     with task_app().app_context():
         agendas.refresh_agenda(language)
 
 
 @huey.task()
 def run_print_job(job_id: int) -> None:
-    from .services import printing
-
     with task_app().app_context():
         printing.run_print_job(job_id)
 
@@ -80,8 +75,6 @@ def run_print_job(job_id: int) -> None:
 def resume_interrupted_print_jobs() -> None:
     """A batch whose worker died (deploy, crash, OOM) holds its lease until it expires; then
     it is run again here, on what is already kept (see printing.jobs)."""
-    from .services import printing
-
     with task_app().app_context():
         for job_id in printing.jobs_to_resume():
             log.warning("print job %s was interrupted; queueing it again", job_id)
@@ -91,8 +84,6 @@ def resume_interrupted_print_jobs() -> None:
 @huey.periodic_task(crontab(hour="3", minute="17"))
 def prune_every_night() -> None:
     """Old print batches and kept documents (services.retention), at a quiet hour."""
-    from .services import retention
-
     with task_app().app_context():
         report = retention.prune()
         log.info("pruned %s print jobs and %s kept documents", report.print_jobs, report.documents)
@@ -101,8 +92,6 @@ def prune_every_night() -> None:
 @huey.task()
 def send_mail() -> None:
     """Deliver the mails due now (queued after a commit that wrote some)."""
-    from .services import mail
-
     with task_app().app_context():
         mail.send_due()
 
@@ -110,8 +99,6 @@ def send_mail() -> None:
 @huey.task(retries=2, retry_delay=10)
 def mail_lost_links(event_id: int, email: str) -> None:
     """The lost-link form's lookup and mail, off the request (see public.routes.lost_link)."""
-    from .services import mail
-
     with task_app().app_context():
         mail.send_lost_links(event_id, email)
 
@@ -120,16 +107,12 @@ def mail_private_links_soon(event_id: int, email: str) -> None:
     """The private link of whoever registered with `email`, mailed by the worker (inline if
     the queue is down): the answer to the request is the same whether anyone did."""
     if not enqueue(mail_lost_links, event_id, email):
-        from .services import mail
-
         mail.send_lost_links(event_id, email)
 
 
 @huey.periodic_task(crontab(minute="*"))
 def send_mail_every_minute() -> None:
     """Retries come due later, and a commit's own task may have been lost: look every minute."""
-    from .services import mail
-
     with task_app().app_context():
         mail.send_due()
 
@@ -156,7 +139,6 @@ _PENDING = "eventapp_pending_renders"
 
 
 def _collect_changes(session: OrmSession, flush_context) -> None:
-    from .models import AgendaItem, Delegate, Event, Exhibitor, Registration, Session
 
     pending = session.info.setdefault(_PENDING, {"delegates": set(), "programme": False})
     for obj in list(session.new) + list(session.dirty):
@@ -211,7 +193,5 @@ def register(app: Flask) -> None:
 @huey.periodic_task(crontab(hour="4", minute="7"))
 def erase_passport_data_every_night() -> None:
     """Passport data past its event's retention (services.visa), erased with an audit entry each."""
-    from .services import visa
-
     with task_app().app_context():
         log.info("erased the passport data of %s visa requests", visa.erase_passport_data())

@@ -14,6 +14,7 @@ from ..extensions import db
 from ..i18n import localized
 from ..labels import organisation_type_label
 from ..models import OrganisationType, PrintJob, PrintJobStatus, utcnow
+from ..services import printing
 from ..services.pdf import FontMissing
 from ..tasks import enqueue, run_print_job
 from ..web import ConfirmForm, document_response, event_or_404
@@ -27,8 +28,6 @@ STALLED_AFTER_SECONDS = 15
 
 @bp.get("/delegates/<int:delegate_id>/badge.pdf")
 def delegate_badge(delegate_id: int):
-    from ..services import printing
-
     delegate = delegate_or_404(delegate_id)
     try:
         content = printing.badge_pdf(delegate)
@@ -44,8 +43,6 @@ def batch_form(event) -> BadgeBatchForm:
 
 @bp.route("/badges", methods=["GET", "POST"])
 def badges():
-    from ..services import printing
-
     event = event_or_404()
     form = batch_form(event)
     if form.validate_on_submit():
@@ -119,8 +116,6 @@ def job_status_text(job: PrintJob, interrupted: bool) -> str:
 
 
 def job_state(job: PrintJob) -> dict:
-    from ..services import printing
-
     now = utcnow()
     waited = (now - job.created_at).total_seconds()
     done = job.total if job.status == PrintJobStatus.DONE else min(job.done, job.total)
@@ -178,8 +173,6 @@ def print_job_json(job_id: int):
 @bp.post("/badges/jobs/<int:job_id>/run")
 def print_job_run_now(job_id: int):
     """Render a job in this request, for when no background worker is running."""
-    from ..services import printing
-
     job = job_or_404(job_id)
     if ConfirmForm().validate_on_submit() and printing.can_run_again(job):
         printing.run_print_job(job.id)
@@ -188,8 +181,6 @@ def print_job_run_now(job_id: int):
 
 @bp.get("/badges/jobs/<int:job_id>/badges.pdf")
 def print_job_pdf(job_id: int):
-    from ..services import printing
-
     job = job_or_404(job_id)
     if job.status != PrintJobStatus.DONE or not job.content_size:
         abort(404)

@@ -11,7 +11,7 @@ from flask import Response, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
 from ..i18n import current_language
-from ..services import agendas, calendar
+from ..services import agendas, calendar, printing
 from ..services.pdf import FontMissing
 from ..web import document_response, event_or_404
 from . import bp
@@ -90,8 +90,6 @@ def personal_badge_pdf(token: str):
     if not delegate.has_confirmed_seat:
         flash(_("You have no confirmed seat yet, so there is no badge."), "error")
         return redirect(url_for("public.manage", token=token))
-    from ..services import printing  # imported on use: no other public page needs the badge renderer
-
     try:
         content = printing.badge_pdf(delegate)
     except FontMissing as missing:
