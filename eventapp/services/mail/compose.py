@@ -155,27 +155,18 @@ def write(mail: OutboxMail) -> WrittenMail:
     payload = mail.payload or {}
     live = personal_sessions(delegate)
     with force_locale(language):
-        event_name = localized(event.name, language)
-        context = dict(
-            kind=mail.kind.value,
-            MailKind=MailKind,
+        context = _shared_context(mail, delegate, language)
+        context.update(
             delegate=delegate,
-            event=event,
-            event_name=event_name,
-            language=language,
-            html_lang=HTML_LANG[language],
             name=salutation_name(delegate, language),
-            greeting_line=greeting(delegate, language),
             changed=_registrations(delegate, payload.get("registrations", []), payload.get("status_at_change", {})),
             live=_now(live),
             has_seat=any(row.confirmed for row in live),
             link=external_url("public.manage", token=token) if token else None,
-            register_url=external_url("public.register"),
-            programme_url=external_url("public.programme"),
             renewed=payload.get("renewed", False),
             reason=payload.get("reason") or "",
         )
-        subject = context["subject"] = subject_in(mail, language, event_name)
+        subject = context["subject"]
         if mail.kind == MailKind.MESSAGE:
             context["message_body"] = localized(payload["message"]["body"], language)
         text, html = _render(mail.kind, context)
@@ -193,26 +184,34 @@ def _write_to_invitee(mail: OutboxMail) -> WrittenMail:
     if invitation is None:
         raise MailNotWritten("the invitation no longer exists")
     language = invitation.language if invitation.language in HTML_LANG else "en"
-    event = invitation.event
     with force_locale(language):
-        event_name = localized(event.name, language)
-        context = dict(
-            kind=mail.kind.value,
-            MailKind=MailKind,
+        context = _shared_context(mail, invitation, language)
+        context.update(
             invitation=invitation,
-            event=event,
-            event_name=event_name,
-            language=language,
-            html_lang=HTML_LANG[language],
-            greeting_line=greeting(invitation, language),
             sessions=sorted(invitation.sessions, key=lambda s: (s.starts_at, s.id)),
             link=external_url("public.invitation", token=invitation_token(invitation)),
-            register_url=external_url("public.register"),
-            programme_url=external_url("public.programme"),
         )
-        subject = context["subject"] = subject_in(mail, language, event_name)
         text, html = _render(mail.kind, context)
-    return WrittenMail(invitation.email, language, subject, text, html)
+    return WrittenMail(invitation.email, language, context["subject"], text, html)
+
+
+def _shared_context(mail: OutboxMail, person: Delegate | Invitation, language: str) -> dict:
+    """What every mail's template is given: the event, the language, the greeting, the
+    subject and the public links; call under force_locale(language)."""
+    event = person.event
+    event_name = localized(event.name, language)
+    return dict(
+        kind=mail.kind.value,
+        MailKind=MailKind,
+        event=event,
+        event_name=event_name,
+        language=language,
+        html_lang=HTML_LANG[language],
+        greeting_line=greeting(person, language),
+        subject=subject_in(mail, language, event_name),
+        register_url=external_url("public.register"),
+        programme_url=external_url("public.programme"),
+    )
 
 
 def _render(kind: MailKind, context: dict) -> tuple[str, str]:
