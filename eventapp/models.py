@@ -662,11 +662,12 @@ class OutboxMail(Model):
 
     delegate: Mapped[Delegate | None] = relationship()
     invitation: Mapped[Invitation | None] = relationship()
+    delegation: Mapped[Delegation | None] = relationship()
 
     @property
     def event(self) -> Event | None:
         """The event the mail is about, through whoever it goes to."""
-        recipient = self.delegate or self.invitation
+        recipient = self.delegate or self.invitation or self.delegation
         return recipient.event if recipient is not None else None
 
     __table_args__ = (

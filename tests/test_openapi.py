@@ -23,7 +23,7 @@ from wtforms.validators import Length
 
 from eventapp import create_app
 from eventapp.extensions import db, limiter
-from eventapp.models import Delegate, StaffRole
+from eventapp.models import QUESTIONS, Delegate, QuestionUse, StaffRole
 from eventapp.public.forms import RegistrationForm
 from eventapp.services import staff as staff_service
 
@@ -173,7 +173,8 @@ def test_check_in_operations_need_a_bearer_token_or_a_staff_session(spec):
 def test_registration_fields_have_the_forms_limits_and_choices(app, spec):
     properties = spec["components"]["schemas"]["RegistrationRequest"]["properties"]
     with app.test_request_context():
-        form = RegistrationForm(meta={"csrf": False})
+        # Every question asked, so the form has a field for every property of the request.
+        form = RegistrationForm(meta={"csrf": False}, uses=dict.fromkeys(QUESTIONS, QuestionUse.OPTIONAL))
         for name, prop in properties.items():
             field = form[name]
             lengths = [v.max for v in field.validators if isinstance(v, Length)]

@@ -19,10 +19,12 @@ from . import (  # noqa: E402,F401
     badges,
     dashboard,
     delegates,
+    delegations,
     exports,
     history,
     invitations,
     mail,
+    questions,
     sessions,
     staff,
 )

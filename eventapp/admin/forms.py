@@ -35,7 +35,9 @@ class StaffDelegateForm(DelegateDetailsForm):
 class NewDelegateForm(StaffDelegateForm):
     sessions = SelectMultipleField(_l("Sessions"), validate_choice=False)
     consent = BooleanField(
-        _l("The delegate has agreed that the organisers process their data for this forum."),
+        _l(
+            "The delegate has agreed to the privacy notice, which is recorded with its version, including the transfer of their data between China and Germany."
+        ),
         [DataRequired(message=_l("The delegate's consent is needed."))],
     )
 

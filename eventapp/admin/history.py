@@ -52,6 +52,9 @@ ACTION_LABELS = {
     AuditAction.VISA_LETTER_SENT: _l("Visa letter sent"),
     AuditAction.EVENT_IMAGE_UPLOADED: _l("Letterhead or seal uploaded"),
     AuditAction.EVENT_IMAGE_REMOVED: _l("Letterhead or seal removed"),
+    AuditAction.QUESTIONS_CHANGED: _l("Registration questions changed"),
+    AuditAction.DELEGATION_CREATED: _l("Registered with a delegation"),
+    AuditAction.SUBSTITUTED: _l("Seat handed to a colleague"),
 }
 
 STATUS_LABELS = {
@@ -63,6 +66,16 @@ STATUS_LABELS = {
 # The names the services record in `fields`, as the forms call them.
 FIELD_LABELS = {
     "salutation": _l("Salutation"),
+    "dietary": _l("Dietary needs"),
+    "interpretation_language": _l("Simultaneous interpretation"),
+    "interpretation": _l("Simultaneous interpretation"),
+    "arrival_date": _l("Arrival date"),
+    "visa_letter_requested": _l("Visa letter requested"),
+    "visa_letter": _l("Visa letter requested"),
+    "privacy_notice_version": _l("Version of the privacy notice"),
+    "privacy_notice": _l("Version of the privacy notice"),
+    "passport_retention_days": _l("Days passport data is kept after the forum"),
+    "passport_consent": _l("Consent to processing passport data"),
     "passport_name": _l("Name as in the passport"),
     "nationality": _l("Nationality"),
     "passport_number": _l("Passport number"),
@@ -96,6 +109,10 @@ FIELD_LABELS = {
     "company": _l("Company"),
     "theme": _l("Theme"),
     "booth": _l("Booth"),
+    # What a substitution and a delegation's registration record.
+    "handed_to": _l("Handed to"),
+    "taken_over_from": _l("Taken over from"),
+    "contact": _l("Contact person"),
 }
 
 # Who acted, for the actors shown as a sentence rather than by their name.
@@ -140,6 +157,8 @@ def actor_label(code: str) -> str:
         return _("The command line (%(command)s)", command=actor.command_name)
     if actor.kind == ActorKind.INVITEE:
         return _("The invitee, on their invitation link")
+    if actor.kind == ActorKind.CONTACT:
+        return _("The delegation's contact person")
     return code
 
 

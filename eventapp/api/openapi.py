@@ -6,6 +6,8 @@ real answers against it and tests/test_schemathesis.py fuzzes the API with it.
 
 from __future__ import annotations
 
+from typing import cast
+
 from flask import jsonify
 
 from ..guards import MAX_DATABASE_INT  # what the <int:…> converter matches
@@ -15,10 +17,15 @@ from ..models import (
     NameOrder,
     OrganisationType,
     RegistrationStatus,
+    Salutation,
     ScanStatus,
+    SeatMode,
     SessionAccess,
     SessionKind,
 )
+from ..public.delegation_forms import CONTACT_FIELDS, PERSON_FIELDS
+from ..services.delegations import MAX_PEOPLE
+from ..services.questions import DIETARY_NOTE_MAX, INTERPRETATION_LANGUAGES, NO_INTERPRETATION, DietaryNeed
 from . import bp
 
 LANGUAGES = list(LANGUAGE_NAMES)  # zh, de, en
@@ -49,7 +56,9 @@ DATE_TIME = {"type": "string", "format": "date-time"}
 # The WTForms validators of eventapp.public.forms.RegistrationForm, which the API uses.
 REGISTRATION_REQUEST = {
     "type": "object",
-    "description": "Every value except `sessions` and `consent` must be a string. Unknown fields are ignored.",
+    "description": "Every value except `sessions`, `passport` and the booleans `consent`, `visa_letter` and "
+    "`passport_consent` must be a string. Unknown fields are ignored, and so are the answers to questions the "
+    "event does not ask (`salutation` … `passport_consent`); the event may require some of them.",
     "required": ["family_name", "given_name", "email", "organisation", "country", "sessions", "consent"],
     "properties": {
         "family_name": _text(100, "Family name (the form asks for Latin letters).", 1),
@@ -87,6 +96,50 @@ REGISTRATION_REQUEST = {
             "description": "Digits, spaces and + ( ) . / -, for example +86 10 1234 5678.",
         },
         "language": {"type": "string", "enum": LANGUAGES, "default": "en"},
+        # The answers to the event's questions (services.questions).
+        "salutation": {
+            "type": "string",
+            "enum": [s.value for s in Salutation],
+            "description": "mr, ms, or none: no gendered form (mails greet with the full name).",
+        },
+        "academic_title": _text(40, "Academic title for the greeting, for example Dr. or Prof. Dr."),
+        "dietary": {"type": "string", "enum": [need.value for need in DietaryNeed]},
+        "dietary_note": _text(
+            DIETARY_NOTE_MAX, "Allergies or other needs; needed with dietary `other`, which it then names."
+        ),
+        "interpretation_language": {
+            "type": "string",
+            "enum": [*INTERPRETATION_LANGUAGES, NO_INTERPRETATION],
+            "description": "The language listened to through the simultaneous interpretation; none: not needed.",
+        },
+        "arrival_date": {
+            "type": "string",
+            "format": "date",
+            "description": "YYYY-MM-DD; not after the forum's last day (any day before is fine).",
+        },
+        "visa_letter": {
+            "type": "boolean",
+            "description": "true: a visa invitation letter is needed; then `passport` and `passport_consent` are "
+            "required.",
+        },
+        "passport": {
+            "type": "object",
+            "description": "The passport data the letter needs, only with `visa_letter` true. Seen only by the "
+            "visa team and admins, never exported, erased after the forum. Errors come under `passport`.",
+            "properties": {
+                "name": _text(200, "As the passport prints it, in Latin letters: family name first."),
+                "nationality": {"type": "string", "pattern": "^[A-Za-z]{2}$", "description": "ISO 3166 alpha-2."},
+                "number": _text(40, "5 to 20 letters and digits, as printed in the passport."),
+                "expiry": {"type": "string", "format": "date", "description": "After the forum's last day."},
+                "date_of_birth": {"type": "string", "format": "date"},
+            },
+            "additionalProperties": True,
+        },
+        "passport_consent": {
+            "type": "boolean",
+            "description": "Must be true with `visa_letter` true: the separate consent to processing the passport "
+            "data (sensitive personal information under PIPL).",
+        },
     },
     "additionalProperties": True,
 }
@@ -100,6 +153,96 @@ REGISTRATION_EXAMPLE = {
     "country": "CN",
     "language": "zh",
     "sessions": [SYMPOSIUM, "exhibition"],
+    "consent": True,
+}
+
+# What a registration got in each session: one entry per session.
+SEAT_ANSWERS = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["session", "status", "waitlist_position"],
+        "properties": {
+            "session": {"type": "string"},
+            "status": {
+                "type": "string",
+                "enum": [
+                    RegistrationStatus.CONFIRMED.value,
+                    RegistrationStatus.WAITLISTED.value,
+                    RegistrationStatus.PENDING.value,
+                ],
+                "description": "pending: an application for a session by application, which the "
+                "organisers approve (confirmed, or waitlisted when full) or reject (rejected).",
+            },
+            "waitlist_position": {
+                "type": ["integer", "null"],
+                "minimum": 1,
+                "description": "1 for the first person waiting; null otherwise.",
+            },
+        },
+    },
+}
+
+_REGISTRATION_FIELDS = cast(dict[str, dict], REGISTRATION_REQUEST["properties"])
+DELEGATION_REQUEST = {
+    "type": "object",
+    "description": "A contact person registers several people of one organisation for the same sessions. "
+    "Every value except `sessions`, `people`, `contact` and `consent` must be a string. Unknown fields are ignored.",
+    "required": ["contact", "people", "sessions", "consent"],
+    "properties": {
+        "contact": {
+            "type": "object",
+            "description": "The contact person, and the organisation (its type and country) every person belongs to.",
+            "required": ["family_name", "given_name", "email", "organisation", "country"],
+            "properties": {name: _REGISTRATION_FIELDS[name] for name in CONTACT_FIELDS},
+            "additionalProperties": True,
+        },
+        "people": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": MAX_PEOPLE,
+            "description": "Each becomes a delegate with their own private link, badge and mails. "
+            "Errors are keyed by position: `people.1.email`.",
+            "items": {
+                "type": "object",
+                "required": ["family_name", "given_name", "email"],
+                "properties": {name: _REGISTRATION_FIELDS[name] for name in PERSON_FIELDS},
+                "additionalProperties": True,
+            },
+        },
+        "sessions": _REGISTRATION_FIELDS["sessions"],
+        "seat_mode": {
+            "type": "string",
+            "enum": [mode.value for mode in SeatMode],
+            "default": SeatMode.ALL_OR_NOTHING.value,
+            "description": "all_or_nothing: nobody is registered (422 under `sessions`) unless each session "
+            "has a free seat for every person; one_by_one: seats while they last, then the waiting list.",
+        },
+        "consent": {
+            "type": "boolean",
+            "const": True,
+            "description": "Must be true: every person has agreed to be registered and their data processed.",
+        },
+    },
+    "additionalProperties": True,
+}
+
+DELEGATION_EXAMPLE = {
+    "contact": {
+        "family_name": "Schneider",
+        "given_name": "Petra",
+        "email": "petra.schneider@example.de",
+        "organisation": "Example Chamber of Commerce",
+        "organisation_type": "chamber",
+        "country": "DE",
+        "language": "de",
+    },
+    "people": [
+        {"family_name": "Wang", "given_name": "Xiaoming", "name_native": "王小明", "email": "wang@example.cn"},
+        {"family_name": "Müller", "given_name": "Jürgen", "email": "mueller@example.de", "language": "de"},
+    ],
+    "sessions": [SYMPOSIUM, "exhibition"],
+    "seat_mode": "one_by_one",
     "consent": True,
 }
 
@@ -178,31 +321,7 @@ SCHEMAS = {
         "type": "object",
         "required": ["registrations", "manage_url"],
         "properties": {
-            "registrations": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["session", "status", "waitlist_position"],
-                    "properties": {
-                        "session": {"type": "string"},
-                        "status": {
-                            "type": "string",
-                            "enum": [
-                                RegistrationStatus.CONFIRMED.value,
-                                RegistrationStatus.WAITLISTED.value,
-                                RegistrationStatus.PENDING.value,
-                            ],
-                            "description": "pending: an application for a session by application, which the "
-                            "organisers approve (confirmed, or waitlisted when full) or reject (rejected).",
-                        },
-                        "waitlist_position": {
-                            "type": ["integer", "null"],
-                            "minimum": 1,
-                            "description": "1 for the first person waiting; null otherwise.",
-                        },
-                    },
-                },
-            },
+            "registrations": SEAT_ANSWERS,
             "manage_url": {
                 "type": "string",
                 "format": "uri",
@@ -210,6 +329,7 @@ SCHEMAS = {
             },
         },
     },
+    "DelegationRequest": DELEGATION_REQUEST,
     "CheckinRequest": {
         "type": "object",
         "required": ["code", "session"],
@@ -303,6 +423,37 @@ SCHEMAS = {
     },
 }
 
+# Each person's seats are answered as a single registration's are.
+SCHEMAS["DelegationCreated"] = {
+    "type": "object",
+    "required": ["people", "delegation_url"],
+    "properties": {
+        "people": {
+            "type": "array",
+            "description": "In the order given.",
+            "items": {
+                "type": "object",
+                "required": ["email", "registrations", "manage_url"],
+                "properties": {
+                    "email": {"type": "string"},
+                    "registrations": SEAT_ANSWERS,
+                    "manage_url": {
+                        "type": "string",
+                        "format": "uri",
+                        "description": "The person's private link (also in their own mail).",
+                    },
+                },
+            },
+        },
+        "delegation_url": {
+            "type": "string",
+            "format": "uri",
+            "description": "The contact page: every person and their sessions; add, cancel, hand a seat over "
+            "(also in the contact's mail).",
+        },
+    },
+}
+
 
 def _json(description: str, schema: dict) -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
@@ -385,6 +536,36 @@ OPENAPI = {
                     "422": _json(
                         "Invalid or missing fields; an unknown slug, an invitation-only session or a closed "
                         "registration window under `sessions`.",
+                        _schema("FieldErrors"),
+                    ),
+                    "429": _ref("responses", "TooMany"),
+                },
+            }
+        },
+        "/delegations": {
+            "post": {
+                "operationId": "createDelegation",
+                "summary": "Register a delegation: a contact person and several people of one organisation",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {"schema": _schema("DelegationRequest"), "example": DELEGATION_EXAMPLE}
+                    },
+                },
+                "responses": {
+                    "201": _json("Registered: each person's sessions and private link.", _schema("DelegationCreated")),
+                    "400": _ref("responses", "BadRequest"),
+                    "404": _ref("responses", "NoEvent"),
+                    "409": _json(
+                        "A person's email already belongs to a delegate of the event (under `people.N.email`).",
+                        _schema("FieldErrors"),
+                    ),
+                    "413": _ref("responses", "TooLarge"),
+                    "415": _ref("responses", "NotJson"),
+                    "422": _json(
+                        "Invalid or missing fields (`contact.email`, `people.1.family_name`, `sessions`, …), two "
+                        "people with one email, or, all or nothing, a session without a seat for everyone "
+                        "(under `sessions`).",
                         _schema("FieldErrors"),
                     ),
                     "429": _ref("responses", "TooMany"),

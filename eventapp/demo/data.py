@@ -23,6 +23,7 @@ class EventSpec(TypedDict):
     theme: Trilingual
     description: Trilingual
     timezone: str
+    questions: dict[str, str]  # Event.questions: question -> "off", "optional" or "required"
 
 
 class AgendaItemSpec(TypedDict):
@@ -144,6 +145,14 @@ EVENT: EventSpec = {
         ),
     },
     "timezone": "Asia/Shanghai",
+    # Everything asked, nothing required: a registration with no answer at all still goes through.
+    "questions": {
+        "salutation": "optional",
+        "dietary": "optional",
+        "interpretation": "optional",
+        "arrival_date": "optional",
+        "visa_letter": "optional",
+    },
 }
 
 # ---------------------------------------------------------------------------

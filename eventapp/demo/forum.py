@@ -70,6 +70,7 @@ def seed_demo_forum(start: date) -> tuple[Event, bool]:
         timezone=spec["timezone"],
         starts_on=start,
         ends_on=start,
+        questions=dict(spec["questions"]),
     )
     db.session.add(event)
     for item in demo_data.SESSIONS:

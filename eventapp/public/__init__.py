@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from . import documents, routes  # noqa: E402,F401  (routes attach themselves to bp)
+from . import answers, delegations, documents, privacy, routes  # noqa: E402,F401  (routes attach themselves to bp)

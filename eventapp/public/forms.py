@@ -5,9 +5,20 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, SelectField, SelectMultipleField, StringField, TelField
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    FormField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TelField,
+)
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -22,9 +33,11 @@ from wtforms.validators import (
 from ..i18n import LANGUAGE_NAMES, countries, current_language
 from ..i18n import lazy_gettext as _l
 from ..labels import organisation_type_labels
-from ..models import PUBLIC_ORGANISATION_TYPES, NameOrder, OrganisationType
+from ..models import PUBLIC_ORGANISATION_TYPES, Delegate, NameOrder, OrganisationType, QuestionUse
 from ..names import fold, pinyin, suggest_latin_name
 from ..printable import unprintable_characters
+from ..services import questions, visa
+from ..services.events import current_event
 
 # Babel's territories include groupings and private-use codes that are not countries.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
@@ -86,10 +99,38 @@ def country_choices(language: str) -> tuple[tuple[str, str], ...]:
     return tuple((c, territories[c]) for c in first + rest)
 
 
+class _AnswersOf:
+    """A delegate as the forms read it (`obj=`): the answers in the forms' words."""
+
+    def __init__(self, delegate: Delegate):
+        self._delegate = delegate
+        vars(self).update(questions.form_answers(delegate))
+
+    def __getattr__(self, name: str):
+        return getattr(self._delegate, name)
+
+
+# The fields that answer each question; the first one is the answer the question requires.
+QUESTION_FIELDS = {
+    "salutation": ("salutation", "academic_title"),
+    "dietary": ("dietary", "dietary_note"),
+    "interpretation": ("interpretation_language",),
+    "arrival_date": ("arrival_date",),
+    "visa_letter": ("visa_letter",),
+}
+
+
 class DelegateDetailsForm(FlaskForm):
-    """A delegate's personal details: registration, and editing through the private link.
-    Required fields use DataRequired, which looks at the value after the filters: an entry
-    of only spaces is no entry."""
+    """A delegate's personal details and their answers to the event's questions: registration,
+    and editing through the private link. Required fields use DataRequired, which looks at
+    the value after the filters: an entry of only spaces is no entry.
+
+    The event's questions (services.questions) decide which answers are asked: a question
+    that is off has no field (nothing sent for it is taken), a required one must be answered.
+    The event is the one given, the delegate's (`obj=`), or the current one; `uses=`
+    (question -> QuestionUse) asks them without an event, as the API's documentation does.
+    A form nested in another (a delegation's contact person) asks none.
+    """
 
     family_name = StringField(
         _l("Family name"),
@@ -151,16 +192,90 @@ class DelegateDetailsForm(FlaskForm):
         default="en",
     )
 
+    # The answers to the event's questions; their validators are set by how the event asks.
+    salutation = RadioField(_l("Salutation"), description=_l("How mails to you begin."))
+    academic_title = StringField(
+        _l("Academic title (optional)"),
+        [Optional(), Length(max=40), printable_on_badge],
+        filters=[one_line],
+        description=_l("For example Dr. or Prof. Dr.: mails greet you with it."),
+    )
+    dietary = RadioField(_l("Dietary needs"))
+    dietary_note = StringField(
+        _l("Allergies or other dietary needs (optional)"),
+        [Optional(), Length(max=questions.DIETARY_NOTE_MAX)],
+        filters=[one_line],
+        description=_l("For example: no nuts; lactose-free."),
+    )
+    interpretation_language = RadioField(
+        _l("Simultaneous interpretation"),
+        description=_l("The language you want to listen in through the interpretation headset."),
+    )
+    arrival_date = DateField(
+        _l("Arrival date"),
+        description=_l("The day you arrive for the forum; it may be days before the forum starts."),
+    )
+    visa_letter = RadioField(
+        _l("Do you need a visa invitation letter?"),
+        choices=[("yes", _l("Yes")), ("no", _l("No"))],
+        description=_l("The organisers' letter for your visa application. It needs your passport data."),
+    )
+
     # The HTML form shows the pinyin it filled in and asks the person to check it before
     # saving; the JSON API (no one to ask) takes the suggestion as it is.
     confirm_pinyin_suggestion = True
     pinyin_suggested = False
+    # False: the form of someone who is not a delegate (a delegation's contact): no questions.
+    asks_questions = True
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, event=None, uses=None, **kwargs):
+        if isinstance(kwargs.get("obj"), Delegate):
+            event = event or kwargs["obj"].event
+            kwargs["obj"] = _AnswersOf(kwargs["obj"])
         super().__init__(*args, **kwargs)
         labels = organisation_type_labels()
         self.organisation_type.choices = [(t.value, labels[t]) for t in PUBLIC_ORGANISATION_TYPES]
         self.country.choices = [("", _l("Choose…"))] + list(country_choices(current_language()))
+        if getattr(self, "_parent_form", None) is not None:
+            self.asks_questions = False
+        if event is None and uses is None and self.asks_questions:
+            event = current_event()
+        self.event = event
+        self.ask_questions(questions.question_uses(event) if uses is None else uses)
+
+    def ask_questions(self, uses) -> None:
+        """Keep the fields of the questions asked, each required or optional as asked."""
+        for question, names in QUESTION_FIELDS.items():
+            use = QuestionUse(uses.get(question, QuestionUse.OFF)) if self.asks_questions else QuestionUse.OFF
+            if use == QuestionUse.OFF:
+                for name in names:
+                    del self[name]
+                continue
+            answer = self[names[0]]
+            if use == QuestionUse.REQUIRED:
+                answer.validators = [InputRequired(message=_l("Please answer this question."))]
+            else:
+                answer.validators = [Optional()]
+                answer.label.text = _l("%(question)s (optional)", question=answer.label.text)
+        if "salutation" in self:
+            self.salutation.choices = list(questions.salutation_labels().items())
+        if "dietary" in self:
+            self.dietary.choices = list(questions.dietary_labels().items())
+        if "interpretation_language" in self:
+            self.interpretation_language.choices = list(questions.interpretation_labels().items())
+
+    def asks_for_letter(self) -> bool:
+        """The delegate said they need a visa invitation letter."""
+        return "visa_letter" in self and self.visa_letter.data == "yes"
+
+    def validate_dietary(self, field) -> None:
+        if field.data == questions.DietaryNeed.OTHER and not self.dietary_note.data:
+            raise ValidationError(_l("Please say in the note which dietary needs you have."))
+
+    def validate_arrival_date(self, field) -> None:
+        error = questions.arrival_date_error(self.event, field.data) if field.data and self.event else None
+        if error:
+            raise ValidationError(error)
 
     def validate(self, extra_validators=None) -> bool:
         suggested = self.fill_latin_name_from_native()
@@ -183,16 +298,118 @@ class DelegateDetailsForm(FlaskForm):
         return True
 
 
-class RegistrationForm(DelegateDetailsForm):
+class PassportEntries(FlaskForm):
+    """The passport data a visa letter needs, named as services.visa's PassportData. Only
+    what was entered is read here: the rules are services.visa's, which says which field is
+    at fault."""
+
+    passport_name = StringField(
+        _l("Name as in the passport"),
+        [Length(max=200)],
+        filters=[one_line],
+        description=_l("As the passport's page with the photo prints it, in Latin letters: family name first."),
+    )
+    nationality = SelectField(_l("Nationality"), filters=[upper], default="")
+    passport_number = StringField(_l("Passport number"), [Length(max=40)], filters=[strip])
+    # Optional: an empty date is no error here; the service says the letter needs it.
+    passport_expiry = DateField(_l("Passport valid until"), [Optional()])
+    date_of_birth = DateField(_l("Date of birth"), [Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.nationality.choices = [("", _l("Choose…")), *country_choices(current_language())]
+
+
+class PassportFields(PassportEntries):
+    """PassportEntries as a part of another form (PassportField): no CSRF token of its own."""
+
+    class Meta:
+        csrf = False
+
+
+class PassportField(FormField):
+    """PassportFields, checked by services.visa's rules when the form asks for a letter (and
+    not looked at otherwise). Its errors read as one list, "Passport number: …", as every
+    other field's do (the error summary, the API's answer); each entry shows its own."""
+
+    def validate(self, form, extra_validators=()) -> bool:
+        if not form.asks_for_letter():
+            return True
+        self.form.validate()
+        if form.event is not None:
+            data = visa.PassportData.from_mapping(form.passport_entries()).normalised()
+            for name, message in visa.passport_data_errors(form.event, data).items():
+                if not self.form[name].errors:  # one message an entry: what was entered is wrong first
+                    self.form[name].errors.append(message)
+        return not self.errors
+
+    @property
+    def errors(self) -> list[str]:
+        return [_("%(label)s: %(value)s", label=f.label.text, value=error) for f in self.form for error in f.errors]
+
+
+class PassportQuestion(FlaskForm):
+    """The passport data for a visa letter, with the delegate's separate consent to its
+    processing (sensitive personal information under PIPL)."""
+
+    passport = PassportField(
+        PassportFields,
+        _l("Passport data for the letter"),
+        description=_l(
+            "Only if you need a visa invitation letter: as printed in your passport. Only the organisers' visa team sees it, and it is erased after the forum."
+        ),
+    )
+    passport_consent = BooleanField(
+        _l(
+            "I agree that the organisers process my passport data, which is sensitive personal information, only for my visa invitation letter, as the privacy notice describes."
+        )
+    )
+    event = None
+
+    def asks_for_letter(self) -> bool:
+        return True
+
+    def passport_entries(self) -> dict:
+        return dict(self.passport.data)
+
+    def validate_passport_consent(self, field) -> None:
+        if self.asks_for_letter() and not field.data:
+            raise ValidationError(_l("The letter needs your separate consent to the processing of your passport data."))
+
+
+class PassportDataForm(PassportQuestion):
+    """The delegate's passport data on their private page. The number is not shown again:
+    left empty, the one given before stays."""
+
+    def __init__(self, *args, event, kept_number: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.event = event
+        self.kept_number = kept_number
+        if kept_number:
+            self.passport.form.passport_number.description = _l(
+                "Leave it empty to keep the number ending in %(end)s.", end=kept_number[-3:]
+            )
+
+    def passport_entries(self) -> dict:
+        entries = super().passport_entries()
+        return {**entries, "passport_number": entries.get("passport_number") or self.kept_number}
+
+
+class RegistrationForm(DelegateDetailsForm, PassportQuestion):
     sessions = SelectMultipleField(_l("Sessions"), validate_choice=False)
     consent = BooleanField(
-        _l("I agree that the organisers process my data to run this forum."),
+        _l(
+            "I agree that the organisers process my data as the privacy notice describes, including its transfer between China and Germany."
+        ),
         [DataRequired(message=_l("Your consent is needed to register."))],
     )
 
     def __init__(self, *args, session_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.sessions.choices = list(session_choices)
+        if "visa_letter" not in self:
+            del self["passport"]
+            del self["passport_consent"]
 
     def validate_sessions(self, field):
         if not field.data:

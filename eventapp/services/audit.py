@@ -51,6 +51,9 @@ class AuditAction(enum.StrEnum):
     VISA_LETTER_SENT = "visa_letter_sent"
     EVENT_IMAGE_UPLOADED = "event_image_uploaded"
     EVENT_IMAGE_REMOVED = "event_image_removed"
+    QUESTIONS_CHANGED = "questions_changed"  # which questions the registration asks, the privacy notice
+    DELEGATION_CREATED = "delegation_created"  # a delegate registered by a delegation's contact
+    SUBSTITUTED = "substituted"  # a seat handed to a colleague (recorded on both delegates)
 
 
 class ActorKind(enum.StrEnum):
@@ -59,6 +62,7 @@ class ActorKind(enum.StrEnum):
     SYSTEM = "system"  # who: nobody (the application itself, e.g. a promotion)
     CLI = "cli"  # who: the command's name
     INVITEE = "invitee"  # who: the invitation's id (on their personal link, before registering)
+    CONTACT = "contact"  # who: the delegation's id (its contact person, on the contact page)
 
 
 class DelegateChannel(enum.StrEnum):
@@ -111,6 +115,10 @@ class Actor:
     @classmethod
     def asking_for_lost_link(cls) -> Actor:
         return cls.delegate_through(DelegateChannel.LOST_LINK)
+
+    @classmethod
+    def contact(cls, delegation_id: int) -> Actor:
+        return cls(ActorKind.CONTACT, str(delegation_id))
 
     @classmethod
     def invitee(cls, invitation_id: int) -> Actor:

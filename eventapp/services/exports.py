@@ -1,5 +1,6 @@
-"""Exports for organisers: delegates, registrations and attendance as CSV and XLSX, and a
-sign-in sheet per session as PDF.
+"""Exports for organisers: delegates (with their answers to the event's questions, never
+passport data), registrations and attendance as CSV and XLSX, and a sign-in sheet per
+session as PDF.
 
 The table builders return plain rows (strings, numbers, times in the event's zone) and the
 writers turn any table into file bytes, so the back office and a CLI share one code path.
@@ -37,6 +38,7 @@ from ..models import (
     Session,
     utcnow,
 )
+from . import questions
 from .pdf import CJK_FONT_FAMILY, FontMissing, html_to_pdf  # noqa: F401 (FontMissing: for callers)
 
 # OWASP's list: what Excel, LibreOffice and Google Sheets take as the start of a formula.
@@ -129,6 +131,10 @@ def _name_cells(delegate: Delegate) -> list[Cell]:
     return [delegate.family_name, delegate.given_name, delegate.name_native]
 
 
+def _answer_cell(value: questions.Value) -> Cell:
+    return value.isoformat() if isinstance(value, date) else value
+
+
 def delegate_table(event: Event) -> ExportTable:
     """One row per delegate, by sort name, with their status in every session of the event:
     the live registration if there is one, else "cancelled", else blank."""
@@ -145,6 +151,7 @@ def delegate_table(event: Event) -> ExportTable:
         if key not in shown or shown[key].status == RegistrationStatus.CANCELLED:
             shown[key] = registration
 
+    answers = questions.answer_columns(event)  # the questions the event asks; never passport data
     table = ExportTable(
         title=_("Delegates"),
         columns=[
@@ -157,6 +164,7 @@ def delegate_table(event: Event) -> ExportTable:
             _("Email"),
             _("Phone"),
             _("Language"),
+            *(column.label for column in answers),
             _("Registered at (%(zone)s)", zone=event.timezone),
             _("Check-in code"),
             *(localized(s.title) for s in sessions),
@@ -178,6 +186,7 @@ def delegate_table(event: Event) -> ExportTable:
                 delegate.email,
                 delegate.phone,
                 language_label(delegate.language),
+                *(_answer_cell(column.value(delegate)) for column in answers),
                 _local(delegate.created_at, zone),
                 delegate.checkin_code,
                 *statuses,

@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Delegate, Invitation
+from ..models import Delegate, Delegation, Invitation
 
 
 def hash_token(token: str) -> str:
@@ -48,6 +48,11 @@ def new_manage_token() -> tuple[str, str, str]:
 def invitation_token(invitation: Invitation) -> str:
     """The token of an invitee's personal link to the registration form (see link_token)."""
     return link_token("invitation", invitation.link_nonce)
+
+
+def contact_page_token(delegation: Delegation) -> str:
+    """The token of a delegation's contact page (see link_token)."""
+    return link_token("delegation", delegation.manage_link_nonce)
 
 
 def current_private_link_token(delegate: Delegate) -> str | None:

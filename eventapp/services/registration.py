@@ -13,21 +13,23 @@ from __future__ import annotations
 
 import enum
 import secrets
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from .. import names
 from ..extensions import db
-from ..i18n import format_local_datetime, localized
+from ..i18n import format_local_datetime, format_local_when, localized, timezone_name
 from ..models import (
     ENDED_STATUSES,
     Delegate,
+    Delegation,
     Event,
     Invitation,
     MailKind,
@@ -35,11 +37,13 @@ from ..models import (
     OrganisationType,
     Registration,
     RegistrationStatus,
+    Salutation,
+    SeatMode,
     Session,
     SessionAccess,
     utcnow,
 )
-from . import mail
+from . import mail, questions, visa
 from .audit import Actor, AuditAction, record_audit
 from .private_links import new_manage_token
 from .standing import delegates_by_email, normalise_email, waitlist_position
@@ -53,6 +57,7 @@ class RegistrationRefused(Exception):
     """A rule refused the request; `message` is for the user, `field` names the form field."""
 
     field = "sessions"
+    person: int | None = None  # of several people registered together, the one refused (0, 1, …)
 
     def __init__(self, message: str, session: Session | None = None):
         super().__init__(message)
@@ -84,6 +89,14 @@ class CapacityTooLow(RegistrationRefused):
     field = "capacity"
 
 
+class NotEnoughSeats(RegistrationRefused):
+    """A group asked for everyone or nobody, and a session has fewer free seats than people."""
+
+
+class SubstitutionClosed(RegistrationRefused):
+    """The session's substitution deadline has passed: only organisers hand seats over now."""
+
+
 @dataclass
 class DelegateDetails:
     """What a delegate tells about themself; the same for the form, the API and the CLI."""
@@ -99,15 +112,32 @@ class DelegateDetails:
     position: str = ""
     organisation_type: OrganisationType = OrganisationType.OTHER
     phone: str = ""
+    # The answers to the event's questions (services.questions), as the delegate keeps them.
+    salutation: Salutation | None = None
+    academic_title: str = ""
+    dietary: str = ""
+    interpretation_language: str = ""
+    arrival_date: date | None = None
+    visa_letter_requested: bool = False
+    # With a visa letter asked for at registration: kept apart, in a VisaRequest, never on the delegate.
+    passport: visa.PassportData | None = None
 
     @classmethod
-    def from_mapping(cls, values: dict) -> DelegateDetails:
+    def from_mapping(cls, values: Mapping) -> DelegateDetails:
+        """From a form's data (or the like): the answers as the forms give them are turned
+        into what the delegate keeps (questions.column_answers)."""
+        values = {**values, **questions.column_answers(values)}
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in values.items() if k in names and v is not None})
 
     @classmethod
     def of(cls, delegate: Delegate) -> DelegateDetails:
-        return cls(**{f.name: getattr(delegate, f.name) for f in fields(cls)})
+        return cls(**{name: getattr(delegate, name) for name in cls.column_names()})
+
+    @classmethod
+    def column_names(cls) -> list[str]:
+        """The fields the delegate has a column for: all but the passport data."""
+        return [f.name for f in fields(cls) if f.name != "passport"]
 
 
 @dataclass(frozen=True)
@@ -360,9 +390,13 @@ def _fill_from_waiting_list(session: Session, actor: Actor, reason: str, by: Act
 
 
 def _apply_details(delegate: Delegate, details: DelegateDetails) -> None:
-    for f in fields(DelegateDetails):
-        value = getattr(details, f.name)
-        setattr(delegate, f.name, value.strip() if isinstance(value, str) else value)
+    # Answers to questions the event does not ask are not taken (those given before stay).
+    unasked = questions.unasked_columns(delegate.event)
+    for name in DelegateDetails.column_names():
+        if name in unasked:
+            continue
+        value = getattr(details, name)
+        setattr(delegate, name, value.strip() if isinstance(value, str) else value)
     delegate.country = delegate.country.upper()
     delegate.email_normalized = normalise_email(details.email)
     refresh_name_keys(delegate)
@@ -384,10 +418,14 @@ def refresh_name_keys(delegate: Delegate) -> None:
 
 
 def _create_delegate(event: Event, details: DelegateDetails, actor: Actor) -> tuple[Delegate, str]:
+    """A new delegate with the details given, who agreed to the event's privacy notice now
+    (its version is recorded with the time); passport data given for a visa letter is kept
+    in the same transaction (questions.keep_passport_data)."""
     token, token_hash, nonce = new_manage_token()
     delegate = Delegate(
         event=event,
         consent_at=utcnow(),
+        privacy_notice_version=event.privacy_notice_version,
         manage_token_hash=token_hash,
         manage_link_nonce=nonce,
         checkin_code=new_checkin_code(),
@@ -395,7 +433,9 @@ def _create_delegate(event: Event, details: DelegateDetails, actor: Actor) -> tu
     _apply_details(delegate, details)
     db.session.add(delegate)
     db.session.flush()
-    record_audit(AuditAction.DELEGATE_CREATED, actor, delegate=delegate)
+    record_audit(AuditAction.DELEGATE_CREATED, actor, delegate=delegate, privacy_notice=event.privacy_notice_version)
+    if details.passport is not None and delegate.visa_letter_requested:
+        questions.keep_passport_data(delegate, details.passport, actor)
     return delegate, token
 
 
@@ -446,26 +486,95 @@ def register_many(
     actor: Actor,
     by_staff: bool = False,
     invitation: Invitation | None = None,
+    seat_mode: SeatMode = SeatMode.ONE_BY_ONE,
 ) -> list[RegistrationResult]:
     """`register` for several people in one transaction (imports, demo data): all or none.
     With the `invitation` of the one person registering, the sessions it names take them
-    even by invitation or by application, and the invitation is marked as answered."""
+    even by invitation or by application, and the invitation is marked as answered.
+    `seat_mode` as in `seat_people`."""
     invited_to = frozenset(s.id for s in invitation.sessions) if invitation else frozenset()
     sessions = sessions_to_register_for(event, session_slugs, by_staff, invited_to)
     applications = applications_among(sessions, by_staff, invited_to)
-    results = []
     with seat_transaction(sessions) as locked:
         if invitation is not None:
             invitation = _unanswered(invitation)
-        for details in people:
-            _ensure_no_delegate_with(event, normalise_email(details.email))
-            delegate, token = _create_delegate(event, details, actor)
-            if invitation is not None:
-                invitation.delegate_id = delegate.id
-            taken = _take_seats(delegate, locked, actor, applications)
-            answers = [SeatAnswer(r.session.slug, r.status, waitlist_position(r)) for r in taken]
-            results.append(RegistrationResult(delegate, taken, token, answers))
+        return seat_people(event, people, locked, applications, actor=actor, seat_mode=seat_mode, invitation=invitation)
+
+
+def seat_people(
+    event: Event,
+    people: Sequence[DelegateDetails],
+    locked: Sequence[Session],
+    applications: frozenset[int],
+    *,
+    actor: Actor,
+    seat_mode: SeatMode = SeatMode.ONE_BY_ONE,
+    delegation: Delegation | None = None,
+    invitation: Invitation | None = None,
+) -> list[RegistrationResult]:
+    """Under the seat lock of `locked` (see seat_transaction): a new delegate for each person,
+    each taking seats by the one rule of `_take_seats`. ONE_BY_ONE: seats while they last,
+    then the waiting list. ALL_OR_NOTHING: NotEnoughSeats before anything is saved when a
+    session has fewer free seats than people (applications take no seat: those sessions
+    are left out). The people of a `delegation` become its delegates."""
+    if seat_mode == SeatMode.ALL_OR_NOTHING:
+        _ensure_seats_for(len(people), [s for s in locked if s.id not in applications])
+    results = []
+    for index, details in enumerate(people):
+        try:
+            if delegation is None:
+                _ensure_no_delegate_with(event, normalise_email(details.email))
+            else:  # someone registers others: the refusal speaks of them
+                ensure_not_a_delegate(event, details.email)
+        except EmailHasDelegate as refusal:
+            refusal.person = index
+            raise
+        delegate, token = _create_delegate(event, details, actor)
+        if delegation is not None:
+            delegate.delegation = delegation
+        if invitation is not None:
+            invitation.delegate_id = delegate.id
+        taken = _take_seats(delegate, locked, actor, applications)
+        answers = [SeatAnswer(r.session.slug, r.status, waitlist_position(r)) for r in taken]
+        results.append(RegistrationResult(delegate, taken, token, answers))
     return results
+
+
+def _ensure_seats_for(count: int, sessions: Iterable[Session]) -> None:
+    for session in sessions:
+        if session.capacity is None or session.capacity - session.confirmed_count >= count:
+            continue
+        left = max(session.capacity - session.confirmed_count, 0)
+        title = localized(session.title)
+        if left == 0:
+            message = _(
+                "%(session)s is full, so nobody of the group was registered. Choose “one by one” to put the group on the waiting list.",
+                session=title,
+            )
+        else:
+            message = ngettext(
+                "Only %(num)d seat is left in %(session)s, not enough for %(people)d people, so nobody of the group was registered. Register fewer people, or choose “one by one”: the others join the waiting list.",
+                "Only %(num)d seats are left in %(session)s, not enough for %(people)d people, so nobody of the group was registered. Register fewer people, or choose “one by one”: the others join the waiting list.",
+                left,
+                session=title,
+                people=count,
+            )
+        raise NotEnoughSeats(message, session)
+
+
+def ensure_not_a_delegate(event: Event, email: str) -> None:
+    """EmailHasDelegate if the address belongs to a delegate of the event: a colleague taking
+    over a seat, or a person a contact registers, must be someone not registered yet."""
+    known = delegates_by_email(event, email)
+    if known:
+        refusal = EmailHasDelegate(
+            _(
+                "%(email)s already belongs to a registered delegate. Seats go only to people not registered yet; a registered delegate adds sessions with their own private link.",
+                email=email.strip(),
+            )
+        )
+        refusal.delegate = known[0]
+        raise refusal
 
 
 class InvitationAnswered(RegistrationRefused):
@@ -719,6 +828,82 @@ def promote(registration: Registration, *, actor: Actor) -> Registration:
             )
         _set_status(registration, RegistrationStatus.CONFIRMED, actor, AuditAction.PROMOTED, reason="by_organiser")
     return registration
+
+
+# --- substitution ----------------------------------------------------------------------------
+
+
+def substitution_open(session: Session, now: datetime | None = None) -> bool:
+    """Whether delegates and their contacts may still hand seats of the session over."""
+    return session.substitution_freeze_at is None or (now or utcnow()) < session.substitution_freeze_at
+
+
+def check_substitution_open(session: Session, now: datetime | None = None, *, by_staff: bool = False) -> None:
+    """Until the session's substitution deadline (the venue's security list) anyone holding a
+    seat may hand it over; afterwards only organisers (SubstitutionClosed)."""
+    freeze = session.substitution_freeze_at
+    if by_staff or freeze is None or substitution_open(session, now):
+        return
+    timezone = session.event.timezone
+    raise SubstitutionClosed(
+        _(
+            "Seats in %(session)s can no longer be handed to a colleague: the venue's security list closed on %(when)s (%(zone)s). Please write to the organisers.",
+            session=localized(session.title),
+            when=format_local_when(freeze, timezone),
+            zone=timezone_name(timezone),
+        ),
+        session,
+    )
+
+
+def substitute(
+    registration: Registration,
+    new_person: DelegateDetails,
+    *,
+    actor: Actor,
+    by_staff: bool = False,
+    now: datetime | None = None,
+) -> RegistrationResult:
+    """Hand a registration's place to a colleague: the same seat (status, waiting-list rank
+    and the session's count unchanged) for a new delegate, with their own private link and
+    badge code, in the same delegation. The old delegate keeps their other registrations
+    and gets a new badge code, so their old badge no longer opens any door. Refused after
+    the session's substitution deadline unless `by_staff`, for a registration that ended,
+    and for an email that already belongs to a delegate (EmailHasDelegate). Commits."""
+    with seat_transaction([registration.session]) as (session,):
+        registration = db.session.get_one(Registration, registration.id, populate_existing=True)
+        if registration.status in ENDED_STATUSES:
+            raise RegistrationRefused(
+                _("Only a seat or place that is still held can be handed to a colleague."), session
+            )
+        check_substitution_open(session, now, by_staff=by_staff)
+        event = session.event
+        ensure_not_a_delegate(event, new_person.email)
+        previous = registration.delegate
+        successor, token = _create_delegate(event, new_person, actor)
+        successor.delegation_id = previous.delegation_id
+        registration.delegate = successor
+        previous.checkin_code = new_checkin_code()
+        db.session.flush()
+        record_audit(
+            AuditAction.SUBSTITUTED,
+            actor,
+            delegate=previous,
+            registration=registration,
+            handed_to=successor.display_name,
+        )
+        record_audit(
+            AuditAction.SUBSTITUTED,
+            actor,
+            delegate=successor,
+            registration=registration,
+            taken_over_from=previous.display_name,
+        )
+        mail.note(previous, MailKind.SUBSTITUTED, actor=actor, session=session.id, successor=successor.display_name)
+        waitlisted = [registration.id] if registration.status == RegistrationStatus.WAITLISTED else []
+        mail.note(successor, MailKind.RECEIVED, actor=actor, registrations=[registration.id], waitlisted=waitlisted)
+        answer = SeatAnswer(session.slug, registration.status, waitlist_position(registration))
+    return RegistrationResult(successor, [registration], token, [answer])
 
 
 def renew_private_link(delegate: Delegate, *, actor: Actor) -> str:

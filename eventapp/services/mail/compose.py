@@ -23,10 +23,21 @@ from ... import names
 from ...extensions import db
 from ...i18n import HTML_LANG, localized
 from ...i18n import lazy_gettext as _l
-from ...models import Delegate, Invitation, MailKind, OutboxMail, RegistrationStatus, Salutation, Session, utcnow
+from ...models import (
+    Delegate,
+    Delegation,
+    Event,
+    Invitation,
+    MailKind,
+    OutboxMail,
+    RegistrationStatus,
+    Salutation,
+    Session,
+    utcnow,
+)
 from .. import calendar
 from ..events import sender_address
-from ..private_links import current_private_link_token, hash_token, invitation_token
+from ..private_links import contact_page_token, current_private_link_token, hash_token, invitation_token
 from ..standing import personal_sessions, waitlist_position
 
 
@@ -46,6 +57,8 @@ SUBJECTS = {
     MailKind.INVITATION: _l("Invitation: %(event)s"),
     MailKind.VISA_LETTER: _l("Your visa invitation letter: %(event)s"),
     MailKind.INVITATION_REMINDER: _l("Reminder: your invitation to the %(event)s"),
+    MailKind.DELEGATION: _l("Your delegation's registration: %(event)s"),
+    MailKind.SUBSTITUTED: _l("Your seat was handed to a colleague: %(event)s"),
 }
 # These carry the personal agenda as a calendar file.
 WITH_CALENDAR = {MailKind.RECEIVED, MailKind.PROMOTED, MailKind.APPLICATION_APPROVED}
@@ -143,6 +156,8 @@ def write(mail: OutboxMail) -> WrittenMail:
     """The mail as it goes out now, in the delegate's (or the invitee's) language."""
     if mail.invitation_id is not None:
         return _write_to_invitee(mail)
+    if mail.delegation_id is not None:
+        return _write_to_contact(mail)
     delegate = db.session.get(Delegate, mail.delegate_id) if mail.delegate_id else None
     if delegate is None:
         raise MailNotWritten("the delegate no longer exists")
@@ -155,7 +170,7 @@ def write(mail: OutboxMail) -> WrittenMail:
     payload = mail.payload or {}
     live = personal_sessions(delegate)
     with force_locale(language):
-        context = _shared_context(mail, delegate, language)
+        context = _shared_context(mail, delegate.event, language, greeting(delegate, language))
         context.update(
             delegate=delegate,
             name=salutation_name(delegate, language),
@@ -165,6 +180,9 @@ def write(mail: OutboxMail) -> WrittenMail:
             link=external_url("public.manage", token=token) if token else None,
             renewed=payload.get("renewed", False),
             reason=payload.get("reason") or "",
+            # A seat handed to a colleague (SUBSTITUTED): which, and to whom.
+            handed_over=db.session.get(Session, payload["session"]) if payload.get("session") else None,
+            successor=payload.get("successor", ""),
         )
         subject = context["subject"]
         if mail.kind == MailKind.MESSAGE:
@@ -185,7 +203,7 @@ def _write_to_invitee(mail: OutboxMail) -> WrittenMail:
         raise MailNotWritten("the invitation no longer exists")
     language = invitation.language if invitation.language in HTML_LANG else "en"
     with force_locale(language):
-        context = _shared_context(mail, invitation, language)
+        context = _shared_context(mail, invitation.event, language, greeting(invitation, language))
         context.update(
             invitation=invitation,
             sessions=sorted(invitation.sessions, key=lambda s: (s.starts_at, s.id)),
@@ -195,10 +213,9 @@ def _write_to_invitee(mail: OutboxMail) -> WrittenMail:
     return WrittenMail(invitation.email, language, context["subject"], text, html)
 
 
-def _shared_context(mail: OutboxMail, person: Delegate | Invitation, language: str) -> dict:
+def _shared_context(mail: OutboxMail, event: Event, language: str, greeting_line: str) -> dict:
     """What every mail's template is given: the event, the language, the greeting, the
     subject and the public links; call under force_locale(language)."""
-    event = person.event
     event_name = localized(event.name, language)
     return dict(
         kind=mail.kind.value,
@@ -207,11 +224,33 @@ def _shared_context(mail: OutboxMail, person: Delegate | Invitation, language: s
         event_name=event_name,
         language=language,
         html_lang=HTML_LANG[language],
-        greeting_line=greeting(person, language),
+        greeting_line=greeting_line,
         subject=subject_in(mail, language, event_name),
         register_url=external_url("public.register"),
         programme_url=external_url("public.programme"),
     )
+
+
+def _write_to_contact(mail: OutboxMail) -> WrittenMail:
+    """To a delegation's contact person: where each person stands, and the contact page."""
+    delegation = db.session.get(Delegation, mail.delegation_id)
+    if delegation is None:
+        raise MailNotWritten("the delegation no longer exists")
+    language = delegation.contact_language if delegation.contact_language in HTML_LANG else "en"
+    with force_locale(language):
+        contact = names.latin_name(delegation.contact_family_name, delegation.contact_given_name)
+        context = _shared_context(mail, delegation.event, language, _("Dear %(name)s,", name=contact))
+        context.update(
+            delegation=delegation,
+            people=[
+                (salutation_name(d, language), _now(personal_sessions(d)))
+                for d in delegation.delegates
+                if d.registrations
+            ],
+            link=external_url("public.delegation_page", token=contact_page_token(delegation)),
+        )
+        text, html = _render(mail.kind, context)
+    return WrittenMail(delegation.contact_email, language, context["subject"], text, html)
 
 
 def _render(kind: MailKind, context: dict) -> tuple[str, str]:
@@ -248,12 +287,18 @@ def subject_in(mail: OutboxMail, language: str, event_name: str) -> str:
 
 def subject_of(mail: OutboxMail) -> str:
     """The subject as sent, or for a mail not written yet, as it will be."""
-    recipient = mail.delegate or (db.session.get(Invitation, mail.invitation_id) if mail.invitation_id else None)
-    if mail.subject or recipient is None:
+    if mail.subject:
         return mail.subject
-    language = recipient.language
+    recipient = mail.delegate or (db.session.get(Invitation, mail.invitation_id) if mail.invitation_id else None)
+    contact = db.session.get(Delegation, mail.delegation_id) if mail.delegation_id else None
+    if recipient is not None:
+        language, event = recipient.language, recipient.event
+    elif contact is not None:
+        language, event = contact.contact_language, contact.event
+    else:
+        return mail.subject
     with force_locale(language):
-        return subject_in(mail, language, localized(recipient.event.name, language))
+        return subject_in(mail, language, localized(event.name, language))
 
 
 BULLET = "· "  # starts a session in the text part (templates/mail/_parts.txt)

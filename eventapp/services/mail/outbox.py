@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session as OrmSession
 
 from ...extensions import db
-from ...models import Delegate, Invitation, MailKind, MailStatus, OutboxMail, Registration, utcnow
+from ...models import Delegate, Delegation, Invitation, MailKind, MailStatus, OutboxMail, Registration, utcnow
 from ..audit import Actor
 from ..standing import waitlist_position
 from ..transactions import write_transaction
@@ -57,6 +57,17 @@ def note_for_invitee(invitation: Invitation, kind: MailKind, *, actor: Actor) ->
     outbox in the caller's transaction (one per call: the caller sends each once)."""
     db.session.add(
         OutboxMail(kind=kind, invitation_id=invitation.id, message_id=new_message_id(), created_by=actor.code)
+    )
+    queue_sender_after_commit()
+
+
+def note_for_contact(delegation: Delegation, kind: MailKind, *, actor: Actor) -> None:
+    """A mail to a delegation's contact person, who is no delegate, written to the outbox
+    in the caller's transaction (one per call)."""
+    if db.session().info.get(_SUPPRESSED):
+        return
+    db.session.add(
+        OutboxMail(kind=kind, delegation_id=delegation.id, message_id=new_message_id(), created_by=actor.code)
     )
     queue_sender_after_commit()
 

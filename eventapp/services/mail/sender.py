@@ -146,6 +146,7 @@ def resend(mail: OutboxMail, *, actor: Actor, key: str) -> MailStatus | None:
                     OutboxMail(
                         delegate_id=mail.delegate_id,
                         invitation_id=mail.invitation_id,
+                        delegation_id=mail.delegation_id,
                         kind=mail.kind,
                         payload=mail.payload,
                         message_id=new_message_id(f"resend.{mail.id}.{key}"),
