@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired
 from ..i18n import lazy_gettext as _l
 from ..models import SeatMode
 from ..services.delegations import MAX_PEOPLE
-from .forms import DelegateDetailsForm, RegistrationForm
+from .forms import DelegateDetailsForm, PinyinSuggestion, RegistrationForm
 
 # A person of a group, as a form asks for them; the rest of DelegateDetails comes from the
 # group (organisation, its type, country) or stays empty (phone).
@@ -42,7 +42,7 @@ def seat_mode_field(default: SeatMode = SeatMode.ALL_OR_NOTHING) -> RadioField:
     )
 
 
-class PersonForm(FlaskForm):
+class PersonForm(PinyinSuggestion):
     """One person: a colleague taking over a seat, or a person added to a delegation. The
     Latin name is filled in from Chinese characters and shown for checking, as on the
     registration form."""
@@ -56,9 +56,6 @@ class PersonForm(FlaskForm):
     language = DelegateDetailsForm.language
 
     may_be_blank = False  # a row of the group form: left empty, it is no one
-    confirm_pinyin_suggestion = True  # the JSON API takes the suggestion as it is
-    pinyin_suggested = False
-    fill_latin_name_from_native = DelegateDetailsForm.fill_latin_name_from_native
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -73,12 +70,7 @@ class PersonForm(FlaskForm):
     def validate(self, extra_validators=None) -> bool:
         if self.may_be_blank and self.is_blank():
             return True
-        suggested = self.fill_latin_name_from_native()
-        valid = super().validate(extra_validators)
-        if suggested and valid and self.confirm_pinyin_suggestion:
-            self.pinyin_suggested = True
-            return False
-        return valid
+        return super().validate(extra_validators)
 
     def person_data(self) -> dict:
         return {name: self[name].data for name in PERSON_FIELDS}

@@ -120,7 +120,36 @@ QUESTION_FIELDS = {
 }
 
 
-class DelegateDetailsForm(FlaskForm):
+class PinyinSuggestion(FlaskForm):
+    """A form with Latin and native name fields: with the Latin name left empty and a name in
+    Chinese characters, the pinyin is filled in. The HTML form shows it and asks the person to
+    check it before saving; the JSON API (no one to ask) takes the suggestion as it is."""
+
+    confirm_pinyin_suggestion = True
+    pinyin_suggested = False
+
+    def validate(self, extra_validators=None) -> bool:
+        suggested = self.fill_latin_name_from_native()
+        valid = super().validate(extra_validators)
+        if suggested and valid and self.confirm_pinyin_suggestion:
+            self.pinyin_suggested = True
+            return False
+        return valid
+
+    def fill_latin_name_from_native(self) -> bool:
+        """Both Latin name fields empty and a name in Chinese characters: fill in its pinyin."""
+        if self.family_name.data or self.given_name.data:
+            return False
+        family_first = self.native_name_order.data != NameOrder.GIVEN_FIRST.value
+        family, given = suggest_latin_name(self.name_native.data or "", family_first)
+        if not given:
+            return False
+        for field, value in ((self.family_name, family), (self.given_name, given)):
+            field.data, field.raw_data = value, [value]
+        return True
+
+
+class DelegateDetailsForm(PinyinSuggestion):
     """A delegate's personal details and their answers to the event's questions: registration,
     and editing through the private link. Required fields use DataRequired, which looks at
     the value after the filters: an entry of only spaces is no entry.
@@ -221,10 +250,6 @@ class DelegateDetailsForm(FlaskForm):
         description=_l("The organisers' letter for your visa application. It needs your passport data."),
     )
 
-    # The HTML form shows the pinyin it filled in and asks the person to check it before
-    # saving; the JSON API (no one to ask) takes the suggestion as it is.
-    confirm_pinyin_suggestion = True
-    pinyin_suggested = False
     # False: the form of someone who is not a delegate (a delegation's contact): no questions.
     asks_questions = True
 
@@ -276,26 +301,6 @@ class DelegateDetailsForm(FlaskForm):
         error = questions.arrival_date_error(self.event, field.data) if field.data and self.event else None
         if error:
             raise ValidationError(error)
-
-    def validate(self, extra_validators=None) -> bool:
-        suggested = self.fill_latin_name_from_native()
-        valid = super().validate(extra_validators)
-        if suggested and valid and self.confirm_pinyin_suggestion:
-            self.pinyin_suggested = True
-            return False
-        return valid
-
-    def fill_latin_name_from_native(self) -> bool:
-        """Both Latin name fields empty and a name in Chinese characters: fill in its pinyin."""
-        if self.family_name.data or self.given_name.data:
-            return False
-        family_first = self.native_name_order.data != NameOrder.GIVEN_FIRST.value
-        family, given = suggest_latin_name(self.name_native.data or "", family_first)
-        if not given:
-            return False
-        for field, value in ((self.family_name, family), (self.given_name, given)):
-            field.data, field.raw_data = value, [value]
-        return True
 
 
 class PassportEntries(FlaskForm):
