@@ -320,9 +320,11 @@ class PassportEntries(FlaskForm):
     passport_expiry = DateField(_l("Passport valid until"), [Optional()])
     date_of_birth = DateField(_l("Date of birth"), [Optional()])
 
+    choose_country = _l("Choose…")  # the empty choice of the nationality list
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.nationality.choices = [("", _l("Choose…")), *country_choices(current_language())]
+        self.nationality.choices = [("", self.choose_country), *country_choices(current_language())]
 
 
 class PassportFields(PassportEntries):
