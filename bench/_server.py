@@ -12,6 +12,7 @@ import json
 import math
 import os
 import secrets
+import shutil
 import signal
 import socket
 import sqlite3
@@ -28,12 +29,12 @@ from typing import NoReturn
 import psycopg
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-VENV_BIN = PROJECT_ROOT / ".venv" / "bin"
 OUT_DIR = PROJECT_ROOT / "bench" / "out"
 HOST = "127.0.0.1"
 POSTGRES_ADMIN_URL = f"postgresql://postgres@{HOST}:5432/test"
 POSTGRES_BASE_URL = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
 BACKENDS = ("postgresql", "sqlite")
+STATIC_PATH = "/static/css/site.css"  # a request that does no work
 
 
 def run(main: Callable[[], int]) -> NoReturn:
@@ -94,6 +95,12 @@ class App:
     backend: str
     database_url: str
     instance: Path
+    root: Path = PROJECT_ROOT  # the folder served: eventapp's, or a baseline's copy
+    ready_path: str = STATIC_PATH  # answers 200 once a worker serves
+
+    @property
+    def venv_bin(self) -> Path:
+        return self.root / ".venv" / "bin"
 
     @property
     def env(self) -> dict[str, str]:
@@ -107,8 +114,8 @@ class App:
     def flask(self, *args: str, stdin: str | None = None) -> str:
         """Run `flask --app eventapp ARGS`; its output, or the command's error on failure."""
         completed = subprocess.run(
-            [str(VENV_BIN / "flask"), "--app", "eventapp", *args],
-            cwd=PROJECT_ROOT,
+            [str(self.venv_bin / "flask"), "--app", "eventapp", *args],
+            cwd=self.root,
             env=self.env,
             input=stdin,
             capture_output=True,
@@ -142,6 +149,58 @@ def demo_app(backend: str, prefix: str) -> Iterator[App]:
             yield app
 
 
+# --- The baselines (../shared/baselines: read-only, so each is copied and installed) ---
+
+BASELINES = PROJECT_ROOT.parent / "shared" / "baselines"
+BASELINE_COPIES = OUT_DIR / "baselines"
+
+
+def installed_baseline(name: str) -> Path:
+    """A copy of ../shared/baselines/NAME with `make install` done in it, kept in
+    bench/out/baselines/ for the next run; copied and installed again when the
+    reference changed (or the copy is incomplete)."""
+    source = BASELINES / name
+    if not source.is_dir():
+        raise SystemExit(f"The baseline {source} is missing: see ../shared/baselines/README.md")
+    copy = BASELINE_COPIES / name
+    stamp = copy / ".installed"
+    fingerprint = baseline_fingerprint(source)
+    if stamp.exists() and stamp.read_text() == fingerprint:
+        return copy
+    step(f"copying {name} from {BASELINES} and running make install there")
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(source, copy, ignore=shutil.ignore_patterns(".venv", "__pycache__", "instance"))
+    completed = subprocess.run(["make", "install"], cwd=copy, capture_output=True, text=True, timeout=900)
+    if completed.returncode != 0:
+        raise SystemExit(f"make install failed for the baseline {name}:\n{completed.stdout}{completed.stderr}")
+    stamp.write_text(fingerprint)
+    return copy
+
+
+def baseline_fingerprint(folder: Path) -> str:
+    """The reference's files by name, size and time: what changes when it is updated."""
+    return "\n".join(
+        f"{p.relative_to(folder)} {p.stat().st_size} {p.stat().st_mtime_ns}"
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and "__pycache__" not in p.parts
+    )
+
+
+@contextmanager
+def limit_app() -> Iterator[App]:
+    """baselines/limit-app on a fresh PostgreSQL database with its 27-seat symposium
+    (its `seed-demo` creates the tables), served like eventapp."""
+    root = installed_baseline("limit-app")
+    with (
+        tempfile.TemporaryDirectory(prefix="eventapp-bench-limit-") as workdir,
+        postgres_database("limit") as database_url,
+    ):
+        app = App("postgresql", database_url, Path(workdir) / "instance", root, "/api/v1/sessions")
+        step("limit-app: creating its tables and its 27-seat symposium")
+        app.flask("seed-demo")
+        yield app
+
+
 # --- gunicorn ---------------------------------------------------------------------------
 
 
@@ -160,17 +219,66 @@ class Server:
     def connection(self, timeout: float = 30) -> http.client.HTTPConnection:
         return http.client.HTTPConnection(HOST, self.port, timeout=timeout)
 
+    def workers_cpu_seconds(self) -> float:
+        """CPU time (user + system) the workers have used so far: the work a request costs,
+        which the machine's load does not inflate the way it does latency."""
+        return sum(process_cpu_seconds(pid) for pid in child_pids(self.process.pid))
+
+
+def child_pids(pid: int) -> list[int]:
+    try:
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def process_cpu_seconds(pid: int, with_exited_children: bool = False) -> float:
+    """utime + stime of a process from /proc (0 once it is gone), and with_exited_children
+    that of its children that have exited (cutime + cstime)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    ticks = int(fields[11]) + int(fields[12])
+    if with_exited_children:
+        ticks += int(fields[13]) + int(fields[14])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU time of every PostgreSQL process on this machine (its backends come and go with
+    connections, so this is read before and after and the difference taken)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if stat.read_text().split(" ", 2)[1] == "(postgres)":
+                total += process_cpu_seconds(int(stat.parent.name), with_exited_children=True)
+        except OSError:
+            continue
+    return total
+
 
 @contextmanager
-def gunicorn(app: App, workers: int = 4, start_timeout: float = 60) -> Iterator[Server]:
+def gunicorn(
+    app: App, workers: int = 4, start_timeout: float = 60, gunicorn_options: Sequence[str] = ()
+) -> Iterator[Server]:
     """gunicorn with `workers` sync workers on a free loopback port, stopped on the way out.
-    It runs in its own process group, so stopping it stops its workers too."""
+    It runs in its own process group, so stopping it stops its workers too. Sync workers,
+    as the baselines are served: the same server for both sides of a ratio."""
     port = free_port()
     log = app.instance.parent / "gunicorn.log"
     with open(log, "wb") as log_file:
         process = subprocess.Popen(
-            [str(VENV_BIN / "gunicorn"), "-w", str(workers), "-b", f"{HOST}:{port}", "eventapp:create_app()"],
-            cwd=PROJECT_ROOT,
+            [
+                str(app.venv_bin / "gunicorn"),
+                *gunicorn_options,
+                "-w",
+                str(workers),
+                "-b",
+                f"{HOST}:{port}",
+                "eventapp:create_app()",
+            ],
+            cwd=app.root,
             env=app.env,
             stdout=log_file,
             stderr=subprocess.STDOUT,
@@ -178,14 +286,14 @@ def gunicorn(app: App, workers: int = 4, start_timeout: float = 60) -> Iterator[
         )
     server = Server(port, process, log)
     try:
-        wait_until_serving(server, workers, start_timeout)
+        wait_until_serving(server, workers, start_timeout, app.ready_path)
         yield server
     finally:
         stop(process)
 
 
-def wait_until_serving(server: Server, workers: int, timeout: float) -> None:
-    """Until every worker has booted and the static CSS answers 200."""
+def wait_until_serving(server: Server, workers: int, timeout: float, ready_path: str = STATIC_PATH) -> None:
+    """Until every worker has booted and `ready_path` (the static CSS) answers 200."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
@@ -193,7 +301,7 @@ def wait_until_serving(server: Server, workers: int, timeout: float) -> None:
         booted = server.log.read_text(errors="replace").count("Booting worker")
         if booted >= workers:
             try:
-                status, _, _ = timed_request(server.connection(timeout=5), "GET", STATIC_PATH)
+                status, _, _ = timed_request(server.connection(timeout=5), "GET", ready_path)
             except OSError:
                 status = None
             if status == 200:
@@ -216,8 +324,6 @@ def stop(process: subprocess.Popen) -> None:
 
 
 # --- Requests ---------------------------------------------------------------------------
-
-STATIC_PATH = "/static/css/site.css"
 
 
 def timed_request(

@@ -420,6 +420,9 @@ class Registration(Model):
         ),
         UniqueConstraint("session_id", "waitlist_rank", name="uq_registrations_session_rank"),
         Index("ix_registrations_session_status", "session_id", "status"),
+        # A delegate's registrations, every status (the live index above leaves out ended
+        # ones): what a door scan and a delegate's pages load.
+        Index("ix_registrations_delegate_id", "delegate_id"),
         CheckConstraint("status != 'waitlisted' OR waitlist_rank IS NOT NULL", name="waitlisted_has_rank"),
     )
 

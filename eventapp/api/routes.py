@@ -164,6 +164,7 @@ def create_registration(payload: dict):
     form = RegistrationForm(
         formdata=data,
         meta={"csrf": False},
+        event=event,
         session_choices=[(s.slug, s.slug) for s in event.sessions],
     )
     form.confirm_pinyin_suggestion = False

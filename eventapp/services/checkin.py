@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, exists, func, select
+from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
 from ..models import (
@@ -46,6 +46,9 @@ class ScanResult:
     checkin: CheckIn | None  # the standing check-in: new (ok) or earlier (already)
     door: str
     replayed: bool = False
+    # Held so that the door's session stays in the ORM session's identity map: the answer
+    # names the door of a standing check-in (checkin.session) from it, without a query.
+    door_session: Session | None = None
 
     @property
     def checked_in_at(self) -> datetime | None:
@@ -176,35 +179,54 @@ def scan(
     again; a delegate already let in through this door gets already_checked_in with the
     time of the first check-in. Commits."""
     try:
-        with write_transaction(keep_loaded=True):  # the answer reads them right after
-            return _replay(scan_id) or _record_scan(event, code, door, scan_id, user, scanned_at)
-    except IntegrityError:
-        # Another worker took the same scan id, or let the same delegate in, this very
-        # moment; the database kept one. Answer as that one did.
+        return _record_scan_once(event, code, door, scan_id, user, scanned_at)
+    except (IntegrityError, UnknownDoor) as refused:
+        # A scan id seen before (a door replaying after a network drop): the unique scan id
+        # refused the new row, so nothing of this attempt was kept. Or another worker let
+        # the same delegate in this very moment; the database kept one. Answer as the
+        # earlier scan did. Checking for a replay first would cost every scan a query.
         replay = _replay(scan_id)
         if replay is not None:
             return replay
-        with write_transaction():
-            return _record_scan(event, code, door, scan_id, user, scanned_at)
+        if isinstance(refused, UnknownDoor):
+            raise
+        return _record_scan_once(event, code, door, scan_id, user, scanned_at)
+
+
+def _record_scan_once(event, code, door, scan_id, user, scanned_at) -> ScanResult:
+    with write_transaction(keep_loaded=True):  # the answer reads them right after
+        return _record_scan(event, code, door, scan_id, user, scanned_at)
+
+
+def _delegate_at_door(event: Event, code: str, door: str) -> tuple[Delegate | None, CheckIn | None]:
+    """The delegate with this code (with their registrations) and their standing check-in
+    at the door, in one statement."""
+    standing = and_(CheckIn.delegate_id == Delegate.id, CheckIn.door == door, CheckIn.undone_at.is_(None))
+    row = (
+        db.session.execute(
+            select(Delegate, CheckIn)
+            .outerjoin(CheckIn, standing)
+            .where(Delegate.event_id == event.id, Delegate.checkin_code == code)
+            .options(joinedload(Delegate.registrations))
+        )
+        .unique()
+        .one_or_none()
+    )
+    return (row[0], row[1]) if row is not None else (None, None)
 
 
 def _record_scan(event, code, door, scan_id, user, scanned_at) -> ScanResult:
     session = door_session(event, door)
     code = normalise_code(code)
-    delegate = db.session.execute(
-        select(Delegate)
-        .where(Delegate.event_id == event.id, Delegate.checkin_code == code)
-        .options(selectinload(Delegate.registrations))
-    ).scalar_one_or_none()
+    delegate, standing = _delegate_at_door(event, code, door)
     checkin = None
     if delegate is None:
         status = ScanStatus.INVALID
     else:
         status = admission(delegate, session)
         if status == ScanStatus.OK:
-            checkin = standing_checkin(delegate.id, door)
-            if checkin is not None:
-                status = ScanStatus.ALREADY_CHECKED_IN
+            if standing is not None:
+                status, checkin = ScanStatus.ALREADY_CHECKED_IN, standing
             else:
                 checkin = CheckIn(delegate=delegate, door=door, session=session, checked_in_by=user)
                 db.session.add(checkin)
@@ -220,10 +242,9 @@ def _record_scan(event, code, door, scan_id, user, scanned_at) -> ScanResult:
             scanned_at=scanned_at,
         )
     )
-    db.session.flush()
     if status == ScanStatus.OK:
         record_audit(AuditAction.CHECKED_IN, actor_of(user), delegate=delegate, session=session, door=door)
-    return ScanResult(status, delegate, checkin, door)
+    return ScanResult(status, delegate, checkin, door, door_session=session)
 
 
 def undo_checkin(checkin: CheckIn, user: StaffUser | None) -> CheckIn:

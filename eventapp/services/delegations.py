@@ -96,7 +96,7 @@ def register_delegation(
     applications = registration.applications_among(sessions, by_staff, frozenset())
     nonce = secrets.token_hex(16)
     token = link_token("delegation", nonce)  # the same as private_links.contact_page_token gives
-    with registration.seat_transaction(sessions) as locked:
+    with write_transaction():
         delegation = Delegation(
             event=event,
             organisation=contact.organisation.strip(),
@@ -110,7 +110,7 @@ def register_delegation(
         )
         db.session.add(delegation)
         db.session.flush()
-        results = _seat(delegation, people, locked, applications, actor, seat_mode)
+        results = _seat(delegation, people, sessions, applications, actor, seat_mode)
         mail.note_for_contact(delegation, MailKind.DELEGATION, actor=actor)
     return DelegationResult(delegation, results, token)
 
@@ -130,21 +130,22 @@ def add_to_delegation(
     event = delegation.event
     sessions = registration.sessions_to_register_for(event, session_slugs, by_staff)
     applications = registration.applications_among(sessions, by_staff, frozenset())
-    with registration.seat_transaction(sessions) as locked:
+    with write_transaction():
         delegation = db.session.get_one(Delegation, delegation.id)
-        return _seat(delegation, people, locked, applications, actor, seat_mode or delegation.seat_mode)
+        return _seat(delegation, people, sessions, applications, actor, seat_mode or delegation.seat_mode)
 
 
 def _seat(
     delegation: Delegation,
     people: Sequence[DelegateDetails],
-    locked: Sequence[Session],
+    sessions: Sequence[Session],
     applications: frozenset[int],
     actor: Actor,
     seat_mode: SeatMode,
 ) -> list[RegistrationResult]:
+    """The people seated by registration.seat_people, which takes the seat lock itself."""
     results = registration.seat_people(
-        delegation.event, people, locked, applications, actor=actor, seat_mode=seat_mode, delegation=delegation
+        delegation.event, people, sessions, applications, actor=actor, seat_mode=seat_mode, delegation=delegation
     )
     for result in results:
         record_audit(

@@ -12,6 +12,7 @@ were wrong.
 from __future__ import annotations
 
 import enum
+import hashlib
 import secrets
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -166,12 +167,7 @@ def new_checkin_code() -> str:
 def sessions_by_slug(event: Event, slugs: Iterable[str]) -> list[Session]:
     """The sessions with these slugs, in the order asked; UnknownSession for a wrong slug."""
     wanted = list(dict.fromkeys(slugs))
-    found = {
-        s.slug: s
-        for s in db.session.execute(
-            select(Session).where(Session.event_id == event.id, Session.slug.in_(wanted))
-        ).scalars()
-    }
+    found = {s.slug: s for s in event.sessions}  # often loaded already, for the form's choices
     for slug in wanted:
         if slug not in found:
             raise UnknownSession(_("Unknown session: %(slug)s", slug=slug))
@@ -188,21 +184,44 @@ def seat_transaction(sessions: Sequence[Session]) -> Iterator[list[Session]]:
     Yields the sessions re-read under the lock, so counters are current. On an exception
     the transaction is rolled back and nothing of the block remains.
     """
+    with write_transaction():
+        yield lock_seats(sessions)
+
+
+def lock_seats(sessions: Sequence[Session]) -> list[Session]:
+    """Take the seat lock of `sessions` in the transaction under way, held until it ends;
+    the sessions re-read under it. Whatever can be done before (new delegates, their
+    audit entries) is best done before: every registration for a session waits here."""
     ids = sorted({s.id for s in sessions})
-    with write_transaction() as dbs:
-        locked = (
-            dbs.execute(
-                select(Session)
-                .where(Session.id.in_(ids))
-                .order_by(Session.id)
-                .with_for_update()
-                .execution_options(populate_existing=True)
-            )
-            .scalars()
-            .all()
+    locked = (
+        db.session.execute(
+            select(Session)
+            .where(Session.id.in_(ids))
+            .order_by(Session.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
         )
-        by_id = {s.id: s for s in locked}
-        yield [by_id[s.id] for s in sessions]
+        .scalars()
+        .all()
+    )
+    by_id = {s.id: s for s in locked}
+    return [by_id[s.id] for s in sessions]
+
+
+def hold_emails(event: Event, emails: Iterable[str]) -> None:
+    """Until the transaction ends, no other one can make a delegate of the event with one
+    of these emails, so a check that none has it stays true without any seat lock (one
+    person, one delegate, whichever sessions two requests at once ask for). PostgreSQL:
+    an advisory lock per address; SQLite's write transaction holds the whole database."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    for key in sorted({_email_lock_key(event.id, normalise_email(email)) for email in emails}):
+        db.session.execute(select(func.pg_advisory_xact_lock(key)))
+
+
+def _email_lock_key(event_id: int, email_normalized: str) -> int:
+    digest = hashlib.blake2b(f"{event_id}:{email_normalized}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)  # advisory locks take a bigint
 
 
 # --- rules ------------------------------------------------------------------------------
@@ -238,15 +257,17 @@ def _set_status(
     *,
     head_of_line: bool = False,
     **details,
-) -> None:
+) -> int | None:
     """The one place a registration's status changes: times, counters and the audit log.
     `head_of_line`: a waiting-list place before everyone waiting (an approved application
-    that found the session full)."""
+    that found the session full). Returns the new waiting-list position (None off the list)."""
     previous = registration.status
     now = utcnow()
     session = registration.session
-    with db.session.no_autoflush:  # the new row has no status yet: do not flush it early
-        rank = _waitlist_rank(session, head_of_line) if status == RegistrationStatus.WAITLISTED else None
+    rank = position = None
+    if status == RegistrationStatus.WAITLISTED:
+        with db.session.no_autoflush:  # the new row has no status yet: do not flush it early
+            rank, position = _waitlist_place(session, head_of_line)
     if previous == RegistrationStatus.CONFIRMED:
         session.confirmed_count -= 1
     if status == RegistrationStatus.CONFIRMED:
@@ -271,17 +292,30 @@ def _set_status(
         to_status=status.value,
         **details,
     )
-    _note_mail(registration, status, previous, actor)
+    _note_mail(registration, status, previous, actor, position)
+    return position
 
 
 def _note_mail(
-    registration: Registration, status: RegistrationStatus, previous: RegistrationStatus | None, actor: Actor
+    registration: Registration,
+    status: RegistrationStatus,
+    previous: RegistrationStatus | None,
+    actor: Actor,
+    position: int | None,
 ) -> None:
     """What the delegate is told of this change (one mail per kind and transaction)."""
     delegate, ids = registration.delegate, [registration.id]
     if previous is None:  # a new registration, confirmed, waitlisted or applied for
         waitlisted = ids if status == RegistrationStatus.WAITLISTED else []
-        mail.note(delegate, MailKind.RECEIVED, actor=actor, registrations=ids, waitlisted=waitlisted)
+        mail.note(
+            delegate,
+            MailKind.RECEIVED,
+            actor=actor,
+            registrations=ids,
+            waitlisted=waitlisted,
+            # Known here, under the seat lock: the outbox need not count the line again.
+            status_at_change={str(registration.id): [status.value, position]},
+        )
     elif previous == RegistrationStatus.PENDING and status != RegistrationStatus.CANCELLED:
         kind = MailKind.APPLICATION_REJECTED if status == RegistrationStatus.REJECTED else MailKind.APPLICATION_APPROVED
         mail.note(delegate, kind, actor=actor, registrations=ids, reason=registration.decision_reason or None)
@@ -291,18 +325,17 @@ def _note_mail(
         mail.note(delegate, MailKind.CANCELLED, actor=actor, registrations=ids)
 
 
-def _waitlist_rank(session: Session, head_of_line: bool = False) -> int:
-    """The next rank at the end of the line (or before its first place). Ranks are never
-    reused, so they may go below 1; positions are counted, so they stay gapless."""
+def _waitlist_place(session: Session, head_of_line: bool = False) -> tuple[int, int]:
+    """The rank and position of a new place at the end of the line (or before its first
+    place), in one query under the seat lock. Ranks are never reused, so they may go below
+    1; positions are counted (everyone waiting is ahead of a place at the end), so they
+    stay gapless."""
+    edge = func.min(Registration.waitlist_rank) if head_of_line else func.max(Registration.waitlist_rank)
+    waiting = func.count(Registration.id).filter(Registration.status == RegistrationStatus.WAITLISTED)
+    rank, ahead = db.session.execute(select(edge, waiting).where(Registration.session_id == session.id)).one()
     if head_of_line:
-        lowest = db.session.execute(
-            select(func.min(Registration.waitlist_rank)).where(Registration.session_id == session.id)
-        ).scalar()
-        return (lowest if lowest is not None else 1) - 1
-    highest = db.session.execute(
-        select(func.max(Registration.waitlist_rank)).where(Registration.session_id == session.id)
-    ).scalar()
-    return (highest or 0) + 1
+        return (rank if rank is not None else 1) - 1, 1
+    return (rank or 0) + 1, ahead + 1
 
 
 def _has_free_seat(session: Session) -> bool:
@@ -332,6 +365,7 @@ def _ensure_email_free(email_normalized: str, sessions: Iterable[Session]) -> No
 
 
 def _ensure_no_delegate_with(event: Event, email_normalized: str, other_than: Delegate | None = None) -> None:
+    hold_emails(event, [email_normalized])
     others = [d for d in delegates_by_email(event, email_normalized) if d is not other_than]
     if not others:
         return
@@ -349,20 +383,22 @@ def _ensure_no_delegate_with(event: Event, email_normalized: str, other_than: De
 
 def _take_seats(
     delegate: Delegate, sessions: Iterable[Session], actor: Actor, applications: frozenset[int] = frozenset()
-) -> list[Registration]:
+) -> list[tuple[Registration, SeatAnswer]]:
     """Confirm or waitlist the delegate in each session, or, in the sessions whose ids are in
-    `applications`, put their application before the organisers; the caller holds the seat lock."""
+    `applications`, put their application before the organisers; the caller holds the seat
+    lock. Each registration with the answer it got."""
     taken = []
     for session in sessions:
         registration = Registration(delegate=delegate, session=session, status=None)
         db.session.add(registration)
         if session.id in applications:
-            _set_status(registration, RegistrationStatus.PENDING, actor, AuditAction.APPLIED)
+            status, action = RegistrationStatus.PENDING, AuditAction.APPLIED
         elif _has_free_seat(session):
-            _set_status(registration, RegistrationStatus.CONFIRMED, actor, AuditAction.REGISTERED)
+            status, action = RegistrationStatus.CONFIRMED, AuditAction.REGISTERED
         else:
-            _set_status(registration, RegistrationStatus.WAITLISTED, actor, AuditAction.WAITLISTED)
-        taken.append(registration)
+            status, action = RegistrationStatus.WAITLISTED, AuditAction.WAITLISTED
+        position = _set_status(registration, status, actor, action)
+        taken.append((registration, SeatAnswer(session.slug, status, position)))
     return taken
 
 
@@ -495,16 +531,18 @@ def register_many(
     invited_to = frozenset(s.id for s in invitation.sessions) if invitation else frozenset()
     sessions = sessions_to_register_for(event, session_slugs, by_staff, invited_to)
     applications = applications_among(sessions, by_staff, invited_to)
-    with seat_transaction(sessions) as locked:
+    with write_transaction():
         if invitation is not None:
             invitation = _unanswered(invitation)
-        return seat_people(event, people, locked, applications, actor=actor, seat_mode=seat_mode, invitation=invitation)
+        return seat_people(
+            event, people, sessions, applications, actor=actor, seat_mode=seat_mode, invitation=invitation
+        )
 
 
 def seat_people(
     event: Event,
     people: Sequence[DelegateDetails],
-    locked: Sequence[Session],
+    sessions: Sequence[Session],
     applications: frozenset[int],
     *,
     actor: Actor,
@@ -512,32 +550,50 @@ def seat_people(
     delegation: Delegation | None = None,
     invitation: Invitation | None = None,
 ) -> list[RegistrationResult]:
-    """Under the seat lock of `locked` (see seat_transaction): a new delegate for each person,
-    each taking seats by the one rule of `_take_seats`. ONE_BY_ONE: seats while they last,
-    then the waiting list. ALL_OR_NOTHING: NotEnoughSeats before anything is saved when a
-    session has fewer free seats than people (applications take no seat: those sessions
-    are left out). The people of a `delegation` become its delegates."""
+    """In the caller's write transaction: a new delegate for each person, each taking seats
+    in `sessions` by the one rule of `_take_seats`. The delegates (private links, badge
+    codes, search keys, audit entries, passport data) are made before the seat lock is
+    taken; under it only the seats are counted and taken. ONE_BY_ONE: seats while they
+    last, then the waiting list. ALL_OR_NOTHING: NotEnoughSeats, and the transaction rolled
+    back, when a session has fewer free seats than people (applications take no seat: those
+    sessions are left out). The people of a `delegation` become its delegates."""
+    newcomers = [
+        _newcomer(event, details, index, actor, delegation, invitation) for index, details in enumerate(people)
+    ]
+    db.session.flush()  # their rows written now, while other registrations still take seats
+    locked = lock_seats(sessions)
     if seat_mode == SeatMode.ALL_OR_NOTHING:
         _ensure_seats_for(len(people), [s for s in locked if s.id not in applications])
     results = []
-    for index, details in enumerate(people):
-        try:
-            if delegation is None:
-                _ensure_no_delegate_with(event, normalise_email(details.email))
-            else:  # someone registers others: the refusal speaks of them
-                ensure_not_a_delegate(event, details.email)
-        except EmailHasDelegate as refusal:
-            refusal.person = index
-            raise
-        delegate, token = _create_delegate(event, details, actor)
-        if delegation is not None:
-            delegate.delegation = delegation
-        if invitation is not None:
-            invitation.delegate_id = delegate.id
+    for delegate, token in newcomers:
         taken = _take_seats(delegate, locked, actor, applications)
-        answers = [SeatAnswer(r.session.slug, r.status, waitlist_position(r)) for r in taken]
-        results.append(RegistrationResult(delegate, taken, token, answers))
+        results.append(RegistrationResult(delegate, [r for r, _ in taken], token, [a for _, a in taken]))
     return results
+
+
+def _newcomer(
+    event: Event,
+    details: DelegateDetails,
+    index: int,
+    actor: Actor,
+    delegation: Delegation | None,
+    invitation: Invitation | None,
+) -> tuple[Delegate, str]:
+    """The delegate for person `index` of a registration, once no delegate has their email."""
+    try:
+        if delegation is None:
+            _ensure_no_delegate_with(event, normalise_email(details.email))
+        else:  # someone registers others: the refusal speaks of them
+            ensure_not_a_delegate(event, details.email)
+    except EmailHasDelegate as refusal:
+        refusal.person = index
+        raise
+    delegate, token = _create_delegate(event, details, actor)
+    if delegation is not None:
+        delegate.delegation = delegation
+    if invitation is not None:
+        invitation.delegate_id = delegate.id
+    return delegate, token
 
 
 def _ensure_seats_for(count: int, sessions: Iterable[Session]) -> None:
@@ -565,6 +621,7 @@ def _ensure_seats_for(count: int, sessions: Iterable[Session]) -> None:
 def ensure_not_a_delegate(event: Event, email: str) -> None:
     """EmailHasDelegate if the address belongs to a delegate of the event: a colleague taking
     over a seat, or a person a contact registers, must be someone not registered yet."""
+    hold_emails(event, [email])
     known = delegates_by_email(event, email)
     if known:
         refusal = EmailHasDelegate(
@@ -598,7 +655,7 @@ def add_sessions(
     with seat_transaction(sessions) as locked:
         delegate = db.session.get_one(Delegate, delegate.id)
         _ensure_email_free(delegate.email_normalized, locked)
-        return _take_seats(delegate, locked, actor, applications)
+        return [registration for registration, _ in _take_seats(delegate, locked, actor, applications)]
 
 
 def cancel_registration(registration: Registration, *, actor: Actor) -> list[Registration]:

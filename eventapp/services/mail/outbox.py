@@ -48,6 +48,8 @@ def note(delegate: Delegate, kind: MailKind, *, actor: Actor = Actor.SYSTEM, **p
     for name, value in payload.items():
         if isinstance(value, list):
             entry[name] = entry.get(name, []) + value
+        elif isinstance(value, dict):
+            entry[name] = {**entry.get(name, {}), **value}
         else:
             entry[name] = value
 
@@ -95,7 +97,11 @@ def _write_notes_to_outbox(session: OrmSession) -> None:
         if kind == MailKind.RECEIVED and entry["waitlisted"] == entry["registrations"]:
             kind = MailKind.WAITLISTED  # nothing confirmed: the waiting list is the news
         if entry.get("registrations"):
-            entry["status_at_change"] = _statuses_now(session, entry["registrations"])
+            # What the change itself noted (a new place's status and position, read under
+            # the seat lock) needs no second look; the others are read now.
+            known = entry.get("status_at_change", {})
+            unknown = [i for i in entry["registrations"] if str(i) not in known]
+            entry["status_at_change"] = {**_statuses_now(session, unknown), **known}
         session.add(
             OutboxMail(
                 delegate_id=delegate_id,
