@@ -5,12 +5,13 @@ the whole of a worker's work."""
 
 import cProfile
 import os
+import time
 
 _profiles: dict[int, cProfile.Profile] = {}
 
 
 def post_fork(server, worker):
-    profile = cProfile.Profile()
+    profile = cProfile.Profile(time.process_time)  # CPU time: waiting for the lock is not work
     _profiles[os.getpid()] = profile
     profile.enable()
 

@@ -35,6 +35,7 @@ from pathlib import Path
 
 from _server import (
     BACKENDS,
+    OUT_DIR,
     PROJECT_ROOT,
     Latencies,
     Server,
@@ -98,7 +99,7 @@ def burst(server: Server, clients: int, request_for) -> Burst:
     return Burst(statuses, bodies, Latencies([s for s in seconds if not math.isnan(s)]), elapsed)
 
 
-def registration(tag: str, i: int) -> dict:
+def registration(tag: str, i: int, session: str = SYMPOSIUM) -> dict:
     return {
         "family_name": "Muster",
         "given_name": GIVEN_NAMES[i % len(GIVEN_NAMES)],
@@ -106,13 +107,22 @@ def registration(tag: str, i: int) -> dict:
         "organisation": "Musterwerke GmbH",
         "country": "DE",
         "language": "de",
-        "sessions": [SYMPOSIUM],
+        "sessions": [session],
         "consent": True,
     }
 
 
+WARM_UP_SESSION = "exhibition"  # open to all, no capacity: the burst's seats stay untouched
+
+
 def warm_up(server: Server, workers: int) -> None:
+    """A few reads and registrations (for the exhibition) in every worker first, so the
+    burst meets workers that have imported, compiled and loaded what a registration needs
+    (the badge fonts' character sets, SQL statements), as they have once registration has
+    been open a while."""
     burst(server, workers * 4, lambda i: ("GET", "/api/v1/sessions", None))
+    tag = "warm-" + secrets.token_hex(3)
+    burst(server, workers * 4, lambda i: ("POST", "/api/v1/registrations", registration(tag, i, WARM_UP_SESSION)))
 
 
 def registration_rush(server: Server, clients: int) -> Burst:
@@ -274,6 +284,10 @@ def print_profile(profile_dir: Path, lines: int = 25) -> None:
         print("No worker profile was written.")
         return
     stats = pstats.Stats(*files)
+    OUT_DIR.mkdir(exist_ok=True)
+    kept = OUT_DIR / f"registration_burst-{profile_dir.name}.prof"
+    stats.dump_stats(kept)
+    print(f"\nThe workers' profile, for pstats or snakeviz: {kept.relative_to(PROJECT_ROOT)}")
     stats.strip_dirs()
     for order in ("tottime", "cumulative"):
         print(f"\nProfile of {len(files)} workers, by {order}:")

@@ -21,8 +21,9 @@ from datetime import date, datetime
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import names
 from ..extensions import db
@@ -193,19 +194,26 @@ def lock_seats(sessions: Sequence[Session]) -> list[Session]:
     the sessions re-read under it. Whatever can be done before (new delegates, their
     audit entries) is best done before: every registration for a session waits here."""
     ids = sorted({s.id for s in sessions})
-    locked = (
+    if any(inspect(s).expired_attributes for s in sessions):  # loaded in an earlier transaction
         db.session.execute(
             select(Session)
             .where(Session.id.in_(ids))
             .order_by(Session.id)
             .with_for_update()
             .execution_options(populate_existing=True)
-        )
-        .scalars()
-        .all()
-    )
-    by_id = {s.id: s for s in locked}
-    return [by_id[s.id] for s in sessions]
+        ).all()
+        return [db.session.get_one(Session, s.id) for s in sessions]
+    # Loaded in this transaction: only what another one may change meanwhile is read again.
+    by_id = {s.id: s for s in sessions}
+    for session_id, capacity, confirmed_count in db.session.execute(
+        select(Session.id, Session.capacity, Session.confirmed_count)
+        .where(Session.id.in_(ids))
+        .order_by(Session.id)
+        .with_for_update()
+    ):
+        set_committed_value(by_id[session_id], "capacity", capacity)
+        set_committed_value(by_id[session_id], "confirmed_count", confirmed_count)
+    return list(sessions)
 
 
 def hold_emails(event: Event, emails: Iterable[str]) -> None:
