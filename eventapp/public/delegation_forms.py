@@ -92,7 +92,7 @@ class ContactForm(DelegateDetailsForm):
         csrf = False
 
     name_native = None
-    native_name_order = None
+    native_name_order = None  # type: ignore[assignment]  # None removes an inherited field
     position = None
     phone = None
 

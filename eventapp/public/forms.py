@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+import wtforms
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_wtf import FlaskForm
@@ -13,8 +14,6 @@ from wtforms import (
     DateField,
     EmailField,
     FormField,
-    RadioField,
-    SelectField,
     SelectMultipleField,
     StringField,
     TelField,
@@ -43,10 +42,10 @@ from ..services.events import current_event
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
 
-class CountryField(SelectField):
-    """A select of ~250 countries whose choice is looked up in a set: wtforms' own check
-    makes an object of every choice on each validation, a good share of the CPU of a
-    registration. A value not among them gets wtforms' own answer."""
+class ChoiceInSet:
+    """A select or radio field whose choice is looked up in a set: wtforms' own check makes
+    an object of every choice on each validation (~250 countries), a good share of the CPU
+    of a registration. A value not among them gets wtforms' own answer."""
 
     def pre_validate(self, form):
         if (
@@ -57,6 +56,14 @@ class CountryField(SelectField):
         ):
             return
         super().pre_validate(form)
+
+
+class SelectField(ChoiceInSet, wtforms.SelectField):
+    pass
+
+
+class RadioField(ChoiceInSet, wtforms.RadioField):
+    pass
 
 
 def strip(value):
@@ -212,7 +219,7 @@ class DelegateDetailsForm(PinyinSuggestion):
         _l("Position (optional)"), [Optional(), Length(max=150), printable_on_badge], filters=[one_line]
     )
     organisation_type = SelectField(_l("Type of organisation"), default=OrganisationType.ENTERPRISE.value)
-    country = CountryField(
+    country = SelectField(
         _l("Country or region"),
         [DataRequired(message=_l("Choose a country or region."))],
         filters=[upper],
@@ -330,7 +337,7 @@ class PassportEntries(FlaskForm):
         filters=[one_line],
         description=_l("As the passport's page with the photo prints it, in Latin letters: family name first."),
     )
-    nationality = CountryField(_l("Nationality"), filters=[upper], default="")
+    nationality = SelectField(_l("Nationality"), filters=[upper], default="")
     passport_number = StringField(_l("Passport number"), [Length(max=40)], filters=[strip])
     # Optional: an empty date is no error here; the service says the letter needs it.
     passport_expiry = DateField(_l("Passport valid until"), [Optional()])
