@@ -11,6 +11,7 @@ import threading
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 from eventapp.extensions import db
 from eventapp.services import registration as service
@@ -80,3 +81,68 @@ def test_four_gunicorn_workers_never_overbook(app, forum, database_url, tmp_path
     state = seats(app, SYMPOSIUM)
     assert (state["confirmed"], state["confirmed_count"], state["waitlisted"]) == (27, 27, 73)
     assert state["ranks"] == sorted(set(state["ranks"]))
+
+
+def _race(app, *attempts) -> list[str]:
+    """Run the attempts (callables taking the event) at the same moment, each in its own
+    app context; what each did: "done", "refused" (EmailHasDelegate) or the error."""
+    barrier = threading.Barrier(len(attempts))
+    outcomes: list[str] = [""] * len(attempts)
+
+    def run(index: int) -> None:
+        with app.app_context():
+            event = current_event()
+            db.session.commit()  # give the connection back to the pool while waiting
+            barrier.wait()
+            try:
+                attempts[index](event)
+                outcomes[index] = "done"
+            except service.EmailHasDelegate:
+                outcomes[index] = "refused"
+            except Exception as error:  # noqa: BLE001 - a deadlock or any other failure fails the test
+                outcomes[index] = repr(error)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(attempts))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+def _delegates_with(app, email: str) -> int:
+    with app.app_context():
+        return len(service.delegates_by_email(current_event(), email))
+
+
+def _register(details: DelegateDetails, slug: str, event) -> None:
+    service.register(event, details, [slug], actor=Actor.SYSTEM)
+
+
+def _change_details(delegate_id: int, details: DelegateDetails, event) -> None:
+    service.update_details(db.session.get_one(service.Delegate, delegate_id), details, actor=Actor.SYSTEM)
+
+
+def test_one_email_racing_for_two_sessions_makes_one_delegate(app, forum):
+    """The check that an email has no delegate yet holds without any seat lock: two
+    requests with one address, for different sessions, at the same moment."""
+    for round_number in range(8):
+        details = DelegateDetails.from_mapping(person(email=f"twice{round_number}@example.de"))
+        outcomes = _race(app, partial(_register, details, SYMPOSIUM), partial(_register, details, "exhibition"))
+        assert sorted(outcomes) == ["done", "refused"]
+        assert _delegates_with(app, details.email) == 1
+
+
+def test_an_email_change_racing_a_registration_with_that_email(app, forum):
+    """Both take the email before the seat (no deadlock), and one of them gets it."""
+    for round_number in range(8):
+        with app.app_context():
+            holder = service.register(
+                current_event(), DelegateDetails.from_mapping(person()), [SYMPOSIUM], actor=Actor.SYSTEM
+            ).delegate
+            holder_id, changed = holder.id, DelegateDetails.of(holder)
+        changed.email = f"wanted{round_number}@example.de"
+        newcomer = DelegateDetails.from_mapping(person(email=changed.email))
+        outcomes = _race(app, partial(_change_details, holder_id, changed), partial(_register, newcomer, SYMPOSIUM))
+        assert sorted(outcomes) == ["done", "refused"]
+        assert _delegates_with(app, changed.email) == 1

@@ -179,13 +179,19 @@ def sessions_by_slug(event: Event, slugs: Iterable[str]) -> list[Session]:
 
 
 @contextmanager
-def seat_transaction(sessions: Sequence[Session]) -> Iterator[list[Session]]:
+def seat_transaction(
+    sessions: Sequence[Session], *, event: Event | None = None, emails: Sequence[str] = ()
+) -> Iterator[list[Session]]:
     """Run the block in one transaction holding the seat lock of `sessions`; commit at the end.
 
     Yields the sessions re-read under the lock, so counters are current. On an exception
-    the transaction is rolled back and nothing of the block remains.
+    the transaction is rolled back and nothing of the block remains. `emails` the block
+    checks no delegate of `event` has are held first (hold_emails): a transaction always
+    takes an email before a seat, so two never wait for each other.
     """
     with write_transaction():
+        if event is not None and emails:
+            hold_emails(event, emails)
         yield lock_seats(sessions)
 
 
@@ -565,6 +571,7 @@ def seat_people(
     last, then the waiting list. ALL_OR_NOTHING: NotEnoughSeats, and the transaction rolled
     back, when a session has fewer free seats than people (applications take no seat: those
     sessions are left out). The people of a `delegation` become its delegates."""
+    hold_emails(event, [details.email for details in people])  # all at once, in one order: no deadlock
     newcomers = [
         _newcomer(event, details, index, actor, delegation, invitation) for index, details in enumerate(people)
     ]
@@ -788,7 +795,7 @@ def update_details(delegate: Delegate, details: DelegateDetails, *, actor: Actor
     """Change a delegate's personal details. A new email must not belong to another
     delegate of the event. Commits."""
     sessions = [r.session for r in delegate.live_registrations]
-    with seat_transaction(sessions):
+    with seat_transaction(sessions, event=delegate.event, emails=[details.email]):
         delegate = db.session.get_one(Delegate, delegate.id)
         new_key = normalise_email(details.email)
         if new_key != delegate.email_normalized:
@@ -935,14 +942,14 @@ def substitute(
     and gets a new badge code, so their old badge no longer opens any door. Refused after
     the session's substitution deadline unless `by_staff`, for a registration that ended,
     and for an email that already belongs to a delegate (EmailHasDelegate). Commits."""
-    with seat_transaction([registration.session]) as (session,):
+    event = registration.session.event
+    with seat_transaction([registration.session], event=event, emails=[new_person.email]) as (session,):
         registration = db.session.get_one(Registration, registration.id, populate_existing=True)
         if registration.status in ENDED_STATUSES:
             raise RegistrationRefused(
                 _("Only a seat or place that is still held can be handed to a colleague."), session
             )
         check_substitution_open(session, now, by_staff=by_staff)
-        event = session.event
         ensure_not_a_delegate(event, new_person.email)
         previous = registration.delegate
         successor, token = _create_delegate(event, new_person, actor)
