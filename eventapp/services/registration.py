@@ -379,7 +379,7 @@ def _ensure_email_free(email_normalized: str, sessions: Iterable[Session]) -> No
 
 
 def _ensure_no_delegate_with(event: Event, email_normalized: str, other_than: Delegate | None = None) -> None:
-    hold_emails(event, [email_normalized])
+    """The caller holds the email (hold_emails), so the answer stays true until it commits."""
     others = [d for d in delegates_by_email(event, email_normalized) if d is not other_than]
     if not others:
         return
@@ -635,8 +635,8 @@ def _ensure_seats_for(count: int, sessions: Iterable[Session]) -> None:
 
 def ensure_not_a_delegate(event: Event, email: str) -> None:
     """EmailHasDelegate if the address belongs to a delegate of the event: a colleague taking
-    over a seat, or a person a contact registers, must be someone not registered yet."""
-    hold_emails(event, [email])
+    over a seat, or a person a contact registers, must be someone not registered yet. The
+    caller holds the email (hold_emails)."""
     known = delegates_by_email(event, email)
     if known:
         refusal = EmailHasDelegate(
