@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask, Response, has_request_context, request
-from flask.sessions import SecureCookieSessionInterface
+from flask import Flask, Request, Response, has_request_context, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 CSP = {
@@ -38,12 +38,23 @@ def policy(directives: dict[str, str]) -> str:
     return "; ".join(f"{name} {value}" for name, value in directives.items())
 
 
+# The header values, written once rather than on every response.
+CSP_HEADER, DOOR_CSP_HEADER = policy(CSP), policy(DOOR_CSP)
+
+
 class SecureWhenHttpsSessionInterface(SecureCookieSessionInterface):
     """SESSION_COOKIE_SECURE is fixed at start-up; this marks the cookie Secure also for each
     request that came over HTTPS, so one configuration serves both HTTP tests and HTTPS."""
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"]) or (has_request_context() and request.is_secure)
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        """Without a session cookie (door apps and scripts with a token), an empty session,
+        without making the signing serializer, which derives its key on each request."""
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
 
 
 def is_private(path: str) -> bool:
@@ -56,7 +67,7 @@ def is_private(path: str) -> bool:
 def add_security_headers(response: Response) -> Response:
     headers = response.headers
     door_page = request.endpoint == "door.door_page"
-    headers.setdefault("Content-Security-Policy", policy(DOOR_CSP if door_page else CSP))
+    headers.setdefault("Content-Security-Policy", DOOR_CSP_HEADER if door_page else CSP_HEADER)
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")
     # A view may have chosen stricter (the private link's pages send no-referrer).

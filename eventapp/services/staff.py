@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from functools import cache
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -163,12 +164,16 @@ def create_api_token(user: StaffUser) -> str:
 def user_for_api_token(token: str) -> StaffUser | None:
     if not token or len(token) > 200:
         return None
-    user = db.session.execute(  # one statement: a door app sends its token with every scan
-        select(StaffUser).join(StaffUser.api_tokens).where(ApiToken.token_hash == hash_token(token))
-    ).scalar_one_or_none()
+    user = db.session.execute(_user_by_token_statement(), {"token_hash": hash_token(token)}).scalar_one_or_none()
     if user is None or not user.active:
         return None
     return user
+
+
+@cache
+def _user_by_token_statement() -> Select[StaffUser]:
+    """One statement, built once: a door app sends its token with every scan."""
+    return select(StaffUser).join(StaffUser.api_tokens).where(ApiToken.token_hash == bindparam("token_hash"))
 
 
 DEMO_ACCOUNTS = (
