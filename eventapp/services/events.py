@@ -11,12 +11,13 @@ from ..extensions import db
 from ..i18n import localized
 from ..models import Event
 
+# Built once: every page and API call asks it.
+_CURRENT_EVENT = select(Event).order_by(Event.starts_on.desc(), Event.id.desc()).limit(1)
+
 
 def current_event() -> Event | None:
     """The event this installation serves: the one that starts last."""
-    return db.session.execute(
-        select(Event).order_by(Event.starts_on.desc(), Event.id.desc()).limit(1)
-    ).scalar_one_or_none()
+    return db.session.execute(_CURRENT_EVENT).scalar_one_or_none()
 
 
 def sender_address() -> tuple[str, str]:
