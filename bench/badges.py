@@ -3,7 +3,8 @@
 In one process, on a temporary SQLite database with the demo forum and `fake-delegates`:
 
 1. Cold batch: no badge kept; printing.batch_pdf(all, "a6") renders every badge with
-   WeasyPrint in chunks in worker processes. Wall time and peak memory per process.
+   WeasyPrint in chunks in worker processes (printing.RenderWorkers, started first, as the
+   CLI does). Wall time and peak memory per process.
 2. Baseline, in the same run: a minimal ReportLab renderer (the engine Indico and pretix
    use) drawing the same content per badge (the same BadgeData), with the same number of
    worker processes and chunks, merged into one PDF with pypdf. Ratio = cold / ReportLab,
@@ -14,9 +15,16 @@ In one process, on a temporary SQLite database with the demo forum and `fake-del
    (the figures services/printing/sheets.py quotes).
 4. The served programme: programme_pdf once, then GET /agenda.pdf?lang=de through the
    Flask test client; p50/p99.
+5. Whole processes, against ../shared/baselines/badge-limit (ReportLab, segno, an embedded
+   CJK TrueType font, one process): `flask --app eventapp badges --out FILE` on a database
+   of its own with 1000 and with 100 fake delegates and no badge kept, against
+   `python render.py N OUT.pdf`, each timed from the process's start to its exit (wall
+   and CPU, the batch's workers included), taking turns; medians and the ratios
+   eventapp / badge-limit, with their goals.
 
     .venv/bin/python bench/badges.py [--count 1000] [--chunk-size 50] [--requests 200]
-                                     [--reportlab-font noto|cid]
+                                     [--reportlab-font noto|cid] [--process-runs 3]
+                                     [--only-processes]
 
 Figures also go to bench/out/badges.json. Missing a goal does not make it exit 1; a batch
 with the wrong number of pages or an agenda request that is not 200 does.
@@ -31,6 +39,8 @@ import json
 import multiprocessing
 import os
 import resource
+import shutil
+import subprocess
 import sys
 import tempfile
 import threading
@@ -40,12 +50,14 @@ from dataclasses import asdict
 from datetime import date, timedelta
 from pathlib import Path
 
-from _server import OUT_DIR, Latencies, machine, ratio, run, step
+from _server import OUT_DIR, PROJECT_ROOT, Latencies, installed_baseline, machine, ratio, run, step
 
 GOAL_RATIO = 1.5
 GOAL_PEAK_MIB = 400
 GOAL_WARM_SECONDS = 2.5
 GOAL_AGENDA_MS = 250
+# Whole processes: badges -> the most eventapp / badge-limit may take, by wall time.
+GOAL_PROCESS_RATIO = {1000: 1.5, 100: 2.0}
 
 # --- the ReportLab baseline (runs in spawned workers: no Flask, no eventapp) ---------------
 
@@ -274,6 +286,121 @@ def reportlab_batch(
     return out.getvalue(), peaks
 
 
+# --- whole processes: `flask --app eventapp badges` against badge-limit -------------------
+
+
+FLASK = Path(sys.executable).with_name("flask")
+
+
+def process_environment(workdir: Path, count: int) -> tuple[dict[str, str], Path, Path]:
+    """(environment, database, its pristine copy): a SQLite database of its own with the
+    demo forum and COUNT fake delegates, made by eventapp's own commands; each timed run
+    starts from the copy, so no badge is kept."""
+    database = workdir / f"processes-{count}.sqlite3"
+    environment = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{database}",
+        "EVENTAPP_INSTANCE": str(workdir / f"processes-{count}-instance"),
+        "PRERENDER_DOCUMENTS": "0",
+    }
+    environment.pop("REDIS_URL", None)
+    for command in (["db", "upgrade"], ["seed-demo"], ["fake-delegates", str(count), "--seed", "1"]):
+        subprocess.run(
+            [str(FLASK), "--app", "eventapp", *command],
+            env=environment,
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            check=True,
+        )
+    pristine = database.with_suffix(".pristine")
+    shutil.copyfile(database, pristine)
+    return environment, database, pristine
+
+
+def timed_process(command: list[str], cwd: Path, environment: dict[str, str] | None = None) -> tuple[float, float, str]:
+    """(wall seconds from start to exit, CPU seconds of the process and the children it
+    waited for, what it printed)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    completed = subprocess.run(command, cwd=cwd, env=environment, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if completed.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{completed.stdout}{completed.stderr}")
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return wall, cpu, completed.stdout
+
+
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def compare_processes(workdir: Path, runs: int, failures: list[str]) -> dict:
+    """For 1000 and 100 badges: badge-limit's render.py and eventapp's CLI, `runs` times each,
+    taking turns (a change in the machine's load hits both); medians and ratios."""
+    limit = installed_baseline("badge-limit")
+    figures: dict = {"runs": runs}
+    for count in GOAL_PROCESS_RATIO:
+        step(f"whole processes, {count} badges: making the database")
+        environment, database, pristine = process_environment(workdir, count)
+        timed: dict[str, dict[str, list[float]]] = {
+            "badge_limit": {"wall": [], "cpu": [], "own": []},
+            "eventapp": {"wall": [], "cpu": []},
+        }
+        for attempt in range(1, runs + 1):
+            step(f"whole processes, {count} badges, run {attempt} of {runs}")
+            out = workdir / f"badge-limit-{count}.pdf"
+            command = [str(limit / ".venv" / "bin" / "python"), "render.py", str(count), str(out)]
+            wall, cpu, printed = timed_process(command, limit)
+            for key, value in (("wall", wall), ("cpu", cpu), ("own", float(printed.split()[-1]))):
+                timed["badge_limit"][key].append(value)
+            shutil.copyfile(pristine, database)
+            ours = workdir / f"eventapp-{count}.pdf"
+            command = [str(FLASK), "--app", "eventapp", "badges", "--out", str(ours)]
+            wall, cpu, _printed = timed_process(command, PROJECT_ROOT, environment)
+            timed["eventapp"]["wall"].append(wall)
+            timed["eventapp"]["cpu"].append(cpu)
+            for name, pdf in (("badge-limit", out), ("eventapp", ours)):
+                if page_count(pdf.read_bytes()) != count:
+                    failures.append(f"{name} wrote {page_count(pdf.read_bytes())} pages for {count} badges")
+        result = {
+            who: {f"{key}_seconds": round(median(values), 2) for key, values in found.items()}
+            for who, found in timed.items()
+        }
+        for who, found in timed.items():
+            result[who]["wall_runs"] = [round(v, 2) for v in found["wall"]]
+        result["ratio"] = round(ratio(result["eventapp"]["wall_seconds"], result["badge_limit"]["wall_seconds"]), 2)
+        result["cpu_ratio"] = round(ratio(result["eventapp"]["cpu_seconds"], result["badge_limit"]["cpu_seconds"]), 2)
+        result["goal"] = GOAL_PROCESS_RATIO[count]
+        figures[str(count)] = result
+    return figures
+
+
+def report_processes(f: dict) -> None:
+    print(f"\nWhole processes, {f['runs']} runs each, medians (wall from start to exit; CPU with the workers)")
+    header = ("Badges", "badge-limit wall / CPU / own", "eventapp wall / CPU", "Ratio wall", "CPU", "Goal", "")
+    rows = [header]
+    for count in GOAL_PROCESS_RATIO:
+        r = f[str(count)]
+        limit, ours = r["badge_limit"], r["eventapp"]
+        rows.append(
+            (
+                str(count),
+                f"{limit['wall_seconds']:.2f} / {limit['cpu_seconds']:.2f} / {limit['own_seconds']:.2f} s",
+                f"{ours['wall_seconds']:.2f} / {ours['cpu_seconds']:.2f} s",
+                f"{r['ratio']:.2f}×",
+                f"{r['cpu_ratio']:.2f}×",
+                f"≤ {r['goal']}",
+                "met" if r["ratio"] <= r["goal"] else "NOT MET",
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    for row in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+
+
 # --- the run ----------------------------------------------------------------------------
 
 
@@ -285,9 +412,11 @@ def page_count(pdf: bytes) -> int:
 
 class ChildMemory:
     """Peak resident memory (VmHWM, KiB) of each child process, sampled from /proc while a
-    batch runs. A spawned worker's own ru_maxrss is no use: Linux carries the parent's
-    high-water mark over the vfork+exec that starts it, so it reads at least the parent's.
-    VmHWM belongs to the memory of the process after exec, so it is the worker's own."""
+    batch runs. A worker's own ru_maxrss is no use: Linux carries the parent's high-water
+    mark over the fork (and the exec of a spawned one), so it reads at least the parent's.
+    VmHWM starts from what the process maps after the fork or exec: for a worker forked
+    from the fork server (batch_pdf's way here, as this script runs a thread), the server's
+    pages it shares count in it too."""
 
     def __init__(self, interval: float = 0.05) -> None:
         self.interval = interval
@@ -357,6 +486,15 @@ def main() -> int:
         help="noto (default): the baseline embeds Noto Sans CJK SC converted to TrueType; "
         "cid: Chinese in ReportLab's STSong-Light, not embedded, Latin in DejaVu Sans",
     )
+    parser.add_argument(
+        "--process-runs",
+        type=int,
+        default=3,
+        help="runs of each whole process against badge-limit, 1000 and 100 badges (default 3; 0 skips them)",
+    )
+    parser.add_argument(
+        "--only-processes", action="store_true", help="only the whole processes against badge-limit (step 5)"
+    )
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="eventapp-bench-badges-"))
@@ -369,6 +507,12 @@ def main() -> int:
 
 
 def measure(args, workdir: Path) -> int:
+    if args.only_processes:
+        failures: list[str] = []
+        figures = {"machine": machine(), "processes": compare_processes(workdir, max(args.process_runs, 1), failures)}
+        figures["failures"] = failures
+        report_processes(figures["processes"])
+        return finish(figures, failures)
     os.environ["DATABASE_URL"] = "sqlite:///" + str(workdir / "bench.sqlite3")
     os.environ["EVENTAPP_INSTANCE"] = str(workdir / "instance")
     os.environ["PRERENDER_DOCUMENTS"] = "0"
@@ -379,9 +523,10 @@ def measure(args, workdir: Path) -> int:
     from sqlalchemy import delete, func, select
 
     from eventapp import create_app, names
+    from eventapp.demo import forum as demo
     from eventapp.extensions import db
     from eventapp.models import Event, RenderedDocument
-    from eventapp.services import agendas, demo, printing
+    from eventapp.services import agendas, printing
     from eventapp.services.printing import cjk_fonts, sheets
     from eventapp.services.printing.badge_data import _badge_data
 
@@ -432,8 +577,13 @@ def measure(args, workdir: Path) -> int:
         step("cold batch (WeasyPrint), A6")
         started, cpu_before = time.perf_counter(), cpu_seconds()
         renders: list[printing.RenderStats] = []
-        with ChildMemory() as children:
-            cold = printing.batch_pdf(delegates, "a6", chunk_size=chunk_size, workers=workers, on_render=renders.append)
+        # Started ahead, as the CLI starts them, before ChildMemory's thread: forked from this
+        # process (a process with threads uses a fork server, whose workers are not its
+        # children: their CPU time and memory would escape RUSAGE_CHILDREN and /proc).
+        with printing.RenderWorkers(workers) as started_workers, ChildMemory() as children:
+            cold = printing.batch_pdf(
+                delegates, "a6", chunk_size=chunk_size, workers=started_workers, on_render=renders.append
+            )
         cold_seconds, cold_cpu = time.perf_counter() - started, cpu_seconds() - cpu_before
         (stats,) = renders
         cold_parent = parent_peak_kib()
@@ -519,9 +669,19 @@ def measure(args, workdir: Path) -> int:
             break
     figures["agenda"] = {"first_render_seconds": round(first, 2), **latencies.summary()}
     figures["parent_peak_mib"] = mib(parent_peak_kib())
+
+    # 5. Whole processes against badge-limit
+    if args.process_runs > 0:
+        figures["processes"] = compare_processes(workdir, args.process_runs, failures)
     figures["failures"] = failures
 
     report(figures)
+    if "processes" in figures:
+        report_processes(figures["processes"])
+    return finish(figures, failures)
+
+
+def finish(figures: dict, failures: list[str]) -> int:
     OUT_DIR.mkdir(exist_ok=True)
     (OUT_DIR / "badges.json").write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n")
     print("\nFigures saved to bench/out/badges.json")
@@ -604,8 +764,8 @@ def report(f: dict) -> None:
         f"Peak per process: {peak:.0f} MiB (parent {cold['parent_peak_mib']:.0f}, "
         f"worker {cold['worker_peak_mib']:.0f}, VmHWM sampled from /proc); parent at the end "
         f"{f['parent_peak_mib']:.0f} MiB; the render's own figure says "
-        f"{cold['last_render_worker_peak_mib']:.0f} MiB per worker (ru_maxrss, which a spawned "
-        f"process inherits from its parent)\n"
+        f"{cold['last_render_worker_peak_mib']:.0f} MiB per worker (ru_maxrss, which a worker "
+        f"inherits from its parent)\n"
     )
     widths = [max(len(str(r[i])) for r in rows) for i in range(4)]
     header = ("Figure", "Measured", "Goal", "")
