@@ -6,8 +6,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from pypinyin import Style, lazy_pinyin
-
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
@@ -28,6 +26,10 @@ def normalise_query(text: str) -> str:
 
 def pinyin(text: str, tones: bool = False) -> list[str]:
     """The syllables of Chinese text (other characters are kept as they are)."""
+    # Imported on first use: its dictionaries take 0.2 s to load, which a badge batch, a
+    # door or any CLI command that writes no names would pay at every start.
+    from pypinyin import Style, lazy_pinyin
+
     return lazy_pinyin(text, style=Style.TONE if tones else Style.NORMAL, errors="default")
 
 

@@ -20,8 +20,14 @@ from .transactions import write_transaction
 
 PASSWORD_METHOD = "scrypt"
 MIN_PASSWORD_LENGTH = 10
-# Checked against when the email is unknown, so a failed login takes as long either way.
-_DUMMY_HASH = generate_password_hash("not a real password", method=PASSWORD_METHOD)
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash to check a password against when nobody has the email given, so a failed
+    login takes as long as a wrong password does. Made on first use: scrypt takes 0.1 s,
+    which every process that logs nobody in would pay at its start."""
+    return generate_password_hash("not a real password", method=PASSWORD_METHOD)
 
 
 class StaffError(Exception):
@@ -96,7 +102,7 @@ def authenticate(email: str, password: str) -> StaffUser | None:
     """The active account with this email and password, else None (never says which failed)."""
     user = find_user(email)
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(), password)
         return None
     if not check_password_hash(user.password_hash, password) or not user.active:
         return None
