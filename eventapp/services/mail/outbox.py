@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from typing import cast
 
 from flask import current_app
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy import event as sa_event
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session as OrmSession
 
 from ...extensions import db
@@ -35,6 +36,8 @@ _QUEUED = "eventapp_mail_queued"
 
 # last_error of a mail whose sender died while handing it over (shown to organisers).
 INTERRUPTED = "interrupted while sending; it may have arrived"
+
+OUTBOX_MAILS = cast(Table, OutboxMail.__table__)  # the table itself (typed as any FromClause)
 
 
 def note(delegate: Delegate, kind: MailKind, *, actor: Actor = Actor.SYSTEM, **payload) -> None:
@@ -89,6 +92,7 @@ def _write_notes_to_outbox(session: OrmSession) -> None:
     notes = session.info.pop(_NOTES, None)
     if not notes:
         return
+    rows = []
     for (delegate_id, kind), entry in notes.items():
         actor: Actor = entry.pop("actor")
         for name, value in entry.items():
@@ -102,15 +106,19 @@ def _write_notes_to_outbox(session: OrmSession) -> None:
             known = entry.get("status_at_change", {})
             unknown = [i for i in entry["registrations"] if str(i) not in known]
             entry["status_at_change"] = {**_statuses_now(session, unknown), **known}
-        session.add(
-            OutboxMail(
-                delegate_id=delegate_id,
-                kind=kind,
-                payload=entry,
-                message_id=new_message_id(),
-                created_by=actor.code,
-            )
+        rows.append(
+            {
+                "delegate_id": delegate_id,
+                "kind": kind,
+                "payload": entry,
+                "message_id": new_message_id(),
+                "created_by": actor.code,
+            }
         )
+    # Plain INSERTs (the columns' defaults apply): nothing reads these rows back in this
+    # transaction, and the ORM's unit of work would cost a registration more, under the
+    # seat lock.
+    session.execute(insert(OUTBOX_MAILS), rows)
     queue_sender_after_commit(session)
 
 
