@@ -43,7 +43,6 @@ from .layout import BADGE_COLOURS, text_width_em
 from .render import (
     CHUNK_SIZE,
     RenderStats,
-    RenderWorkers,
     badge_fingerprint,
     badge_html,
     badge_stylesheet,
@@ -60,7 +59,6 @@ __all__ = [
     "BadgeData",
     "NothingToPrint",
     "RenderStats",
-    "RenderWorkers",
     "badge_data",
     "badge_fingerprint",
     "badge_html",
