@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session as OrmSession
 from . import create_app
 from .config import Config, instance_folder
 from .extensions import db
-from .models import AgendaItem, Delegate, Event, Exhibitor, Registration, Session
+from .models import AgendaItem, Delegate, Event, Exhibitor, Registration, RegistrationStatus, Session
 from .services import agendas, mail, printing, retention, visa
 
 log = logging.getLogger(__name__)
@@ -141,10 +141,16 @@ _PENDING = "eventapp_pending_renders"
 def _collect_changes(session: OrmSession, flush_context) -> None:
 
     pending = session.info.setdefault(_PENDING, {"delegates": set(), "programme": False})
-    for obj in list(session.new) + list(session.dirty):
+    new = set(session.new)
+    for obj in list(new) + list(session.dirty):
         if isinstance(obj, Delegate) and obj.id is not None:
-            pending["delegates"].add(obj.id)
+            # A new delegate's badge waits for a confirmed seat (below); a new registration
+            # also marks its delegate dirty (the collection), which changes no badge.
+            if obj not in new and session.is_modified(obj, include_collections=False):
+                pending["delegates"].add(obj.id)
         elif isinstance(obj, Registration) and obj.delegate_id is not None:
+            if obj in new and obj.status != RegistrationStatus.CONFIRMED:
+                continue  # waitlisted or applied for: no badge to print (refresh_badge skips it)
             pending["delegates"].add(obj.delegate_id)
         elif isinstance(obj, Session) and _only_seat_counts_changed(obj):
             continue  # a registration moved the counter: nothing printed on the agenda changed

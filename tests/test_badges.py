@@ -14,6 +14,7 @@ from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from eventapp import tasks
 from eventapp.cli.badges import badges_command
 from eventapp.extensions import db
 from eventapp.models import (
@@ -32,6 +33,7 @@ from eventapp.services.registration import (
     DelegateDetails,
     cancel_delegate,
     register,
+    set_capacity,
     update_details,
 )
 
@@ -370,6 +372,24 @@ def test_kept_badges_are_reused_until_something_on_them_changes(app, client, for
         assert kept.content != first_content
         assert "Großhandel Südstadt AG" in page_texts(kept.content)[0]
         assert "Weiß" not in page_texts(kept.content)[0]
+
+
+def test_only_a_confirmed_seat_queues_a_badge_render(app, forum, monkeypatch):
+    """A delegate who only waits for a seat has no badge to print: their registration
+    queues no render (a burst on a full session would queue hundreds); their promotion does."""
+    app.config["PRERENDER_DOCUMENTS"] = True
+    queued: list[int] = []
+    monkeypatch.setattr(tasks, "render_badge", queued.append)
+    set_session(app, SYMPOSIUM, capacity=0)
+    with app.app_context():
+        waiting = register(current_event(), DelegateDetails.from_mapping(person()), [SYMPOSIUM], actor=Actor.SYSTEM)
+        assert waiting.answers[0].status.value == "waitlisted"
+        waiting_id = waiting.delegate.id
+    assert queued == []
+    with app.app_context():
+        symposium = next(s for s in current_event().sessions if s.slug == SYMPOSIUM)
+        set_capacity(symposium, 1, actor=Actor.SYSTEM)  # the first in line is promoted
+    assert queued == [waiting_id]
 
 
 def test_a_batch_renders_missing_badges_in_parallel_processes(app, forum, backend):
