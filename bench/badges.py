@@ -3,7 +3,8 @@
 In one process, on a temporary SQLite database with the demo forum and `fake-delegates`:
 
 1. Cold batch: no badge kept; printing.batch_pdf(all, "a6") renders every badge with
-   WeasyPrint in chunks in worker processes. Wall time and peak memory per process.
+   WeasyPrint in chunks in worker processes (printing.RenderWorkers, started first, as the
+   CLI does). Wall time and peak memory per process.
 2. Baseline, in the same run: a minimal ReportLab renderer (the engine Indico and pretix
    use) drawing the same content per badge (the same BadgeData), with the same number of
    worker processes and chunks, merged into one PDF with pypdf. Ratio = cold / ReportLab,
@@ -576,8 +577,13 @@ def measure(args, workdir: Path) -> int:
         step("cold batch (WeasyPrint), A6")
         started, cpu_before = time.perf_counter(), cpu_seconds()
         renders: list[printing.RenderStats] = []
-        with ChildMemory() as children:
-            cold = printing.batch_pdf(delegates, "a6", chunk_size=chunk_size, workers=workers, on_render=renders.append)
+        # Started ahead, as the CLI starts them, before ChildMemory's thread: forked from this
+        # process (a process with threads uses a fork server, whose workers are not its
+        # children: their CPU time and memory would escape RUSAGE_CHILDREN and /proc).
+        with printing.RenderWorkers(workers) as started_workers, ChildMemory() as children:
+            cold = printing.batch_pdf(
+                delegates, "a6", chunk_size=chunk_size, workers=started_workers, on_render=renders.append
+            )
         cold_seconds, cold_cpu = time.perf_counter() - started, cpu_seconds() - cpu_before
         (stats,) = renders
         cold_parent = parent_peak_kib()

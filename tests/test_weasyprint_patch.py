@@ -1,6 +1,7 @@
 """The WeasyPrint internals that eventapp patches or calls are still there, with the shape the
 patches expect: services/printing/cjk_fonts.py replaces `Font.subset` and the module global
-`get_hb_object_data` of weasyprint.pdf.fonts, services/pdf.py wraps `draw.draw_text`.
+`get_hb_object_data` of weasyprint.pdf.fonts, services/pdf.py wraps `draw.draw_text` and
+`layout.make_margin_boxes`.
 pyproject.toml pins the WeasyPrint versions they are known to work with; when a new one
 fails here, read what it changed before widening the pin."""
 
@@ -134,3 +135,42 @@ def test_the_patches_wrap_the_originals_and_are_installed_once():
     assert inspect.unwrap(pdf_fonts.get_hb_object_data) is text_fonts.get_hb_object_data
     assert getattr(pdf_fonts.Font.subset, "compacts_cjk", False)
     assert getattr(draw.draw_text, "marks_actual_text", False)
+
+
+def test_make_margin_boxes_has_the_shape_the_skipping_wrapper_expects():
+    """services/pdf.py wraps the module global `make_margin_boxes` that layout_document calls,
+    and reads `context.style_for(page_type, "@top-left")` and a style's "content" as
+    make_margin_boxes does to decide whether a margin box is generated."""
+    from weasyprint import layout
+    from weasyprint.layout import page as layout_page
+
+    assert_shape(
+        "weasyprint.layout.make_margin_boxes",
+        layout.make_margin_boxes,
+        [("context", NO_DEFAULT), ("page", NO_DEFAULT), ("state", NO_DEFAULT)],
+    )
+    assert inspect.unwrap(layout.make_margin_boxes) is layout_page.make_margin_boxes
+    assert "make_margin_boxes(context, page, state)" in inspect.getsource(layout.layout_document)
+    source = inspect.getsource(layout_page.make_margin_boxes)
+    assert "context.style_for(page.page_type, at_keyword)" in source
+    assert "'normal', 'inhibit', 'none'" in source  # the contents that generate no box
+
+
+def test_pages_without_margin_content_skip_the_margin_boxes_and_others_keep_them():
+    from weasyprint import HTML
+
+    from eventapp.services import pdf
+
+    pdf._patch_weasyprint()
+    pdf._patch_weasyprint()
+    from weasyprint import layout
+
+    assert getattr(layout.make_margin_boxes, "skips_absent", False)
+    assert not hasattr(layout.make_margin_boxes.__wrapped__, "__wrapped__")
+    plain = HTML(string="<p>Seite</p>").render(font_config=pdf.font_configuration())
+    assert not [box for box in plain.pages[0]._page_box.children if type(box).__name__ == "MarginBox"]
+    numbered = HTML(string="<style>@page { @bottom-right { content: counter(page) } }</style><p>Seite</p>").render(
+        font_config=pdf.font_configuration()
+    )
+    margins = [box for box in numbered.pages[0]._page_box.children if type(box).__name__ == "MarginBox"]
+    assert [box.at_keyword for box in margins] == ["@bottom-right"]

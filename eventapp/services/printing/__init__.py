@@ -43,6 +43,7 @@ from .layout import BADGE_COLOURS, text_width_em
 from .render import (
     CHUNK_SIZE,
     RenderStats,
+    RenderWorkers,
     badge_fingerprint,
     badge_html,
     badge_stylesheet,
@@ -59,6 +60,7 @@ __all__ = [
     "BadgeData",
     "NothingToPrint",
     "RenderStats",
+    "RenderWorkers",
     "badge_data",
     "badge_fingerprint",
     "badge_html",

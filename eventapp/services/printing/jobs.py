@@ -40,7 +40,15 @@ from ..pdf import FontMissing, ensure_fonts
 from ..registration import RegistrationRefused, sessions_by_slug
 from ..transactions import write_transaction
 from .badge_data import _badge_data, _LanguageTexts, badge_data
-from .render import CHUNK_SIZE, RenderStats, _render_in_chunks, badge_fingerprint, render_badge, worker_count
+from .render import (
+    CHUNK_SIZE,
+    RenderStats,
+    RenderWorkers,
+    _render_in_chunks,
+    badge_fingerprint,
+    render_badge,
+    worker_count,
+)
 from .sheets import SHEETS, merge_badges
 
 log = logging.getLogger(__name__)
@@ -126,13 +134,14 @@ def batch_pdf(
     progress: Callable[[int], None] | None = None,
     *,
     chunk_size: int = CHUNK_SIZE,
-    workers: int | None = None,
+    workers: int | RenderWorkers | None = None,
     on_render: Callable[[RenderStats], None] | None = None,
 ) -> bytes:
     """One print file with exactly one badge per delegate, in the order given: kept badges
-    that are current are reused; the others are rendered in chunks in parallel processes and
-    kept. `progress` is called with the number of badges just made ready; `on_render` with
-    the figures of the rendering, if any was needed."""
+    that are current are reused; the others are rendered in chunks in parallel processes
+    (`workers` of them, or those of a RenderWorkers started ahead) and kept. `progress` is
+    called with the number of badges just made ready; `on_render` with the figures of the
+    rendering, if any was needed."""
     if sheet not in SHEETS:
         raise ValueError(f"unknown sheet {sheet!r}; use one of {', '.join(SHEETS)}")
     if not delegates:
@@ -158,6 +167,8 @@ def batch_pdf(
         stats = _render_in_chunks(missing, keep_chunk, chunk_size, workers or worker_count())
         if on_render:
             on_render(stats)
+    elif isinstance(workers, RenderWorkers):
+        workers.release()  # started ahead, not needed: every badge is kept
     return merge_badges([ready[badge_key(b.delegate_id)] for b in badges], sheet)
 
 

@@ -99,8 +99,8 @@ def _number(pattern: bytes, text: bytes) -> int | None:
     return int(found.group(1)) if found else None
 
 
-def _split_pdf(content: bytes) -> _PdfParts | None:
-    """The objects of a single-page PDF with a classic xref table, or None if it is not one."""
+def _objects_of(content: bytes) -> tuple[dict[int, tuple[bytes, bytes]], bytes] | None:
+    """The objects of a PDF with a classic xref table and its trailer, or None if it is not one."""
     try:
         start = int(content[content.rindex(b"startxref") + 9 :].split()[0])
         trailer_at = content.index(b"trailer", start)
@@ -124,13 +124,64 @@ def _split_pdf(content: bytes) -> _PdfParts | None:
         body = chunk[header.end() : chunk.rindex(b"endobj")].rstrip(b"\n")
         cut = body.find(_STREAM_START)
         objects[number] = (body, b"") if cut < 0 else (body[:cut], body[cut:])
-    trailer = content[trailer_at:]
+    return objects, content[trailer_at:]
+
+
+def _split_document(content: bytes) -> tuple[_PdfParts, list[int]] | None:
+    """A PDF taken apart, with its pages' numbers in order (`page` is the first), or None."""
+    found = _objects_of(content)
+    if found is None:
+        return None
+    objects, trailer = found
     catalog = _number(rb"/Root (\d+) 0 R", trailer)
     pages = catalog and _number(rb"/Pages (\d+) 0 R", objects.get(catalog, (b"",))[0])
     kids = pages and re.findall(rb"(\d+) 0 R", objects.get(pages, (b"",))[0].partition(b"/Kids")[2].partition(b"]")[0])
-    if not catalog or not pages or not kids or len(kids) != 1:
+    if not catalog or not pages or not kids:
         return None
-    return _PdfParts(objects, catalog, pages, int(kids[0]), _number(rb"/Info (\d+) 0 R", trailer))
+    numbers = [int(kid) for kid in kids]
+    return _PdfParts(objects, catalog, pages, numbers[0], _number(rb"/Info (\d+) 0 R", trailer)), numbers
+
+
+def _split_pdf(content: bytes) -> _PdfParts | None:
+    """The objects of a single-page PDF with a classic xref table, or None if it is not one."""
+    found = _split_document(content)
+    return found[0] if found is not None and len(found[1]) == 1 else None
+
+
+def _used_from(objects: dict[int, tuple[bytes, bytes]], roots: Sequence[int], skip: int) -> list[int]:
+    """The objects `roots` refer to, directly or not, and the roots themselves, except `skip`."""
+    used, waiting = set(roots), list(roots)
+    while waiting:
+        for found in _REFERENCE.finditer(objects[waiting.pop()][0]):
+            number = int(found.group(1))
+            if number != skip and number not in used:
+                used.add(number)
+                waiting.append(number)
+    return sorted(used)
+
+
+def single_page_pdfs(content: bytes) -> list[bytes] | None:
+    """Each page of a PDF with a classic xref table as a PDF of its own (the shape kept badges
+    have, see above), holding only the objects that page uses, its catalog and info; None if
+    the PDF has another shape."""
+    found = _split_document(content)
+    if found is None:
+        return None
+    parts, pages = found
+    documents = []
+    for page in pages:
+        out = _PdfAssembler()
+        pages_number = out.reserve()
+        roots = [page, parts.catalog] + ([parts.info] if parts.info else [])
+        used = _used_from(parts.objects, roots, parts.pages)
+        numbers = {old: out.reserve() for old in used}
+        numbers[parts.pages] = pages_number
+        for old in used:
+            out.put(numbers[old], _renumbered(parts.objects[old], numbers))
+        out.put(pages_number, b"<</Type /Pages/Kids [%d 0 R]/Count 1>>" % numbers[page])
+        info = numbers[parts.info] if parts.info else out.add(b"<<>>")
+        documents.append(out.finish(numbers[parts.catalog], info))
+    return documents
 
 
 class _PdfAssembler:
