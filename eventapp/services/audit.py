@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import ClassVar, cast
+from typing import ClassVar
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import select
 
 from ..extensions import db
 from ..models import AuditEntry, Delegate, Registration, Session, utcnow
-
-AUDIT_LOG = cast(Table, AuditEntry.__table__)  # the table itself (typed as any FromClause)
+from .transactions import insert_rows
 
 
 class AuditAction(enum.StrEnum):
@@ -192,11 +191,10 @@ def record_audit(
     if registration is not None:
         delegate = delegate or registration.delegate
         session = session or registration.session
-    # A plain INSERT in the caller's transaction, now: the log is append-only and nothing
-    # reads an entry back as an object, so the ORM's unit of work (a good share of a
-    # registration's CPU, under the seat lock) has nothing to do for it.
-    db.session.execute(
-        insert(AUDIT_LOG),
+    # Written now, in the caller's transaction: the log is append-only and nothing reads an
+    # entry back as an object.
+    insert_rows(
+        AuditEntry,
         {
             "at": utcnow(),
             "actor": actor.code,

@@ -10,9 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import cast
 
-from sqlalchemy import BindParameter, Select, Table, and_, bindparam, case, exists, func, insert, select
+from sqlalchemy import BindParameter, Select, and_, bindparam, case, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -32,10 +31,9 @@ from ..models import (
 )
 from .audit import Actor, AuditAction, record_audit
 from .search import match_rank, text_condition
-from .transactions import write_transaction
+from .transactions import insert_rows, write_transaction
 
 MAX_CODE_LENGTH = 100
-SCANS = cast(Table, Scan.__table__)  # the table itself (typed as any FromClause)
 
 
 class UnknownDoor(Exception):
@@ -273,10 +271,10 @@ def _let_in(found: ScanContext, door: str, user: StaffUser | None) -> tuple[Scan
 
 
 def _insert_scan(scan_id, door, code, status, delegate, checkin, user, scanned_at) -> None:
-    """Nothing reads the scan's row back in this request: a plain INSERT, without the ORM's
-    bookkeeping (a tenth of a scan's CPU). A scan id seen before fails it (IntegrityError)."""
-    db.session.execute(
-        insert(SCANS),
+    """Nothing reads the scan's row back in this request: a plain INSERT. A scan id seen
+    before fails it (IntegrityError)."""
+    insert_rows(
+        Scan,
         {
             "scan_id": scan_id,
             "door": door,

@@ -200,23 +200,14 @@ def lock_seats(sessions: Sequence[Session]) -> list[Session]:
     the sessions re-read under it. Whatever can be done before (new delegates, their
     audit entries) is best done before: every registration for a session waits here."""
     ids = sorted({s.id for s in sessions})
+    locking = select(Session).where(Session.id.in_(ids)).order_by(Session.id).with_for_update()
     if any(inspect(s).expired_attributes for s in sessions):  # loaded in an earlier transaction
-        db.session.execute(
-            select(Session)
-            .where(Session.id.in_(ids))
-            .order_by(Session.id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).all()
-        return [db.session.get_one(Session, s.id) for s in sessions]
+        found = {s.id: s for s in db.session.execute(locking.execution_options(populate_existing=True)).scalars()}
+        return [found[s.id] for s in sessions]
     # Loaded in this transaction: only what another one may change meanwhile is read again.
     by_id = {s.id: s for s in sessions}
-    for session_id, capacity, confirmed_count in db.session.execute(
-        select(Session.id, Session.capacity, Session.confirmed_count)
-        .where(Session.id.in_(ids))
-        .order_by(Session.id)
-        .with_for_update()
-    ):
+    counters = locking.with_only_columns(Session.id, Session.capacity, Session.confirmed_count)
+    for session_id, capacity, confirmed_count in db.session.execute(counters):
         set_committed_value(by_id[session_id], "capacity", capacity)
         set_committed_value(by_id[session_id], "confirmed_count", confirmed_count)
     return list(sessions)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from typing import Any, cast
 
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session as OrmSession
 
 from ..extensions import db
@@ -36,3 +38,11 @@ def write_transaction(keep_loaded: bool = False) -> Iterator[OrmSession]:
         raise
     finally:
         dbs.expire_on_commit = expire_on_commit
+
+
+def insert_rows(model: Any, rows: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> None:
+    """Write rows of `model`'s table with a plain INSERT in the transaction under way (the
+    columns' defaults apply), without the ORM's unit of work: for rows nothing reads back
+    as objects in the same transaction (audit entries, outbox mails, scans), whose
+    bookkeeping cost a registration or a scan a tenth of its CPU."""
+    db.session.execute(insert(cast(Table, model.__table__)), rows)

@@ -13,18 +13,17 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import cast
 
 from flask import current_app
-from sqlalchemy import Table, func, insert, select
 from sqlalchemy import event as sa_event
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session as OrmSession
 
 from ...extensions import db
 from ...models import Delegate, Delegation, Invitation, MailKind, MailStatus, OutboxMail, Registration, utcnow
 from ..audit import Actor
 from ..standing import waitlist_position
-from ..transactions import write_transaction
+from ..transactions import insert_rows, write_transaction
 from .compose import new_message_id
 
 # The session's info keys: the notes of the transaction, "no mails" (suppressed), and
@@ -36,8 +35,6 @@ _QUEUED = "eventapp_mail_queued"
 
 # last_error of a mail whose sender died while handing it over (shown to organisers).
 INTERRUPTED = "interrupted while sending; it may have arrived"
-
-OUTBOX_MAILS = cast(Table, OutboxMail.__table__)  # the table itself (typed as any FromClause)
 
 
 def note(delegate: Delegate, kind: MailKind, *, actor: Actor = Actor.SYSTEM, **payload) -> None:
@@ -115,10 +112,7 @@ def _write_notes_to_outbox(session: OrmSession) -> None:
                 "created_by": actor.code,
             }
         )
-    # Plain INSERTs (the columns' defaults apply): nothing reads these rows back in this
-    # transaction, and the ORM's unit of work would cost a registration more, under the
-    # seat lock.
-    session.execute(insert(OUTBOX_MAILS), rows)
+    insert_rows(OutboxMail, rows)  # nothing reads them back in this transaction
     queue_sender_after_commit(session)
 
 
