@@ -9,6 +9,7 @@ from flask import Flask
 from sqlalchemy import event as sa_event
 
 from .config import Config, instance_folder, normalise_database_url
+from .connections import PING_AFTER_IDLE, ping_idle_connections
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 # Templates, translations, static files and migrations are inside the package, so a wheel runs.
@@ -50,7 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 def engine_options(database_url: str) -> dict:
     """The connection pool, settable per deployment: a PostgreSQL server allows so many
     connections, shared by every worker of every server (size + overflow each)."""
-    options: dict = {"pool_pre_ping": True}  # a connection the server dropped is replaced
+    options: dict = {}  # no pool_pre_ping: connections.ping_idle_connections asks fewer times
     if not database_url.startswith("postgresql"):
         return options
     env = os.environ
@@ -124,6 +125,8 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     limiter.init_app(app)
     with app.app_context():
+        # A connection the server dropped is replaced (asking only after an idle second).
+        ping_idle_connections(db.engine, float(os.environ.get("DB_PING_AFTER_IDLE", PING_AFTER_IDLE)))
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
 

@@ -73,7 +73,8 @@ def render_error(code: int, detail: str | None = None, field: str | None = None,
 
 def database_unavailable(error: Exception) -> bool:
     """The database server is down, restarting or refusing connections (the pool reconnects
-    by itself once it is back: pool_pre_ping), or SQLite is locked past its busy timeout."""
+    by itself once it is back: connections.ping_idle_connections), or SQLite is locked past
+    its busy timeout."""
     return isinstance(error, OperationalError) or (isinstance(error, DBAPIError) and error.connection_invalidated)
 
 

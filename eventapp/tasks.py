@@ -13,6 +13,7 @@ rendered when it is asked for.
 from __future__ import annotations
 
 import logging
+import time
 
 from flask import Flask, current_app, has_app_context
 from flask.globals import app_ctx
@@ -117,19 +118,41 @@ def send_mail_every_minute() -> None:
         mail.send_due()
 
 
+# One sender task sends every mail due when it runs, so a burst of registrations need not
+# queue one each (a write to the queue per request): the sender is queued to run a moment
+# later, and until shortly before then this process queues no other, since that one sends
+# whatever was committed before it runs.
+SENDER_DELAY = 1.0  # seconds a mail may wait for the sender
+_SENDER_MARGIN = 0.1  # seconds; a commit this close to the queued sender's run queues another
+_sender_runs_at = 0.0  # _clock() until which this process's queued sender is still ahead
+_clock = time.monotonic
+
+
 def queue_mail_sender() -> None:
     """After a commit that wrote mails (services.mail calls it): send them soon."""
-    enqueue(send_mail)
+    global _sender_runs_at
+    if huey.immediate:  # inline (tests): a scheduled task would never run
+        enqueue(send_mail)
+        return
+    now = _clock()
+    if now < _sender_runs_at:
+        return
+    if enqueue(send_mail, delay=SENDER_DELAY):
+        _sender_runs_at = now + SENDER_DELAY - _SENDER_MARGIN
 
 
-def enqueue(task, *args) -> bool:
-    """Queue a task; if the queue itself is unreachable, say so in the log and go on."""
+def enqueue(task, *args, delay: float | None = None) -> bool:
+    """Queue a task (to run `delay` seconds from now, if given); if the queue itself is
+    unreachable, say so in the log and go on."""
     try:
-        task(*args)
+        if delay is None:
+            task(*args)
+        else:
+            task.schedule(args=args, delay=delay)
         return True
     except Exception:
         # Not the arguments: they may be personal (the lost-link form's email address).
-        log.warning("could not queue %s; it will be done on demand", task.name, exc_info=True)
+        log.warning("could not queue %s; it will be done on demand", task.task_class.__name__, exc_info=True)
         return False
 
 

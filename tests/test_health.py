@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import text
+import time
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
 
 from eventapp.extensions import db
 
@@ -87,8 +92,42 @@ def test_the_connection_pool_is_set_from_the_environment(monkeypatch):
     monkeypatch.setenv("DB_PGBOUNCER", "1")
     options = engine_options("postgresql+psycopg://postgres@127.0.0.1/test")
     assert (options["pool_size"], options["max_overflow"], options["pool_recycle"]) == (3, 0, 300)
-    assert options["connect_args"] == {"prepare_threshold": None} and options["pool_pre_ping"]
-    assert engine_options("sqlite:///x.sqlite3") == {"pool_pre_ping": True}
+    assert options["connect_args"] == {"prepare_threshold": None}
+    assert engine_options("sqlite:///x.sqlite3") == {}
+
+
+def _backend_pid(engine) -> int:
+    with engine.connect() as connection:
+        return connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+
+
+def _drop_connection(database_url: str, pid: int) -> None:
+    other = create_engine(database_url, poolclass=NullPool)
+    with other.begin() as connection:
+        connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    other.dispose()
+
+
+def test_a_connection_the_server_dropped_while_idle_is_replaced_before_use(database_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("a PostgreSQL server drops connections")
+    from eventapp.connections import ping_idle_connections
+
+    engine = create_engine(database_url, pool_size=1, max_overflow=1)
+    ping_idle_connections(engine, after_seconds=0.05)
+    try:
+        pid = _backend_pid(engine)
+        _drop_connection(database_url, pid)
+        time.sleep(0.1)  # idle past after_seconds: asked before use, replaced
+        assert _backend_pid(engine) != pid
+        # Used a moment ago: not asked. The request fails, and the pool replaces it.
+        pid = _backend_pid(engine)
+        _drop_connection(database_url, pid)
+        with pytest.raises(OperationalError):
+            _backend_pid(engine)
+        assert _backend_pid(engine) != pid
+    finally:
+        engine.dispose()
 
 
 def test_pages_and_the_api_answer_503_with_retry_after_while_the_database_is_unreachable():

@@ -10,11 +10,13 @@ import time
 from datetime import timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
+from types import SimpleNamespace
 
 from flask_babel import force_locale
 from icalendar import Calendar
 from sqlalchemy import select
 
+from eventapp import tasks
 from eventapp.extensions import db
 from eventapp.models import Delegate, MailKind, MailStatus, OutboxMail, Registration, utcnow
 from eventapp.services import mail
@@ -223,6 +225,46 @@ def test_a_commit_queues_the_sender_at_once(smtp_app, client, inbox, forum):
     smtp_app.config["MAIL_SEND_AFTER_COMMIT"] = True  # huey runs inline in the tests
     register_by_api(client, ["exhibition"], base=GERMAN)
     assert len(inbox.messages) == 1
+
+
+def test_a_burst_of_commits_queues_one_sender_a_moment_ahead(monkeypatch):
+    """Each commit that writes a mail asks for the sender; one queued sender, run a moment
+    later, sends them all, so a burst does not write a task per registration to the queue."""
+    queued: list[float | None] = []
+    clock = [1000.0]
+    queue_works = [True]
+
+    def fake_enqueue(task, *args, delay=None):
+        if queue_works[0]:
+            queued.append(delay)
+        return queue_works[0]
+
+    monkeypatch.setattr(tasks, "huey", SimpleNamespace(immediate=False))
+    monkeypatch.setattr(tasks, "_clock", lambda: clock[0])
+    monkeypatch.setattr(tasks, "_sender_runs_at", 0.0)
+    monkeypatch.setattr(tasks, "enqueue", fake_enqueue)
+    for _ in range(50):  # half a second of commits
+        tasks.queue_mail_sender()
+        clock[0] += 0.01
+    assert queued == [tasks.SENDER_DELAY]
+    clock[0] = 1000.0 + tasks.SENDER_DELAY - 0.05  # the queued sender runs in a moment: too close
+    queue_works[0] = False
+    tasks.queue_mail_sender()
+    queue_works[0] = True
+    tasks.queue_mail_sender()  # the queue was down for the last commit: this one queues again
+    assert queued == [tasks.SENDER_DELAY, tasks.SENDER_DELAY]
+
+
+def test_the_queued_sender_is_due_a_moment_later(app):
+    tasks.huey.storage.flush_schedule()
+    assert tasks.enqueue(tasks.send_mail, delay=tasks.SENDER_DELAY)
+    try:
+        (scheduled,) = tasks.huey.scheduled()
+        assert isinstance(scheduled, tasks.send_mail.task_class)
+        ahead = (scheduled.eta - utcnow().replace(tzinfo=None)).total_seconds()
+        assert 0 < ahead <= tasks.SENDER_DELAY
+    finally:
+        tasks.huey.storage.flush_schedule()
 
 
 def test_no_mail_is_sent_twice_when_the_sender_dies_and_starts_again(smtp_app, client, inbox, forum, database_url):

@@ -57,8 +57,8 @@ def isoformat(moment):
     return moment.isoformat() if moment else None
 
 
-def current_event_or_404():
-    event = events.current_event()
+def current_event_or_404(*, with_sessions: bool = False):
+    event = events.current_event(with_sessions=with_sessions)
     if event is None:
         abort(404)
     return event
@@ -159,7 +159,7 @@ def json_object_body(view):
 @limits.registration
 @json_object_body
 def create_registration(payload: dict):
-    event = current_event_or_404()
+    event = current_event_or_404(with_sessions=True)
     data, type_errors = form_data_from_json(payload)
     form = RegistrationForm(
         formdata=data,
@@ -242,7 +242,7 @@ def flat_errors(errors: dict, prefix: str = "") -> dict[str, list[str]]:
 @json_object_body
 def create_delegation(payload: dict):
     """A contact registers a group: the same form, rules and answers as /delegation/new."""
-    event = current_event_or_404()
+    event = current_event_or_404(with_sessions=True)
     data, type_errors = delegation_form_data(payload)
     people = payload.get("people")
     form = DelegationForm(

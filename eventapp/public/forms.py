@@ -45,17 +45,22 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 class ChoiceInSet:
     """A select or radio field whose choice is looked up in a set: wtforms' own check makes
     an object of every choice on each validation (~250 countries), a good share of the CPU
-    of a registration. A value not among them gets wtforms' own answer."""
+    of a registration. A value not among them gets wtforms' own answer; an optional field
+    left empty none, as Optional() would clear it (wtforms would still look up and
+    translate its "Not a valid choice")."""
 
     def pre_validate(self, form):
-        if (
-            self.validate_choice
-            and not self.process_errors
-            and isinstance(self.choices, list)
-            and self.data in {choice[0] for choice in self.choices if isinstance(choice, tuple)}
-        ):
-            return
+        if self.validate_choice and not self.process_errors and isinstance(self.choices, list):
+            if self.data in {choice[0] for choice in self.choices if isinstance(choice, tuple)}:
+                return
+            if _left_empty(self) and any(isinstance(v, Optional) for v in self.validators):
+                return
         super().pre_validate(form)
+
+
+def _left_empty(field) -> bool:
+    """What Optional() takes for no answer: no value sent, or only spaces."""
+    return not field.raw_data or (isinstance(field.raw_data[0], str) and not field.raw_data[0].strip())
 
 
 class SelectField(ChoiceInSet, wtforms.SelectField):

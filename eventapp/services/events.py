@@ -6,6 +6,7 @@ from email.utils import parseaddr
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..i18n import localized
@@ -13,10 +14,15 @@ from ..models import Event
 
 # Built once: every page and API call asks it.
 _CURRENT_EVENT = select(Event).order_by(Event.starts_on.desc(), Event.id.desc()).limit(1)
+_CURRENT_EVENT_WITH_SESSIONS = _CURRENT_EVENT.options(joinedload(Event.sessions))
 
 
-def current_event() -> Event | None:
-    """The event this installation serves: the one that starts last."""
+def current_event(*, with_sessions: bool = False) -> Event | None:
+    """The event this installation serves: the one that starts last. `with_sessions`: its
+    sessions loaded in the same statement, for a caller that goes through them all (a
+    registration: one round trip fewer on the busiest path)."""
+    if with_sessions:
+        return db.session.execute(_CURRENT_EVENT_WITH_SESSIONS).unique().scalar_one_or_none()
     return db.session.execute(_CURRENT_EVENT).scalar_one_or_none()
 
 
