@@ -19,6 +19,7 @@ from flask import Flask, current_app, has_app_context
 from flask.globals import app_ctx
 from huey import Huey, RedisHuey, SqliteHuey, crontab
 from sqlalchemy import event as sa_event
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session as OrmSession
 
 from . import create_app
@@ -169,7 +170,7 @@ def _collect_changes(session: OrmSession, flush_context) -> None:
         if isinstance(obj, Delegate) and obj.id is not None:
             # A new delegate's badge waits for a confirmed seat (below); a new registration
             # also marks its delegate dirty (the collection), which changes no badge.
-            if obj not in new and session.is_modified(obj, include_collections=False):
+            if obj not in new and _columns_changed(obj):
                 pending["delegates"].add(obj.id)
         elif isinstance(obj, Registration) and obj.delegate_id is not None:
             if obj in new and obj.status != RegistrationStatus.CONFIRMED:
@@ -184,14 +185,19 @@ def _collect_changes(session: OrmSession, flush_context) -> None:
             pending["programme"] = True
 
 
-def _only_seat_counts_changed(obj) -> bool:
-    from sqlalchemy import inspect
+def _columns_changed(obj) -> bool:
+    """Some column of `obj` was changed in this flush (not only a collection it holds).
+    Only the attributes set since the last flush are looked at, not all of them."""
+    state = sa_inspect(obj)
+    relationships = state.mapper.relationships
+    return any(key not in relationships and state.attrs[key].history.has_changes() for key in state.committed_state)
 
-    state = inspect(obj)
+
+def _only_seat_counts_changed(obj) -> bool:
+    state = sa_inspect(obj)
     if state.pending:
         return False
-    changed = {attr.key for attr in state.attrs if attr.history.has_changes()}
-    return changed <= {"confirmed_count"}
+    return all(key == "confirmed_count" or not state.attrs[key].history.has_changes() for key in state.committed_state)
 
 
 def _after_commit(session: OrmSession) -> None:

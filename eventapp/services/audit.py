@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import AuditEntry, Delegate, Registration, Session, utcnow
-from .transactions import insert_rows
+from .transactions import insert_rows_at_commit
 
 
 class AuditAction(enum.StrEnum):
@@ -191,9 +191,9 @@ def record_audit(
     if registration is not None:
         delegate = delegate or registration.delegate
         session = session or registration.session
-    # Written now, in the caller's transaction: the log is append-only and nothing reads an
-    # entry back as an object.
-    insert_rows(
+    # Written when the caller's transaction commits, with its other entries in one INSERT:
+    # the log is append-only and nothing reads an entry back in the same transaction.
+    insert_rows_at_commit(
         AuditEntry,
         {
             "at": utcnow(),

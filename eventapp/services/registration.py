@@ -21,7 +21,7 @@ from datetime import date, datetime
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import func, inspect, select
+from sqlalchemy import BigInteger, bindparam, func, inspect, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -221,7 +221,10 @@ def hold_emails(event: Event, emails: Iterable[str]) -> None:
     if db.session.get_bind().dialect.name != "postgresql":
         return
     for key in sorted({_email_lock_key(event.id, normalise_email(email)) for email in emails}):
-        db.session.execute(select(func.pg_advisory_xact_lock(key)))
+        db.session.execute(_HOLD_EMAIL, {"key": key})
+
+
+_HOLD_EMAIL = select(func.pg_advisory_xact_lock(bindparam("key", type_=BigInteger)))
 
 
 def _email_lock_key(event_id: int, email_normalized: str) -> int:
@@ -335,12 +338,21 @@ def _waitlist_place(session: Session, head_of_line: bool = False) -> tuple[int, 
     place), in one query under the seat lock. Ranks are never reused, so they may go below
     1; positions are counted (everyone waiting is ahead of a place at the end), so they
     stay gapless."""
-    edge = func.min(Registration.waitlist_rank) if head_of_line else func.max(Registration.waitlist_rank)
-    waiting = func.count(Registration.id).filter(Registration.status == RegistrationStatus.WAITLISTED)
-    rank, ahead = db.session.execute(select(edge, waiting).where(Registration.session_id == session.id)).one()
+    statement = _FIRST_PLACE_AND_LINE if head_of_line else _LAST_PLACE_AND_LINE
+    rank, ahead = db.session.execute(statement, {"session_id": session.id}).one()
     if head_of_line:
         return (rank if rank is not None else 1) - 1, 1
     return (rank or 0) + 1, ahead + 1
+
+
+def _place_and_line(edge):
+    waiting = func.count(Registration.id).filter(Registration.status == RegistrationStatus.WAITLISTED)
+    return select(edge, waiting).where(Registration.session_id == bindparam("session_id"))
+
+
+# Built once: a registration for a full session asks one of them under the seat lock.
+_LAST_PLACE_AND_LINE = _place_and_line(func.max(Registration.waitlist_rank))
+_FIRST_PLACE_AND_LINE = _place_and_line(func.min(Registration.waitlist_rank))
 
 
 def _has_free_seat(session: Session) -> bool:

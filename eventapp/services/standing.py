@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from ..extensions import db
 from ..models import Delegate, Event, Registration, RegistrationStatus, Session
@@ -16,12 +16,15 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
+# Built once: every registration asks it.
+_DELEGATES_BY_EMAIL = select(Delegate).where(
+    Delegate.event_id == bindparam("event_id"), Delegate.email_normalized == bindparam("email")
+)
+
+
 def delegates_by_email(event: Event, email: str) -> list[Delegate]:
-    return list(
-        db.session.execute(
-            select(Delegate).where(Delegate.event_id == event.id, Delegate.email_normalized == normalise_email(email))
-        ).scalars()
-    )
+    found = db.session.execute(_DELEGATES_BY_EMAIL, {"event_id": event.id, "email": normalise_email(email)})
+    return list(found.scalars())
 
 
 def waitlist_position(registration: Registration) -> int | None:

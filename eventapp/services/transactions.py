@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from typing import Any, cast
 
 from sqlalchemy import Table, insert
+from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session as OrmSession
 
 from ..extensions import db
@@ -46,3 +47,27 @@ def insert_rows(model: Any, rows: Mapping[str, Any] | Sequence[Mapping[str, Any]
     as objects in the same transaction (audit entries, outbox mails, scans), whose
     bookkeeping cost a registration or a scan a tenth of its CPU."""
     db.session.execute(insert(cast(Table, model.__table__)), rows)
+
+
+_ROWS_AT_COMMIT = "eventapp_rows_at_commit"
+
+
+def insert_rows_at_commit(model: Any, row: Mapping[str, Any]) -> None:
+    """insert_rows, just before the transaction under way commits, together with the other
+    rows of `model`'s table noted in it: one INSERT for all of them (a registration's audit
+    entries: the new delegate's and the seat's). Rows whose ids are not needed, that
+    nothing in the same transaction reads; a rolled-back transaction writes none."""
+    db.session().info.setdefault(_ROWS_AT_COMMIT, {}).setdefault(model, []).append(row)
+
+
+def _write_rows_noted(session: OrmSession) -> None:
+    for model, rows in session.info.pop(_ROWS_AT_COMMIT, {}).items():
+        session.execute(insert(cast(Table, model.__table__)), rows)
+
+
+def _forget_rows_noted(session: OrmSession, previous_transaction) -> None:
+    session.info.pop(_ROWS_AT_COMMIT, None)
+
+
+sa_event.listen(db.session, "before_commit", _write_rows_noted)
+sa_event.listen(db.session, "after_soft_rollback", _forget_rows_noted)
