@@ -356,7 +356,7 @@ def test_kept_badges_are_reused_until_something_on_them_changes(app, client, for
         raise AssertionError("a current kept badge must not be rendered again")
 
     with monkeypatch.context() as patched:
-        patched.setattr(printing.render, "render_badges", no_rendering)
+        patched.setattr(printing.render, "_rendered_badges", no_rendering)
         with app.app_context():
             batch = printing.batch_pdf(printing.select_badge_delegates(current_event()))
             assert printing.badge_pdf(db.session.get(Delegate, delegate_id)) == first_content

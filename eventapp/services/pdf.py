@@ -312,7 +312,38 @@ def xmp_metadata(title: str, created: str, document_id: str) -> bytes:
 def _qr(data: str):
     import segno
 
+    _mask_rows_at_once()
     return segno.make(data, error="m", micro=False)
+
+
+def _mask_rows_at_once() -> None:
+    """Wrap segno's application of a data mask (once per process): it XORs each module of
+    the encoding region with the mask's bit, calling two functions per module, for each of
+    the eight masks it tries (40 % of a badge's QR code). The wrapper XORs a row at once,
+    as one integer, with the same bits, made once per mask and symbol size."""
+    from segno import encoder
+
+    original = encoder.apply_mask
+    if getattr(original, "rows_at_once", False):
+        return
+    rows: dict[tuple, tuple[int, ...]] = {}  # (mask's code, width, height) -> each row's bits
+
+    @wraps(original)
+    def apply_mask(matrix, mask_pattern, width, height, is_encoding_region):
+        # The region depends only on the symbol's size, the mask on its function's code (segno
+        # makes the functions anew for each symbol).
+        key = (mask_pattern.__code__, width, height)
+        if key not in rows:
+            rows[key] = tuple(
+                int.from_bytes(bytes(bool(is_encoding_region(i, j) and mask_pattern(i, j)) for j in range(width)))
+                for i in range(height)
+            )
+        for row, bits in zip(matrix, rows[key]):
+            if bits:
+                row[:] = (int.from_bytes(row) ^ bits).to_bytes(width)
+
+    apply_mask.rows_at_once = True  # type: ignore[attr-defined]  # a mark on the wrapper: it is installed once
+    encoder.apply_mask = apply_mask
 
 
 def qr_png_data_uri(data: str, scale: int = 10, border: int = 4) -> str:

@@ -25,7 +25,8 @@ import contextlib
 import contextvars
 import io
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+import re
+from collections.abc import Iterable, Iterator, Sequence, Sized
 from functools import lru_cache, wraps
 from typing import Any
 
@@ -226,6 +227,30 @@ def _install_compact_subsetting() -> None:
     subset.compacts_cjk = True  # type: ignore[attr-defined]  # a mark on the wrapper: it is installed once
     weasyprint_fonts.Font.subset = subset
     weasyprint_fonts.get_hb_object_data = whole_file_once
+    weasyprint_fonts.ffi = _ArrayTypesParsedOnce(weasyprint_fonts.ffi)
+
+
+_FIXED_ARRAY = re.compile(r"(\w+)\[(\d+)\]")
+
+
+class _ArrayTypesParsedOnce:
+    """The ffi of weasyprint.pdf.fonts, where `new("hb_codepoint_t[57]", values)` with 57
+    values is made as `new("hb_codepoint_t[]", values)`: the same array, but cffi parses each
+    type string it has not seen yet with pycparser (8 ms), and WeasyPrint's subsetting of
+    each font of each file asks for arrays of new lengths (0.2 s a worker's first chunk, and
+    3 % of a badge after that). Everything else is the ffi's own."""
+
+    def __init__(self, ffi) -> None:
+        self._ffi = ffi
+
+    def __getattr__(self, name: str):
+        return getattr(self._ffi, name)
+
+    def new(self, cdecl, init=None):
+        found = _FIXED_ARRAY.fullmatch(cdecl) if isinstance(cdecl, str) and isinstance(init, Sized) else None
+        if found and len(init) == int(found.group(2)):
+            cdecl = found.group(1) + "[]"
+        return self._ffi.new(cdecl, init)
 
 
 def _embed_bare_cff(document, pdf) -> None:

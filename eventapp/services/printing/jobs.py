@@ -49,7 +49,7 @@ from .render import (
     render_badge,
     worker_count,
 )
-from .sheets import SHEETS, merge_badges
+from .sheets import SHEETS, _PdfParts, merge_badges
 
 log = logging.getLogger(__name__)
 
@@ -155,10 +155,13 @@ def batch_pdf(
         progress(sum(1 for b in badges if badge_key(b.delegate_id) in ready))
     missing = list({b.delegate_id: b for b in badges if badge_key(b.delegate_id) not in ready}.values())
 
-    def keep_chunk(ids: list[int], pdfs: list[bytes]) -> None:
-        triples = [(badge_key(i), wanted[badge_key(i)], pdf) for i, pdf in zip(ids, pdfs)]
+    taken_apart: dict[str, _PdfParts] = {}  # the rendered badges' parts, for the merge
+
+    def keep_chunk(ids: list[int], rendered: list[tuple[bytes, _PdfParts]]) -> None:
+        triples = [(badge_key(i), wanted[badge_key(i)], pdf) for i, (pdf, _parts) in zip(ids, rendered)]
         documents.keep(triples)
         ready.update((key, pdf) for key, _, pdf in triples)
+        taken_apart.update((badge_key(i), parts) for i, (_pdf, parts) in zip(ids, rendered))
         if progress:
             made = set(ids)
             progress(sum(1 for b in badges if b.delegate_id in made))
@@ -169,7 +172,8 @@ def batch_pdf(
             on_render(stats)
     elif isinstance(workers, RenderWorkers):
         workers.release()  # started ahead, not needed: every badge is kept
-    return merge_badges([ready[badge_key(b.delegate_id)] for b in badges], sheet)
+    keys = [badge_key(b.delegate_id) for b in badges]
+    return merge_badges([ready[key] for key in keys], sheet, [taken_apart.get(key) for key in keys])
 
 
 def job_selection(filters: dict) -> dict:

@@ -54,39 +54,85 @@ _NO_LINE_START = set("，。、；：！？）》」』】〕,.;:!?)]}%·")
 _NO_LINE_START_AFTER_SPACE = set("–—-&+/|")  # "A – B" and "A & B" break after the sign
 
 
-def _font_widths(family: str, bold: bool) -> dict[int, float]:
-    """Advance width in em of every character of one installed font."""
-    from fontTools.ttLib import TTFont
+@lru_cache(maxsize=1)
+def _harfbuzz():
+    """WeasyPrint's HarfBuzz bindings, with the few functions that read a font's metrics
+    (WeasyPrint's bindings do not declare them): (ffi, harfbuzz)."""
+    from weasyprint.text.ffi import ffi, harfbuzz
 
-    pattern = f"{family}:{'bold' if bold else 'regular'}"
-    located = subprocess.run(
-        ["fc-match", "-f", "%{file}\n%{index}", pattern],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    ).stdout.split("\n")
-    font = TTFont(located[0], fontNumber=int(located[1] or 0), lazy=True)
-    units = font["head"].unitsPerEm
-    metrics = font["hmtx"].metrics
-    widths = {code: metrics[glyph][0] / units for code, glyph in font.getBestCmap().items()}
-    font.close()
-    return widths
+    ffi.cdef(
+        """
+        hb_blob_t * hb_blob_create_from_file (const char *file_name);
+        hb_face_t * hb_face_create (hb_blob_t *blob, unsigned int index);
+        void hb_blob_destroy (hb_blob_t *blob);
+        hb_font_t * hb_font_create (hb_face_t *face);
+        void hb_font_destroy (hb_font_t *font);
+        void hb_font_set_scale (hb_font_t *font, int x_scale, int y_scale);
+        hb_bool_t hb_font_get_nominal_glyph (hb_font_t *font, hb_codepoint_t unicode, hb_codepoint_t *glyph);
+        int32_t hb_font_get_glyph_h_advance (hb_font_t *font, hb_codepoint_t glyph);
+        """,
+        override=True,
+    )
+    return ffi, harfbuzz
+
+
+class _FontWidths:
+    """Advance widths in em of one installed font's characters, read with HarfBuzz as they
+    are asked for (2 µs a character; reading the widths of all 45,000 characters of Noto
+    Sans CJK with fontTools took a worker 0.1-0.2 s per weight before its first badge)."""
+
+    def __init__(self, family: str, bold: bool) -> None:
+        ffi, harfbuzz = _harfbuzz()
+        pattern = f"{family}:{'bold' if bold else 'regular'}"
+        located = subprocess.run(
+            ["fc-match", "-f", "%{file}\n%{index}", pattern],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        ).stdout.split("\n")
+        blob = harfbuzz.hb_blob_create_from_file(located[0].encode())
+        face = ffi.gc(harfbuzz.hb_face_create(blob, int(located[1] or 0)), harfbuzz.hb_face_destroy)
+        harfbuzz.hb_blob_destroy(blob)  # the face holds it
+        self.units = harfbuzz.hb_face_get_upem(face)
+        self.font = ffi.gc(harfbuzz.hb_font_create(face), harfbuzz.hb_font_destroy)
+        harfbuzz.hb_font_set_scale(self.font, self.units, self.units)  # advances in font units
+        self.face, self.glyph = face, ffi.new("hb_codepoint_t *")
+
+    def get(self, code: int) -> float | None:
+        """The character's advance width in em (as its hmtx gives it), None if the font lacks it."""
+        _ffi, harfbuzz = _harfbuzz()
+        if not harfbuzz.hb_font_get_nominal_glyph(self.font, code, self.glyph):
+            return None
+        return harfbuzz.hb_font_get_glyph_h_advance(self.font, self.glyph[0]) / self.units
+
+
+class _Widths(dict[int, float]):
+    """Advance width in em by character: from the first of the fonts that has it, else
+    `missing`; each character looked up once."""
+
+    def __init__(self, fonts: Sequence[_FontWidths], missing: float) -> None:
+        super().__init__()
+        self.fonts, self.missing = fonts, missing
+
+    def __missing__(self, code: int) -> float:
+        width = next((w for w in (font.get(code) for font in self.fonts) if w is not None), self.missing)
+        self[code] = width
+        return width
 
 
 @lru_cache(maxsize=2)
-def _advance_widths(bold: bool) -> tuple[dict[int, float], float]:
+def _advance_widths(bold: bool) -> _Widths:
     """Advance width in em of every character as badge.css prints it: from Noto Sans where it
-    has the character, else from Noto Sans CJK SC (the font stack, pdf.font_stack())."""
-    widths = _font_widths(CJK_FONT_FAMILY, bold)
-    widths.update(_font_widths(LATIN_FONT_FAMILY, bold))
-    return widths, 1.0
+    has the character, else from Noto Sans CJK SC (the font stack, pdf.font_stack()); 1 em
+    for a character neither has."""
+    return _Widths([_FontWidths(LATIN_FONT_FAMILY, bold), _FontWidths(CJK_FONT_FAMILY, bold)], 1.0)
 
 
 def text_width_em(text: str, bold: bool = False, letter_spacing: float = 0.0) -> float:
     """The width of one line of text in em (characters the font lacks count as 1 em)."""
-    widths, missing = _advance_widths(bold)
-    return sum(widths.get(ord(c), missing) + letter_spacing for c in text)
+    widths = _advance_widths(bold)
+    return sum(widths[ord(c)] + letter_spacing for c in text)
 
 
 def _two_line_splits(text: str) -> list[tuple[str, str]]:

@@ -38,7 +38,7 @@ from .layout import (
     _advance_widths,
     _layout,
 )
-from .sheets import _add_form, _PdfParts, _split_pdf, single_page_pdfs
+from .sheets import _add_form, _PdfParts, _split_pdf, single_pages
 
 # Bump when the layout code or the PDF's shape changes what a badge looks like: every kept
 # badge is then stale and is rendered again (edits of the template files count by themselves).
@@ -246,25 +246,30 @@ WRITE_GROUP = 10
 
 
 def render_badges(badges: Sequence[BadgeData]) -> list[bytes]:
-    """A PDF per badge. The badges are laid out as one document (much faster than one each),
-    without the parts they share with others (see _forms_of), written in groups of
-    WRITE_GROUP pages and taken apart again, each page with the objects it uses. One call at
-    a time in a process (pdf.rendering): the shared parts and font subsets it keeps are the
-    process's."""
+    """A PDF per badge (see _rendered_badges)."""
+    return [content for content, _parts in _rendered_badges(badges)]
+
+
+def _rendered_badges(badges: Sequence[BadgeData]) -> list[tuple[bytes, _PdfParts]]:
+    """A PDF per badge, with its parts (what a batch merges). The badges are laid out as one
+    document (much faster than one each), without the parts they share with others (see
+    _forms_of), written in groups of WRITE_GROUP pages and taken apart again, each page with
+    the objects it uses. One call at a time in a process (pdf.rendering): the shared parts
+    and font subsets it keeps are the process's."""
     with rendering, writing_badges():
         forms = _forms_of(badges)
         document = _render(badges, "body" if forms else "all")
         forms_of: Sequence[_Forms] = forms or [[] for _ in badges]
-        pdfs: list[bytes] = []
+        rendered: list[tuple[bytes, _PdfParts]] = []
         for start in range(0, len(badges), WRITE_GROUP):
             group = slice(start, start + WRITE_GROUP)
             finish = partial(_finish_badges_pdf, badges[group], forms_of[group])
             written = document.copy(document.pages[group]).write_pdf(uncompressed_pdf=True, finisher=finish)
-            pages = single_page_pdfs(written)
+            pages = single_pages(written)
             if pages is None:
                 raise RuntimeError("WeasyPrint wrote a PDF of another shape than badges are kept in")
-            pdfs += pages
-        return pdfs
+            rendered += pages
+        return rendered
 
 
 def render_badge(data: BadgeData) -> bytes:
@@ -288,10 +293,10 @@ def _start_worker() -> None:
     gc.freeze()
 
 
-def _render_chunk(badges: list[BadgeData]) -> tuple[list[int], list[bytes], int]:
-    """In a worker: the chunk's PDFs, and the worker's peak memory in KiB (for the bench)."""
-    pdfs = render_badges(badges)
-    return [b.delegate_id for b in badges], pdfs, _own_peak_kib()
+def _render_chunk(badges: list[BadgeData]) -> tuple[list[int], list[tuple[bytes, _PdfParts]], int]:
+    """In a worker: the chunk's PDFs with their parts, and the worker's peak memory in KiB
+    (for the bench)."""
+    return [b.delegate_id for b in badges], _rendered_badges(badges), _own_peak_kib()
 
 
 def _own_peak_kib() -> int:
@@ -388,7 +393,7 @@ class RenderWorkers:
 
 def _render_in_chunks(
     badges: Sequence[BadgeData],
-    on_chunk: Callable[[list[int], list[bytes]], None],
+    on_chunk: Callable[[list[int], list[tuple[bytes, _PdfParts]]], None],
     chunk_size: int,
     workers: int | RenderWorkers,
 ) -> RenderStats:
@@ -407,7 +412,7 @@ def _render_in_chunks(
     try:
         if pool is None:
             for chunk in chunks:
-                on_chunk([b.delegate_id for b in chunk], render_badges(chunk))
+                on_chunk([b.delegate_id for b in chunk], _rendered_badges(chunk))
         else:
             for future in as_completed([pool.submit(_render_chunk, chunk) for chunk in chunks]):
                 ids, pdfs, peak = future.result()

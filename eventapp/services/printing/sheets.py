@@ -121,10 +121,14 @@ def _objects_of(content: bytes) -> tuple[dict[int, tuple[bytes, bytes]], bytes] 
         header = _OBJECT_HEADER.match(chunk)
         if header is None or int(header.group(1)) != number:
             return None
-        body = chunk[header.end() : chunk.rindex(b"endobj")].rstrip(b"\n")
-        cut = body.find(_STREAM_START)
-        objects[number] = (body, b"") if cut < 0 else (body[:cut], body[cut:])
+        objects[number] = _dictionary_and_stream(chunk[header.end() : chunk.rindex(b"endobj")].rstrip(b"\n"))
     return objects, content[trailer_at:]
+
+
+def _dictionary_and_stream(body: bytes) -> tuple[bytes, bytes]:
+    """An object's body as (its dictionary or value, its stream part or b"")."""
+    cut = body.find(_STREAM_START)
+    return (body, b"") if cut < 0 else (body[:cut], body[cut:])
 
 
 def _split_document(content: bytes) -> tuple[_PdfParts, list[int]] | None:
@@ -160,10 +164,11 @@ def _used_from(objects: dict[int, tuple[bytes, bytes]], roots: Sequence[int], sk
     return sorted(used)
 
 
-def single_page_pdfs(content: bytes) -> list[bytes] | None:
+def single_pages(content: bytes) -> list[tuple[bytes, _PdfParts]] | None:
     """Each page of a PDF with a classic xref table as a PDF of its own (the shape kept badges
-    have, see above), holding only the objects that page uses, its catalog and info; None if
-    the PDF has another shape."""
+    have, see above), holding only the objects that page uses, its catalog and info, with
+    that PDF taken apart as _split_pdf would take it (a batch merges it without reading it
+    again); None if the PDF has another shape."""
     found = _split_document(content)
     if found is None:
         return None
@@ -176,11 +181,14 @@ def single_page_pdfs(content: bytes) -> list[bytes] | None:
         used = _used_from(parts.objects, roots, parts.pages)
         numbers = {old: out.reserve() for old in used}
         numbers[parts.pages] = pages_number
-        for old in used:
-            out.put(numbers[old], _renumbered(parts.objects[old], numbers))
-        out.put(pages_number, b"<</Type /Pages/Kids [%d 0 R]/Count 1>>" % numbers[page])
-        info = numbers[parts.info] if parts.info else out.add(b"<<>>")
-        documents.append(out.finish(numbers[parts.catalog], info))
+        objects = {numbers[old]: _dictionary_and_stream(_renumbered(parts.objects[old], numbers)) for old in used}
+        objects[pages_number] = (b"<</Type /Pages/Kids [%d 0 R]/Count 1>>" % numbers[page], b"")
+        info = numbers[parts.info] if parts.info else out.reserve()
+        objects.setdefault(info, (b"<<>>", b""))
+        for number, obj in objects.items():  # in this order, as _split_pdf reads them back
+            out.put(number, b"".join(obj))
+        single = _PdfParts(objects, numbers[parts.catalog], pages_number, numbers[page], info)
+        documents.append((out.finish(single.catalog, info), single))
     return documents
 
 
@@ -597,15 +605,20 @@ def _merge_with_pypdf(pdfs: Sequence[bytes], sheet: str) -> bytes:
     return out.getvalue()
 
 
-def merge_badges(pdfs: Sequence[bytes], sheet: str = "a6") -> bytes:
+def merge_badges(
+    pdfs: Sequence[bytes], sheet: str = "a6", taken_apart: Sequence[_PdfParts | None] | None = None
+) -> bytes:
     """One print file from single-badge PDFs, in order: A6 pages as they are (for the print
     shop with an sRGB output intent and PDF/X-4 metadata), or imposed four to an A4 sheet
     (trimmed to the TrimBox, inside a margin office printers print, cut marks in it).
     Content streams and fonts are copied, never re-compressed; each distinct font subset
-    keeps a tag of its own."""
+    keeps a tag of its own. `taken_apart`, in the same order, may give a PDF's parts as
+    single_pages made them (None: read from the PDF), sparing reading it again."""
     if sheet not in SHEETS:
         raise ValueError(f"unknown sheet {sheet!r}; use one of {', '.join(SHEETS)}")
-    parts = [split for split in map(_split_pdf, pdfs) if split is not None]
+    known = taken_apart or [None] * len(pdfs)
+    found = [given or _split_pdf(pdf) for pdf, given in zip(pdfs, known, strict=True)]
+    parts = [split for split in found if split is not None]
     if len(parts) == len(pdfs):
         try:
             merged = _concatenate(parts, sheet)
