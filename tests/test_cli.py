@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 from sqlalchemy import func, select
 
 from eventapp.extensions import db
@@ -180,3 +183,14 @@ def test_demo_accounts_are_created_once_and_printed(runner, client, app, forum):
         .headers["Location"]
         .endswith("/admin/")
     )
+
+
+def test_starting_the_app_leaves_what_only_some_commands_need_unloaded():
+    """Every command and server start pays for what create_app imports: the demo's holiday
+    calendars (0.1 s) and pypinyin's dictionaries (0.2 s) wait until they are used."""
+    probe = (
+        "import sys, eventapp; eventapp.create_app({'SQLALCHEMY_DATABASE_URI': 'sqlite://'}); "
+        "print(sorted(m for m in ('holidays', 'pypinyin') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
+    assert result.stdout.strip() == "[]"

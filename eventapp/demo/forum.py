@@ -7,7 +7,6 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import holidays
 from sqlalchemy import select
 
 from ..extensions import db
@@ -41,6 +40,10 @@ FORUM_COUNTRIES = ("CN", "DE")  # held in Beijing, with German guests travelling
 def is_forum_day(day: date) -> bool:
     """A weekday that is a public holiday neither in China nor in Germany (national ones;
     Chinese "make-up" Saturdays stay weekends: nobody books a forum on them)."""
+    # Imported here: its calendars take 0.1 s to load, which every command and server
+    # start paid (the CLI imports this module), and only loading the demo needs them.
+    import holidays
+
     if day.weekday() >= 5:
         return False
     return not any(day in holidays.country_holidays(country, years=day.year) for country in FORUM_COUNTRIES)
