@@ -13,7 +13,7 @@ from functools import cache
 
 from sqlalchemy import BindParameter, Select, and_, bindparam, case, exists, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import defer, joinedload, load_only, selectinload
 
 from ..extensions import db
 from ..models import (
@@ -220,8 +220,29 @@ def _scan_context_statement() -> Select[Session, Delegate, CheckIn]:
         .outerjoin(Delegate, and_(Delegate.event_id == Event.id, Delegate.checkin_code == bindparam("code")))
         .outerjoin(CheckIn, and_(CheckIn.delegate_id == Delegate.id, CheckIn.door == door, CheckIn.undone_at.is_(None)))
         .where(Event.id == bindparam("event_id"))
-        .options(joinedload(Delegate.registrations))
+        .options(
+            # Only what a door shows and decides by: the delegate's 35 columns and the
+            # session's three-language description made most of the row a scan decoded.
+            load_only(*(getattr(Delegate, name) for name in DOOR_DELEGATE_COLUMNS)),
+            joinedload(Delegate.registrations).load_only(Registration.session_id, Registration.status),
+            defer(Session.description),
+        )
     )
+
+
+# The delegate's columns a scan reads (presenting.delegate_summary and the door's page).
+DOOR_DELEGATE_COLUMNS = (
+    "event_id",
+    "family_name",
+    "given_name",
+    "name_native",
+    "native_name_order",
+    "organisation",
+    "organisation_type",
+    "country",
+    "checkin_code",
+    "delegation_id",
+)
 
 
 def _scan_context(event: Event, code: str, door: str) -> ScanContext:
