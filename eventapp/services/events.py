@@ -6,15 +6,19 @@ from email.utils import parseaddr
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import defer, joinedload
 
 from ..extensions import db
 from ..i18n import localized
-from ..models import Event
+from ..models import Event, Session
 
 # Built once: every page and API call asks it.
 _CURRENT_EVENT = select(Event).order_by(Event.starts_on.desc(), Event.id.desc()).limit(1)
-_CURRENT_EVENT_WITH_SESSIONS = _CURRENT_EVENT.options(joinedload(Event.sessions))
+# A registration reads the sessions' titles, windows and seats, not their descriptions
+# (three languages of text each), nor the event's.
+_CURRENT_EVENT_WITH_SESSIONS = _CURRENT_EVENT.options(
+    defer(Event.description), joinedload(Event.sessions).defer(Session.description)
+)
 
 
 def current_event(*, with_sessions: bool = False) -> Event | None:
