@@ -15,9 +15,14 @@ from ..models import Event, Session
 # Built once: every page and API call asks it.
 _CURRENT_EVENT = select(Event).order_by(Event.starts_on.desc(), Event.id.desc()).limit(1)
 # A registration reads the sessions' titles, windows and seats, not their descriptions
-# (three languages of text each), nor the event's.
+# (three languages of text each), nor the event's texts, which the join would repeat in
+# each session's row (the driver decodes every JSON value of every row).
 _CURRENT_EVENT_WITH_SESSIONS = _CURRENT_EVENT.options(
-    defer(Event.description), joinedload(Event.sessions).defer(Session.description)
+    defer(Event.description),
+    defer(Event.name),
+    defer(Event.venue),
+    defer(Event.theme),
+    joinedload(Event.sessions).defer(Session.description),
 )
 
 
