@@ -286,6 +286,9 @@ class Exhibitor(Model):
     __table_args__ = (UniqueConstraint("event_id", "booth", name="uq_exhibitors_event_booth"),)
 
 
+DELEGATE_EMAIL_INDEX = "uq_delegates_event_email"
+
+
 class Delegate(Model):
     """A person registered for the event, reached through a private manage link."""
 
@@ -307,7 +310,7 @@ class Delegate(Model):
     country: Mapped[str] = mapped_column(String(2))
     email: Mapped[str] = mapped_column(String(254))
     # Lower-cased email: the key for "one live registration per email and session".
-    email_normalized: Mapped[str] = mapped_column(String(254), index=True)
+    email_normalized: Mapped[str] = mapped_column(String(254))
     phone: Mapped[str] = mapped_column(String(40), default="")
     language: Mapped[str] = mapped_column(String(2), default="en")
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -343,6 +346,8 @@ class Delegate(Model):
     __table_args__ = (
         CheckConstraint("language IN ('zh', 'de', 'en')", name="language_known"),
         CheckConstraint("length(country) = 2", name="country_alpha2"),
+        # One person, one delegate: an email (case-insensitively) names one delegate of an event.
+        Index(DELEGATE_EMAIL_INDEX, "event_id", "email_normalized", unique=True),
     )
 
     @property

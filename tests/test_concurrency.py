@@ -146,3 +146,26 @@ def test_an_email_change_racing_a_registration_with_that_email(app, forum):
         outcomes = _race(app, partial(_change_details, holder_id, changed), partial(_register, newcomer, SYMPOSIUM))
         assert sorted(outcomes) == ["done", "refused"]
         assert _delegates_with(app, changed.email) == 1
+
+
+def test_the_database_itself_refuses_a_second_delegate_with_an_email(app, client, forum):
+    """One person, one delegate holds in the schema too, whatever the code that writes."""
+    import pytest
+    from sqlalchemy import select
+    from sqlalchemy.exc import IntegrityError
+
+    from eventapp.models import Delegate
+
+    from .factories import GERMAN, register_by_api
+
+    register_by_api(client, ["exhibition"], base=GERMAN)
+    with app.app_context():
+        first = db.session.execute(select(Delegate).order_by(Delegate.id.desc()).limit(1)).scalar_one()
+        copied = {c.key: getattr(first, c.key) for c in Delegate.__table__.columns if c.key != "id"}
+        twin = Delegate(
+            **{**copied, "email": first.email.upper(), "manage_token_hash": "other", "checkin_code": "OTHERCODE"}
+        )
+        db.session.add(twin)
+        with pytest.raises(IntegrityError):
+            db.session.flush()
+        db.session.rollback()

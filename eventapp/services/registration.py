@@ -22,6 +22,7 @@ from datetime import date, datetime
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import BigInteger, bindparam, func, inspect, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -29,6 +30,7 @@ from .. import names
 from ..extensions import db
 from ..i18n import format_local_datetime, format_local_when, localized, timezone_name
 from ..models import (
+    DELEGATE_EMAIL_INDEX,
     ENDED_STATUSES,
     Delegate,
     Delegation,
@@ -575,10 +577,15 @@ def seat_people(
     back, when a session has fewer free seats than people (applications take no seat: those
     sessions are left out). The people of a `delegation` become its delegates."""
     hold_emails(event, [details.email for details in people])  # all at once, in one order: no deadlock
-    newcomers = [
-        _newcomer(event, details, index, actor, delegation, invitation) for index, details in enumerate(people)
-    ]
-    db.session.flush()  # their rows written now, while other registrations still take seats
+    try:
+        newcomers = [_newcomer(event, details, actor, delegation, invitation) for details in people]
+        db.session.flush()  # their rows written now, while other registrations still take seats
+    except IntegrityError as error:
+        if not _email_taken(error):
+            raise
+        db.session.rollback()  # nothing of this transaction stays: say whose email, and why
+        _refuse_taken_email(event, people, delegation)
+        raise
     locked = lock_seats(sessions)
     if seat_mode == SeatMode.ALL_OR_NOTHING:
         _ensure_seats_for(len(people), [s for s in locked if s.id not in applications])
@@ -592,26 +599,47 @@ def seat_people(
 def _newcomer(
     event: Event,
     details: DelegateDetails,
-    index: int,
     actor: Actor,
     delegation: Delegation | None,
     invitation: Invitation | None,
 ) -> tuple[Delegate, str]:
-    """The delegate for person `index` of a registration, once no delegate has their email."""
-    try:
-        if delegation is None:
-            _ensure_no_delegate_with(event, normalise_email(details.email))
-        else:  # someone registers others: the refusal speaks of them
-            ensure_not_a_delegate(event, details.email)
-    except EmailHasDelegate as refusal:
-        refusal.person = index
-        raise
+    """The delegate for a person of a registration. That no delegate has their email yet is
+    not looked up first: the database refuses a second one (DELEGATE_EMAIL_INDEX) when the
+    delegates are written, and `_refuse_taken_email` then says who has it."""
     delegate, token = _create_delegate(event, details, actor)
     if delegation is not None:
         delegate.delegation = delegation
     if invitation is not None:
         invitation.delegate_id = delegate.id
     return delegate, token
+
+
+def _email_taken(error: IntegrityError) -> bool:
+    """The database refused a delegate because another of the event has the email."""
+    constraint = getattr(getattr(error.orig, "diag", None), "constraint_name", None)  # PostgreSQL
+    return constraint == DELEGATE_EMAIL_INDEX or "delegates.email_normalized" in str(error.orig)  # SQLite
+
+
+def _refuse_taken_email(event: Event, people: Sequence[DelegateDetails], delegation: Delegation | None) -> None:
+    """EmailHasDelegate for the first person whose email a delegate of the event has, or who
+    shares it with an earlier person of the same registration; as the refusal of someone
+    registering themselves, or others (a delegation's contact), would say it."""
+    earlier: set[str] = set()
+    for index, details in enumerate(people):
+        key = normalise_email(details.email)
+        try:
+            if delegation is None:
+                _ensure_no_delegate_with(event, key)
+            else:  # someone registers others: the refusal speaks of them
+                ensure_not_a_delegate(event, details.email)
+            if key in earlier:
+                raise EmailHasDelegate(
+                    _("This email address is given for another person of the group: each person needs their own.")
+                )
+        except EmailHasDelegate as refusal:
+            refusal.person = index
+            raise
+        earlier.add(key)
 
 
 def _ensure_seats_for(count: int, sessions: Iterable[Session]) -> None:
