@@ -12,16 +12,16 @@ were wrong.
 from __future__ import annotations
 
 import enum
-import hashlib
 import secrets
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
+from functools import partial
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import BigInteger, bindparam, func, inspect, select
+from sqlalchemy import bindparam, func, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -181,19 +181,14 @@ def sessions_by_slug(event: Event, slugs: Iterable[str]) -> list[Session]:
 
 
 @contextmanager
-def seat_transaction(
-    sessions: Sequence[Session], *, event: Event | None = None, emails: Sequence[str] = ()
-) -> Iterator[list[Session]]:
+def seat_transaction(sessions: Sequence[Session]) -> Iterator[list[Session]]:
     """Run the block in one transaction holding the seat lock of `sessions`; commit at the end.
 
     Yields the sessions re-read under the lock, so counters are current. On an exception
-    the transaction is rolled back and nothing of the block remains. `emails` the block
-    checks no delegate of `event` has are held first (hold_emails): a transaction always
-    takes an email before a seat, so two never wait for each other.
+    the transaction is rolled back and nothing of the block remains. A block that writes a
+    delegate's email must write it before the lock (see _emails_first).
     """
     with write_transaction():
-        if event is not None and emails:
-            hold_emails(event, emails)
         yield lock_seats(sessions)
 
 
@@ -213,25 +208,6 @@ def lock_seats(sessions: Sequence[Session]) -> list[Session]:
         set_committed_value(by_id[session_id], "capacity", capacity)
         set_committed_value(by_id[session_id], "confirmed_count", confirmed_count)
     return list(sessions)
-
-
-def hold_emails(event: Event, emails: Iterable[str]) -> None:
-    """Until the transaction ends, no other one can make a delegate of the event with one
-    of these emails, so a check that none has it stays true without any seat lock (one
-    person, one delegate, whichever sessions two requests at once ask for). PostgreSQL:
-    an advisory lock per address; SQLite's write transaction holds the whole database."""
-    if db.session.get_bind().dialect.name != "postgresql":
-        return
-    for key in sorted({_email_lock_key(event.id, normalise_email(email)) for email in emails}):
-        db.session.execute(_HOLD_EMAIL, {"key": key})
-
-
-_HOLD_EMAIL = select(func.pg_advisory_xact_lock(bindparam("key", type_=BigInteger)))
-
-
-def _email_lock_key(event_id: int, email_normalized: str) -> int:
-    digest = hashlib.blake2b(f"{event_id}:{email_normalized}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)  # advisory locks take a bigint
 
 
 # --- rules ------------------------------------------------------------------------------
@@ -384,7 +360,7 @@ def _ensure_email_free(email_normalized: str, sessions: Iterable[Session]) -> No
 
 
 def _ensure_no_delegate_with(event: Event, email_normalized: str, other_than: Delegate | None = None) -> None:
-    """The caller holds the email (hold_emails), so the answer stays true until it commits."""
+    """The look-up that says who has the email; the unique index keeps it true (_emails_first)."""
     others = [d for d in delegates_by_email(event, email_normalized) if d is not other_than]
     if not others:
         return
@@ -576,16 +552,13 @@ def seat_people(
     last, then the waiting list. ALL_OR_NOTHING: NotEnoughSeats, and the transaction rolled
     back, when a session has fewer free seats than people (applications take no seat: those
     sessions are left out). The people of a `delegation` become its delegates."""
-    hold_emails(event, [details.email for details in people])  # all at once, in one order: no deadlock
-    try:
-        newcomers = [_newcomer(event, details, actor, delegation, invitation) for details in people]
+    # Written in the order of their emails, so two registrations of overlapping groups
+    # take the emails' index entries in one order; each before any seat (see _emails_first).
+    in_email_order = sorted(range(len(people)), key=lambda i: normalise_email(people[i].email))
+    with _emails_first(lambda: _refuse_taken_email(event, people, delegation)):
+        made = {i: _newcomer(event, people[i], actor, delegation, invitation) for i in in_email_order}
         db.session.flush()  # their rows written now, while other registrations still take seats
-    except IntegrityError as error:
-        if not _email_taken(error):
-            raise
-        db.session.rollback()  # nothing of this transaction stays: say whose email, and why
-        _refuse_taken_email(event, people, delegation)
-        raise
+    newcomers = [made[i] for i in range(len(people))]
     locked = lock_seats(sessions)
     if seat_mode == SeatMode.ALL_OR_NOTHING:
         _ensure_seats_for(len(people), [s for s in locked if s.id not in applications])
@@ -612,6 +585,26 @@ def _newcomer(
     if invitation is not None:
         invitation.delegate_id = delegate.id
     return delegate, token
+
+
+@contextmanager
+def _emails_first(refuse: Callable[[], None]) -> Iterator[None]:
+    """The block writes delegates' emails, before its transaction takes any seat lock.
+
+    One person, one delegate is the database's unique index (DELEGATE_EMAIL_INDEX): a
+    transaction writing an email another one has written and not yet committed waits for
+    it, and is refused if it commits. Every path writes its emails before it takes seats,
+    so none waits for an email while holding a seat another one waits for. When the
+    database refuses one, the transaction is rolled back and `refuse()` raises the
+    refusal that says who has the address."""
+    try:
+        yield
+    except IntegrityError as error:
+        if not _email_taken(error):
+            raise
+        db.session.rollback()
+        refuse()
+        raise
 
 
 def _email_taken(error: IntegrityError) -> bool:
@@ -667,7 +660,7 @@ def _ensure_seats_for(count: int, sessions: Iterable[Session]) -> None:
 def ensure_not_a_delegate(event: Event, email: str) -> None:
     """EmailHasDelegate if the address belongs to a delegate of the event: a colleague taking
     over a seat, or a person a contact registers, must be someone not registered yet. The
-    caller holds the email (hold_emails)."""
+    unique index keeps the answer true until the caller commits (_emails_first)."""
     known = delegates_by_email(event, email)
     if known:
         refusal = EmailHasDelegate(
@@ -826,14 +819,18 @@ def update_details(delegate: Delegate, details: DelegateDetails, *, actor: Actor
     """Change a delegate's personal details. A new email must not belong to another
     delegate of the event. Commits."""
     sessions = [r.session for r in delegate.live_registrations]
-    with seat_transaction(sessions, event=delegate.event, emails=[details.email]):
+    event, new_key = delegate.event, normalise_email(details.email)
+    with write_transaction():
         delegate = db.session.get_one(Delegate, delegate.id)
-        new_key = normalise_email(details.email)
-        if new_key != delegate.email_normalized:
-            _ensure_no_delegate_with(delegate.event, new_key, other_than=delegate)
-        before = DelegateDetails.of(delegate)
-        _apply_details(delegate, details)
-        after = DelegateDetails.of(delegate)
+        refuse = partial(_ensure_no_delegate_with, event, new_key, other_than=delegate)
+        with _emails_first(refuse):
+            if new_key != delegate.email_normalized:
+                refuse()
+            before = DelegateDetails.of(delegate)
+            _apply_details(delegate, details)
+            after = DelegateDetails.of(delegate)
+            db.session.flush()
+        lock_seats(sessions)
         changed = [f.name for f in fields(DelegateDetails) if getattr(before, f.name) != getattr(after, f.name)]
         if changed:
             record_audit(AuditAction.DETAILS_CHANGED, actor, delegate=delegate, fields=changed)
@@ -974,16 +971,21 @@ def substitute(
     the session's substitution deadline unless `by_staff`, for a registration that ended,
     and for an email that already belongs to a delegate (EmailHasDelegate). Commits."""
     event = registration.session.event
-    with seat_transaction([registration.session], event=event, emails=[new_person.email]) as (session,):
+    with write_transaction():
+        refuse = partial(ensure_not_a_delegate, event, new_person.email)
+        with _emails_first(refuse):
+            refuse()
+            successor, token = _create_delegate(
+                event, new_person, actor
+            )  # written, if the seat is refused: rolled back
+        (session,) = lock_seats([registration.session])
         registration = db.session.get_one(Registration, registration.id, populate_existing=True)
         if registration.status in ENDED_STATUSES:
             raise RegistrationRefused(
                 _("Only a seat or place that is still held can be handed to a colleague."), session
             )
         check_substitution_open(session, now, by_staff=by_staff)
-        ensure_not_a_delegate(event, new_person.email)
         previous = registration.delegate
-        successor, token = _create_delegate(event, new_person, actor)
         successor.delegation_id = previous.delegation_id
         registration.delegate = successor
         previous.checkin_code = new_checkin_code()
