@@ -22,11 +22,12 @@ from _server import PROJECT_ROOT, demo_app, run, step
 SYMPOSIUM = "german-enterprise-symposium"
 
 
-def payload(i: int) -> dict:
+def payload(i: int, tag: str = "explain") -> dict:
+    """The JSON body of registration `i` for the symposium (bench/profile_registration.py too)."""
     return {
         "family_name": "Muster",
         "given_name": "Anna",
-        "email": f"explain-{i}@bench.example",
+        "email": f"{tag}-{i}@bench.example",
         "organisation": "Musterwerke GmbH",
         "country": "DE",
         "language": "de",

@@ -22,21 +22,7 @@ import sys
 import time
 
 from _server import OUT_DIR, PROJECT_ROOT, demo_app, run, step
-
-SYMPOSIUM = "german-enterprise-symposium"
-
-
-def payload(i: int) -> dict:
-    return {
-        "family_name": "Muster",
-        "given_name": "Anna",
-        "email": f"profile-{i}@bench.example",
-        "organisation": "Musterwerke GmbH",
-        "country": "DE",
-        "language": "de",
-        "sessions": [SYMPOSIUM],
-        "consent": True,
-    }
+from explain_registration import payload
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         client = flask_app.test_client()
 
         def register(i: int) -> None:
-            response = client.post("/api/v1/registrations", json=payload(i))
+            response = client.post("/api/v1/registrations", json=payload(i, "profile"))
             assert response.status_code == 201, response.get_data(as_text=True)
 
         step(f"{args.warm} registrations to warm up")

@@ -614,25 +614,18 @@ def _email_taken(error: IntegrityError) -> bool:
 
 
 def _refuse_taken_email(event: Event, people: Sequence[DelegateDetails], delegation: Delegation | None) -> None:
-    """EmailHasDelegate for the first person whose email a delegate of the event has, or who
-    shares it with an earlier person of the same registration; as the refusal of someone
-    registering themselves, or others (a delegation's contact), would say it."""
-    earlier: set[str] = set()
+    """EmailHasDelegate for the first person whose email a delegate of the event has, as the
+    refusal of someone registering themselves, or others (a delegation's contact), says it.
+    (One email given for two people of a group is refused before: delegations._check_people.)"""
     for index, details in enumerate(people):
-        key = normalise_email(details.email)
         try:
             if delegation is None:
-                _ensure_no_delegate_with(event, key)
+                _ensure_no_delegate_with(event, normalise_email(details.email))
             else:  # someone registers others: the refusal speaks of them
                 ensure_not_a_delegate(event, details.email)
-            if key in earlier:
-                raise EmailHasDelegate(
-                    _("This email address is given for another person of the group: each person needs their own.")
-                )
         except EmailHasDelegate as refusal:
             refusal.person = index
             raise
-        earlier.add(key)
 
 
 def _ensure_seats_for(count: int, sessions: Iterable[Session]) -> None:
@@ -975,9 +968,8 @@ def substitute(
         refuse = partial(ensure_not_a_delegate, event, new_person.email)
         with _emails_first(refuse):
             refuse()
-            successor, token = _create_delegate(
-                event, new_person, actor
-            )  # written, if the seat is refused: rolled back
+            # Written before the seat lock; rolled back with the rest if the seat is refused.
+            successor, token = _create_delegate(event, new_person, actor)
         (session,) = lock_seats([registration.session])
         registration = db.session.get_one(Registration, registration.id, populate_existing=True)
         if registration.status in ENDED_STATUSES:
