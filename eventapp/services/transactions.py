@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Table, insert
+import psycopg
+from sqlalchemy import Insert, Table, insert
 from sqlalchemy import event as sa_event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session as OrmSession
 
 from ..extensions import db
@@ -46,7 +49,7 @@ def insert_rows(model: Any, rows: Mapping[str, Any] | Sequence[Mapping[str, Any]
     columns' defaults apply), without the ORM's unit of work: for rows nothing reads back
     as objects in the same transaction (audit entries, outbox mails, scans), whose
     bookkeeping cost a registration or a scan a tenth of its CPU."""
-    db.session.execute(insert(cast(Table, model.__table__)), rows)
+    db.session.execute(_plain_insert(model), rows)
 
 
 _ROWS_AT_COMMIT = "eventapp_rows_at_commit"
@@ -60,9 +63,48 @@ def insert_rows_at_commit(model: Any, row: Mapping[str, Any]) -> None:
     db.session().info.setdefault(_ROWS_AT_COMMIT, {}).setdefault(model, []).append(row)
 
 
+_ROW_MAKERS: list[Callable[[OrmSession], None]] = []
+
+
+def make_rows_at_commit(maker: Callable[[OrmSession], None]) -> None:
+    """Call `maker(session)` as each transaction commits, before the rows noted with
+    insert_rows_at_commit are written, so it can note some too (the outbox's mails)."""
+    if maker not in _ROW_MAKERS:
+        _ROW_MAKERS.append(maker)
+
+
 def _write_rows_noted(session: OrmSession) -> None:
-    for model, rows in session.info.pop(_ROWS_AT_COMMIT, {}).items():
-        session.execute(insert(cast(Table, model.__table__)), rows)
+    """The rows noted in the transaction, written as it commits. On PostgreSQL they go
+    with the COMMIT in one round trip (psycopg's pipeline mode): a registration's audit
+    entries, its mail and the COMMIT are the last steps under the seat lock, and each
+    round trip more there is a wait every other registration of the session waits too."""
+    for maker in _ROW_MAKERS:
+        maker(session)
+    noted = session.info.pop(_ROWS_AT_COMMIT, None)
+    if not noted:
+        return
+    statements = [(_plain_insert(model), rows) for model, rows in noted.items()]
+    connection = session.connection()
+    if connection.dialect.name != "postgresql" or session.in_nested_transaction():
+        for statement, rows in statements:
+            session.execute(statement, rows)
+        return
+    session.flush()  # the ORM's own changes first, outside the pipeline: UPDATEs read row counts
+    driver = cast(psycopg.Connection, connection.connection.driver_connection)
+    try:
+        with driver.pipeline():
+            for statement, rows in statements:
+                session.execute(statement, rows)
+            driver.commit()  # SQLAlchemy's commit then finds the transaction done
+    except psycopg.Error as error:  # raised by the pipeline's sync, outside SQLAlchemy's execute
+        raise DBAPIError.instance(None, None, error, psycopg.Error, dialect=connection.dialect) from error
+
+
+@cache
+def _plain_insert(model: Any) -> Insert:
+    """An INSERT that asks nothing back (no RETURNING of the new ids): in a pipeline, no
+    result is there to read before the sync."""
+    return insert(cast(Table, model.__table__)).inline()
 
 
 def _forget_rows_noted(session: OrmSession, previous_transaction) -> None:

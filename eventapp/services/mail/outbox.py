@@ -23,7 +23,7 @@ from ...extensions import db
 from ...models import Delegate, Delegation, Invitation, MailKind, MailStatus, OutboxMail, Registration, utcnow
 from ..audit import Actor
 from ..standing import waitlist_position
-from ..transactions import insert_rows, write_transaction
+from ..transactions import insert_rows_at_commit, make_rows_at_commit, write_transaction
 from .compose import new_message_id
 
 # The session's info keys: the notes of the transaction, "no mails" (suppressed), and
@@ -112,7 +112,8 @@ def _write_notes_to_outbox(session: OrmSession) -> None:
                 "created_by": actor.code,
             }
         )
-    insert_rows(OutboxMail, rows)  # nothing reads them back in this transaction
+    for row in rows:  # nothing reads them back in this transaction
+        insert_rows_at_commit(OutboxMail, row)
     queue_sender_after_commit(session)
 
 
@@ -151,8 +152,8 @@ def register(app, queue_sender=None) -> None:
     """Write noted mails at each commit; after one that wrote some, `queue_sender()` (the
     background sender's task, given by tasks.py: this module does not know the queue)."""
     app.extensions[SENDER_QUEUE] = queue_sender
-    if not sa_event.contains(db.session, "before_commit", _write_notes_to_outbox):  # the app's sessions
-        sa_event.listen(db.session, "before_commit", _write_notes_to_outbox)
+    make_rows_at_commit(_write_notes_to_outbox)
+    if not sa_event.contains(db.session, "after_commit", _after_commit):  # the app's sessions
         sa_event.listen(db.session, "after_commit", _after_commit)
         sa_event.listen(db.session, "after_soft_rollback", _after_soft_rollback)
 
