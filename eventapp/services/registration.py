@@ -196,18 +196,26 @@ def lock_seats(sessions: Sequence[Session]) -> list[Session]:
     """Take the seat lock of `sessions` in the transaction under way, held until it ends;
     the sessions re-read under it. Whatever can be done before (new delegates, their
     audit entries) is best done before: every registration for a session waits here."""
-    ids = sorted({s.id for s in sessions})
-    locking = select(Session).where(Session.id.in_(ids)).order_by(Session.id).with_for_update()
+    ids = {"ids": sorted({s.id for s in sessions})}
     if any(inspect(s).expired_attributes for s in sessions):  # loaded in an earlier transaction
-        found = {s.id: s for s in db.session.execute(locking.execution_options(populate_existing=True)).scalars()}
+        reloading = _LOCKING_SESSIONS.execution_options(populate_existing=True)
+        found = {s.id: s for s in db.session.execute(reloading, ids).scalars()}
         return [found[s.id] for s in sessions]
-    # Loaded in this transaction: only what another one may change meanwhile is read again.
+    # Loaded in this transaction: only what another one may change meanwhile is read again,
+    # as plain numbers through SQLAlchemy Core (after the flush the ORM's execute would do).
     by_id = {s.id: s for s in sessions}
-    counters = locking.with_only_columns(Session.id, Session.capacity, Session.confirmed_count)
-    for session_id, capacity, confirmed_count in db.session.execute(counters):
+    db.session.flush()
+    for session_id, capacity, confirmed_count in db.session.connection().execute(_LOCKING_SEAT_COUNTERS, ids):
         set_committed_value(by_id[session_id], "capacity", capacity)
         set_committed_value(by_id[session_id], "confirmed_count", confirmed_count)
     return list(sessions)
+
+
+# Built once, for the sessions of a lock (in id order, so two locks never wait for each other).
+_LOCKING_SESSIONS = (
+    select(Session).where(Session.id.in_(bindparam("ids", expanding=True))).order_by(Session.id).with_for_update()
+)
+_LOCKING_SEAT_COUNTERS = _LOCKING_SESSIONS.with_only_columns(Session.id, Session.capacity, Session.confirmed_count)
 
 
 # --- rules ------------------------------------------------------------------------------
@@ -317,7 +325,9 @@ def _waitlist_place(session: Session, head_of_line: bool = False) -> tuple[int, 
     1; positions are counted (everyone waiting is ahead of a place at the end), so they
     stay gapless."""
     statement = _FIRST_PLACE_AND_LINE if head_of_line else _LAST_PLACE_AND_LINE
-    rank, ahead = db.session.execute(statement, {"session_id": session.id}).one()
+    # Two numbers, no objects: SQLAlchemy Core (the ORM's execute would only add to the
+    # work every registration for the session waits for).
+    rank, ahead = db.session.connection().execute(statement, {"session_id": session.id}).one()
     if head_of_line:
         return (rank if rank is not None else 1) - 1, 1
     return (rank or 0) + 1, ahead + 1
