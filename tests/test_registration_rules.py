@@ -26,6 +26,7 @@ from eventapp.services.events import current_event
 from eventapp.services.private_links import find_delegate_by_token, hash_token
 from eventapp.services.registration import DelegateDetails
 from eventapp.services.standing import delegates_by_email, waitlist_position
+from eventapp.services.transactions import write_transaction
 
 from .factories import CHINESE, GERMAN, person, seats, set_session
 
@@ -256,3 +257,26 @@ def test_changing_email_to_one_that_holds_the_session_is_refused(app, forum):
             db.session.execute(select(func.count(AuditEntry.id)).where(AuditEntry.action == "details_changed")).scalar()
             == 0
         )
+
+
+def test_a_new_registration_is_in_its_delegates_and_sessions_lists_whether_loaded_before_or_not(app, forum):
+    """The seat is added to lists of registrations already loaded in the transaction, and a
+    list read afterwards is read with it (the flush under the lock skips unloaded ones)."""
+    register(app, slugs=["exhibition"])
+    with app.app_context():
+        event = current_event()
+        delegate = db.session.execute(select(Delegate)).scalar_one()
+        symposium = db.session.execute(select(Session).where(Session.slug == SYMPOSIUM)).scalar_one()
+        assert [r.session.slug for r in delegate.registrations] == ["exhibition"]  # loaded now
+        assert symposium.registrations == []  # loaded now
+        with service.seat_transaction([symposium]) as locked:
+            (added, _answer) = service._take_seats(delegate, locked, Actor.SYSTEM)[0]
+            assert [r.session.slug for r in delegate.registrations] == ["exhibition", SYMPOSIUM]
+            assert symposium.registrations == [added]
+        with write_transaction():  # a new delegate: neither list loaded before the seat
+            symposium = db.session.get_one(Session, symposium.id)
+            (result,) = service.seat_people(
+                event, [details(email="second@example.org")], [symposium], frozenset(), actor=Actor.SYSTEM
+            )
+            assert [r.session.slug for r in result.delegate.registrations] == [SYMPOSIUM]
+            assert {r.delegate.email for r in symposium.registrations} == {delegate.email, "second@example.org"}

@@ -394,7 +394,7 @@ def _take_seats(
     lock. Each registration with the answer it got."""
     taken = []
     for session in sessions:
-        registration = Registration(delegate=delegate, session=session, status=None)
+        registration = _new_registration(delegate, session)
         db.session.add(registration)
         if session.id in applications:
             status, action = RegistrationStatus.PENDING, AuditAction.APPLIED
@@ -405,6 +405,21 @@ def _take_seats(
         position = _set_status(registration, status, actor, action)
         taken.append((registration, SeatAnswer(session.slug, status, position)))
     return taken
+
+
+def _new_registration(delegate: Delegate, session: Session) -> Registration:
+    """A registration of the delegate for the session, with no status yet. The delegate's
+    and the session's lists of registrations take it only where they are loaded: adding to
+    one not loaded would mark the delegate and the session changed, and the flush under
+    the seat lock would go through both for nothing (their update hooks, the renders to
+    queue). A list loaded later reads the new row from the database."""
+    registration = Registration(delegate_id=delegate.id, session_id=session.id, status=None)
+    for name, parent in (("delegate", delegate), ("session", session)):
+        if "registrations" in inspect(parent).dict:
+            setattr(registration, name, parent)
+        else:
+            set_committed_value(registration, name, parent)
+    return registration
 
 
 def _fill_from_waiting_list(session: Session, actor: Actor, reason: str, by: Actor | None = None) -> list[Registration]:
