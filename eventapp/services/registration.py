@@ -415,7 +415,7 @@ def _new_registration(delegate: Delegate, session: Session) -> Registration:
     queue). A list loaded later reads the new row from the database."""
     registration = Registration(delegate_id=delegate.id, session_id=session.id, status=None)
     for name, parent in (("delegate", delegate), ("session", session)):
-        if "registrations" in inspect(parent).dict:
+        if "registrations" in vars(parent):  # loaded (SQLAlchemy keeps loaded values there)
             setattr(registration, name, parent)
         else:
             set_committed_value(registration, name, parent)
