@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from email.utils import parseaddr
+from functools import lru_cache
 
 from flask import current_app
 from sqlalchemy import select
@@ -37,8 +38,13 @@ def current_event(*, with_sessions: bool = False) -> Event | None:
 
 def sender_address() -> tuple[str, str]:
     """MAIL_DEFAULT_SENDER's address (it may be given as "Name <address>") and its name."""
-    name, address = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])
+    name, address = _parsed_address(current_app.config["MAIL_DEFAULT_SENDER"])
     return address, name
+
+
+@lru_cache(maxsize=8)
+def _parsed_address(value: str) -> tuple[str, str]:
+    return parseaddr(value)  # each outbox row's Message-ID asks, under the seat lock
 
 
 def sender_for(event: Event, language: str) -> tuple[str, str]:
