@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.pool import NullPool
 
 from eventapp.extensions import db
 from eventapp.models import (
@@ -280,3 +281,36 @@ def test_a_new_registration_is_in_its_delegates_and_sessions_lists_whether_loade
             )
             assert [r.session.slug for r in result.delegate.registrations] == [SYMPOSIUM]
             assert {r.delegate.email for r in symposium.registrations} == {delegate.email, "second@example.org"}
+
+
+def test_a_group_joining_a_full_session_gets_the_next_places_in_turn(app, forum):
+    """The waiting line read with the seat lock serves the first new place only; the next
+    people of the group, and the next registration, are counted after it."""
+    set_session(app, SYMPOSIUM, capacity=1)
+    register(app, email="first@example.org")
+    assert register(app, email="second@example.org")[1] == [(SYMPOSIUM, RegistrationStatus.WAITLISTED, 1)]
+    with app.app_context():
+        group = [details(email=f"group{i}@example.org") for i in range(3)]
+        results = service.register_many(current_event(with_sessions=True), group, [SYMPOSIUM], actor=Actor.SYSTEM)
+        assert [r.answers[0].waitlist_position for r in results] == [2, 3, 4]
+    assert register(app, email="last@example.org")[1] == [(SYMPOSIUM, RegistrationStatus.WAITLISTED, 5)]
+    state = seats(app, SYMPOSIUM)
+    assert (state["confirmed"], state["waitlisted"]) == (1, 5)
+    assert len(set(state["ranks"])) == 5
+
+
+def test_a_seat_freed_after_the_session_was_read_full_is_taken(app, forum, database_url):
+    """Full when the registration read it, a seat free when it takes the lock: the seat."""
+    set_session(app, SYMPOSIUM, capacity=1)
+    register(app, email="first@example.org")
+    with app.app_context():
+        event = current_event(with_sessions=True)
+        assert next(s for s in event.sessions if s.slug == SYMPOSIUM).confirmed_count == 1  # read full
+        other = create_engine(database_url, poolclass=NullPool)
+        with other.begin() as connection:  # meanwhile, the seat's holder cancels
+            connection.execute(update(Registration).values(status=RegistrationStatus.CANCELLED))
+            connection.execute(update(Session).where(Session.slug == SYMPOSIUM).values(confirmed_count=0))
+        other.dispose()
+        result = service.register(event, details(email="next@example.org"), [SYMPOSIUM], actor=Actor.SYSTEM)
+        assert result.answers[0].status == RegistrationStatus.CONFIRMED
+    assert seats(app, SYMPOSIUM)["confirmed_count"] == 1

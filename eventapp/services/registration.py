@@ -18,10 +18,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from functools import partial
+from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import bindparam, func, inspect, select
+from sqlalchemy import Connection, bindparam, func, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -51,7 +52,7 @@ from . import mail, questions, visa
 from .audit import Actor, AuditAction, record_audit
 from .private_links import new_manage_token
 from .standing import delegates_by_email, normalise_email, waitlist_position
-from .transactions import write_transaction
+from .transactions import one_round_trip, write_transaction
 
 CHECKIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no O/0, I/1/L: read aloud at the door
 CHECKIN_CODE_LENGTH = 12
@@ -205,10 +206,54 @@ def lock_seats(sessions: Sequence[Session]) -> list[Session]:
     # as plain numbers through SQLAlchemy Core (after the flush the ORM's execute would do).
     by_id = {s.id: s for s in sessions}
     db.session.flush()
-    for session_id, capacity, confirmed_count in db.session.connection().execute(_LOCKING_SEAT_COUNTERS, ids):
+    connection = db.session.connection()
+    counters: Sequence[Any]
+    if connection.dialect.name == "postgresql":
+        counters = _lock_with_lines(connection, ids["ids"], [s.id for s in sessions if not _has_free_seat(s)])
+    else:
+        counters = connection.execute(_LOCKING_SEAT_COUNTERS, ids).all()
+    for session_id, capacity, confirmed_count in counters:
         set_committed_value(by_id[session_id], "capacity", capacity)
         set_committed_value(by_id[session_id], "confirmed_count", confirmed_count)
     return list(sessions)
+
+
+# PostgreSQL, driver SQL: the seat lock, and the end of a session's waiting line.
+_LOCK_SQL = "SELECT id, capacity, confirmed_count FROM sessions WHERE id = ANY(%(ids)s) ORDER BY id FOR UPDATE"
+_LINE_SQL = (
+    "SELECT max(waitlist_rank), count(*) FILTER (WHERE status = 'waitlisted')"
+    " FROM registrations WHERE session_id = %(session_id)s"
+)
+_LINES = "eventapp_lines_read_with_lock"  # db.session.info: (the transaction, {session id: line})
+
+
+def _lock_with_lines(connection: Connection, session_ids: list[int], looked_full: list[int]) -> list[Any]:
+    """The seat lock's counters, and the waiting lines of the sessions that were full when
+    loaded, asked in one round trip (transactions.one_round_trip). PostgreSQL begins each
+    line's statement once the lock statement has its rows, and READ COMMITTED gives every
+    statement its own snapshot: a line read so sees every registration committed before
+    the lock was ours, as one asked after it would, without a second wait under the lock.
+    The first change of status in the session uses it (`_line_read_with_lock`)."""
+    with one_round_trip(connection) as driver:
+        lock = driver.cursor()
+        lock.execute(_LOCK_SQL, {"ids": session_ids})
+        asked = {}
+        for session_id in looked_full:
+            asked[session_id] = driver.cursor()
+            asked[session_id].execute(_LINE_SQL, {"session_id": session_id})
+        counters = lock.fetchall()
+        lines = {session_id: cursor.fetchone() for session_id, cursor in asked.items()}
+    db.session().info[_LINES] = (db.session().get_transaction(), lines)
+    return counters
+
+
+def _line_read_with_lock(session: Session) -> tuple[int | None, int] | None:
+    """The (last rank, number waiting) read with this transaction's seat lock, if it was,
+    and only for the first change of status in the session: after it the line is asked."""
+    transaction, lines = db.session().info.get(_LINES, (None, {}))
+    if transaction is not db.session().get_transaction():
+        return None
+    return lines.pop(session.id, None)
 
 
 # Built once, for the sessions of a lock (in id order, so two locks never wait for each other).
@@ -258,10 +303,11 @@ def _set_status(
     previous = registration.status
     now = utcnow()
     session = registration.session
+    line = _line_read_with_lock(session)  # taken by the first change: later ones ask again
     rank = position = None
     if status == RegistrationStatus.WAITLISTED:
         with db.session.no_autoflush:  # the new row has no status yet: do not flush it early
-            rank, position = _waitlist_place(session, head_of_line)
+            rank, position = _waitlist_place(session, head_of_line, line)
     if previous == RegistrationStatus.CONFIRMED:
         session.confirmed_count -= 1
     if status == RegistrationStatus.CONFIRMED:
@@ -319,15 +365,20 @@ def _note_mail(
         mail.note(delegate, MailKind.CANCELLED, actor=actor, registrations=ids)
 
 
-def _waitlist_place(session: Session, head_of_line: bool = False) -> tuple[int, int]:
+def _waitlist_place(
+    session: Session, head_of_line: bool = False, line: tuple[int | None, int] | None = None
+) -> tuple[int, int]:
     """The rank and position of a new place at the end of the line (or before its first
-    place), in one query under the seat lock. Ranks are never reused, so they may go below
-    1; positions are counted (everyone waiting is ahead of a place at the end), so they
-    stay gapless."""
-    statement = _FIRST_PLACE_AND_LINE if head_of_line else _LAST_PLACE_AND_LINE
-    # Two numbers, no objects: SQLAlchemy Core (the ORM's execute would only add to the
-    # work every registration for the session waits for).
-    rank, ahead = db.session.connection().execute(statement, {"session_id": session.id}).one()
+    place), in one query under the seat lock, or from the `line` read with the lock. Ranks
+    are never reused, so they may go below 1; positions are counted (everyone waiting is
+    ahead of a place at the end), so they stay gapless."""
+    if line is not None and not head_of_line:
+        rank, ahead = line
+    else:
+        statement = _FIRST_PLACE_AND_LINE if head_of_line else _LAST_PLACE_AND_LINE
+        # Two numbers, no objects: SQLAlchemy Core (the ORM's execute would only add to
+        # the work every registration for the session waits for).
+        rank, ahead = db.session.connection().execute(statement, {"session_id": session.id}).one()
     if head_of_line:
         return (rank if rank is not None else 1) - 1, 1
     return (rank or 0) + 1, ahead + 1

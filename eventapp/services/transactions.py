@@ -8,7 +8,7 @@ from functools import cache
 from typing import Any, cast
 
 import psycopg
-from sqlalchemy import Insert, Table, insert
+from sqlalchemy import Connection, Insert, Table, insert
 from sqlalchemy import event as sa_event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session as OrmSession
@@ -90,13 +90,25 @@ def _write_rows_noted(session: OrmSession) -> None:
             session.execute(statement, rows)
         return
     session.flush()  # the ORM's own changes first, outside the pipeline: UPDATEs read row counts
+    with one_round_trip(connection) as driver:
+        for statement, rows in statements:
+            session.execute(statement, rows)
+        driver.commit()  # SQLAlchemy's commit then finds the transaction done
+
+
+@contextmanager
+def one_round_trip(connection: Connection) -> Iterator[psycopg.Connection]:
+    """PostgreSQL: what the block sends on `connection` goes to the server together and is
+    answered together (psycopg's pipeline mode), for the steps under the seat lock, where
+    each round trip is a wait for everyone queued behind it. Statements that return no
+    rows may go through SQLAlchemy; rows are read from the driver's cursors (SQLAlchemy
+    would look for them before they arrive). An error arrives at the pipeline's sync,
+    outside SQLAlchemy's execute, so it is raised here as SQLAlchemy's own."""
     driver = cast(psycopg.Connection, connection.connection.driver_connection)
     try:
         with driver.pipeline():
-            for statement, rows in statements:
-                session.execute(statement, rows)
-            driver.commit()  # SQLAlchemy's commit then finds the transaction done
-    except psycopg.Error as error:  # raised by the pipeline's sync, outside SQLAlchemy's execute
+            yield driver
+    except psycopg.Error as error:
         raise DBAPIError.instance(None, None, error, psycopg.Error, dialect=connection.dialect) from error
 
 
