@@ -314,3 +314,19 @@ def test_a_seat_freed_after_the_session_was_read_full_is_taken(app, forum, datab
         result = service.register(event, details(email="next@example.org"), [SYMPOSIUM], actor=Actor.SYSTEM)
         assert result.answers[0].status == RegistrationStatus.CONFIRMED
     assert seats(app, SYMPOSIUM)["confirmed_count"] == 1
+
+
+def test_registering_for_two_full_sessions_at_once_takes_the_next_place_in_each(app, forum):
+    """Each new row is written before the next place is counted, or with the commit."""
+    for slug in (SYMPOSIUM, "exhibition"):
+        set_session(app, slug, capacity=1)
+    both = [SYMPOSIUM, "exhibition"]
+    assert {status for _, status, _ in register(app, slugs=both, email="first@example.org")[1]} == {
+        RegistrationStatus.CONFIRMED
+    }
+    for position in (1, 2):
+        _token, outcomes = register(app, slugs=both, email=f"waiting{position}@example.org")
+        assert sorted(outcomes) == sorted((slug, RegistrationStatus.WAITLISTED, position) for slug in both)
+    for slug in both:
+        state = seats(app, slug)
+        assert (state["confirmed"], state["waitlisted"], len(set(state["ranks"]))) == (1, 2, 2)
