@@ -198,12 +198,14 @@ def lock_seats(sessions: Sequence[Session]) -> list[Session]:
     the sessions re-read under it. Whatever can be done before (new delegates, their
     audit entries) is best done before: every registration for a session waits here."""
     ids = {"ids": sorted({s.id for s in sessions})}
+    db.session().info.pop(_LINES, None)  # what an earlier lock read is not for this one
     if any(inspect(s).expired_attributes for s in sessions):  # loaded in an earlier transaction
         reloading = _LOCKING_SESSIONS.execution_options(populate_existing=True)
         found = {s.id: s for s in db.session.execute(reloading, ids).scalars()}
         return [found[s.id] for s in sessions]
     # Loaded in this transaction: only what another one may change meanwhile is read again,
-    # as plain numbers through SQLAlchemy Core (after the flush the ORM's execute would do).
+    # as plain numbers (after the flush the ORM's execute would do): on PostgreSQL by the
+    # driver, with the waiting lines in the same round trip; on SQLite by SQLAlchemy Core.
     by_id = {s.id: s for s in sessions}
     db.session.flush()
     connection = db.session.connection()
@@ -221,7 +223,7 @@ def lock_seats(sessions: Sequence[Session]) -> list[Session]:
 # PostgreSQL, driver SQL: the seat lock, and the end of a session's waiting line.
 _LOCK_SQL = "SELECT id, capacity, confirmed_count FROM sessions WHERE id = ANY(%(ids)s) ORDER BY id FOR UPDATE"
 _LINE_SQL = (
-    "SELECT max(waitlist_rank), count(*) FILTER (WHERE status = 'waitlisted')"
+    "SELECT max(waitlist_rank), count(*) FILTER (WHERE status = %(waitlisted)s)"
     " FROM registrations WHERE session_id = %(session_id)s"
 )
 _LINES = "eventapp_lines_read_with_lock"  # db.session.info: (the transaction, {session id: line})
@@ -240,7 +242,9 @@ def _lock_with_lines(connection: Connection, session_ids: list[int], looked_full
         asked = {}
         for session_id in looked_full:
             asked[session_id] = driver.cursor()
-            asked[session_id].execute(_LINE_SQL, {"session_id": session_id})
+            asked[session_id].execute(
+                _LINE_SQL, {"session_id": session_id, "waitlisted": RegistrationStatus.WAITLISTED.value}
+            )
         counters = lock.fetchall()
         lines = {session_id: cursor.fetchone() for session_id, cursor in asked.items()}
     db.session().info[_LINES] = (db.session().get_transaction(), lines)

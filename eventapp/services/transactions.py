@@ -74,10 +74,13 @@ def make_rows_at_commit(maker: Callable[[OrmSession], None]) -> None:
 
 
 def _write_rows_noted(session: OrmSession) -> None:
-    """The rows noted in the transaction, written as it commits. On PostgreSQL they go
-    with the COMMIT in one round trip (psycopg's pipeline mode): a registration's audit
-    entries, its mail and the COMMIT are the last steps under the seat lock, and each
-    round trip more there is a wait every other registration of the session waits too."""
+    """The rows noted in the transaction, written as it commits. On PostgreSQL they go in
+    one round trip (psycopg's pipeline mode): a registration's audit entries and its mail
+    are among the last steps under the seat lock, and each round trip more there is a
+    wait every other registration of the session waits too. The COMMIT itself is not
+    sent with them: in a pipeline the server could end the connection (a fast shutdown)
+    after the commit and before the pipeline's sync is answered, and a registration that
+    was kept would be answered 503."""
     for maker in _ROW_MAKERS:
         maker(session)
     noted = session.info.pop(_ROWS_AT_COMMIT, None)
@@ -90,10 +93,9 @@ def _write_rows_noted(session: OrmSession) -> None:
             session.execute(statement, rows)
         return
     session.flush()  # the ORM's own changes first, outside the pipeline: UPDATEs read row counts
-    with one_round_trip(connection) as driver:
+    with one_round_trip(connection):
         for statement, rows in statements:
             session.execute(statement, rows)
-        driver.commit()  # SQLAlchemy's commit then finds the transaction done
 
 
 @contextmanager
