@@ -3,6 +3,9 @@ organisation and languages (countries: i18n.country_name)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import lru_cache
+
 from babel import Locale
 from flask_babel import gettext as _
 
@@ -40,7 +43,12 @@ def organisation_type_label(kind: OrganisationType) -> str:
 
 def language_label(code: str) -> str:
     """A delegate's language named in the page's language: de -> 德语 / Deutsch / German."""
-    return Locale.parse(current_language()).languages.get(code, code)
+    return _language_names(current_language()).get(code, code)
+
+
+@lru_cache(maxsize=8)
+def _language_names(language: str) -> Mapping[str, str]:
+    return Locale.parse(language).languages  # parsed once: every registration form asks
 
 
 def role_labels() -> dict[StaffRole, str]:
