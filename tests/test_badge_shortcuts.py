@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import random
 import string
-import subprocess
 
 import pytest
 from sqlalchemy import select
@@ -46,13 +45,8 @@ def test_qr_codes_with_the_masks_applied_by_rows_are_segnos_own():
 def _fonttools_widths(family: str, bold: bool) -> dict[int, float]:
     from fontTools.ttLib import TTFont
 
-    located = subprocess.run(
-        ["fc-match", "-f", "%{file}\n%{index}", f"{family}:{'bold' if bold else 'regular'}"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split("\n")
-    font = TTFont(located[0], fontNumber=int(located[1] or 0), lazy=True)
+    path, index = layout.installed_font(family, bold)
+    font = TTFont(path, fontNumber=index, lazy=True)
     metrics, units = font["hmtx"].metrics, font["head"].unitsPerEm
     return {code: metrics[glyph][0] / units for code, glyph in font.getBestCmap().items()}
 

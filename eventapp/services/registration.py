@@ -220,7 +220,8 @@ def lock_seats(sessions: Sequence[Session]) -> list[Session]:
     return list(sessions)
 
 
-# PostgreSQL, driver SQL: the seat lock, and the end of a session's waiting line.
+# PostgreSQL, for the driver (no SQLAlchemy between, see _lock_with_lines): the statements of
+# _LOCKING_SEAT_COUNTERS and _LAST_PLACE_AND_LINE, the seat lock and the end of a waiting line.
 _LOCK_SQL = "SELECT id, capacity, confirmed_count FROM sessions WHERE id = ANY(%(ids)s) ORDER BY id FOR UPDATE"
 _LINE_SQL = (
     "SELECT max(waitlist_rank), count(*) FILTER (WHERE status = %(waitlisted)s)"

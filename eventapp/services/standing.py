@@ -16,7 +16,8 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-# Built once: every registration asks it.
+# Built once: the refusal of a taken email, the checks of a substitute or a group, and the
+# lost-link form ask it.
 _DELEGATES_BY_EMAIL = select(Delegate).where(
     Delegate.event_id == bindparam("event_id"), Delegate.email_normalized == bindparam("email")
 )

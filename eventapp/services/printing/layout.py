@@ -76,6 +76,18 @@ def _harfbuzz():
     return ffi, harfbuzz
 
 
+def installed_font(family: str, bold: bool) -> tuple[str, int]:
+    """The file and face index fontconfig gives for the family's regular or bold face."""
+    located = subprocess.run(
+        ["fc-match", "-f", "%{file}\n%{index}", f"{family}:{'bold' if bold else 'regular'}"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    ).stdout.split("\n")
+    return located[0], (int(located[1] or 0) if len(located) > 1 else 0)
+
+
 class _FontWidths:
     """Advance widths in em of one installed font's characters, read with HarfBuzz as they
     are asked for (2 µs a character; reading the widths of all 45,000 characters of Noto
@@ -83,16 +95,9 @@ class _FontWidths:
 
     def __init__(self, family: str, bold: bool) -> None:
         ffi, harfbuzz = _harfbuzz()
-        pattern = f"{family}:{'bold' if bold else 'regular'}"
-        located = subprocess.run(
-            ["fc-match", "-f", "%{file}\n%{index}", pattern],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        ).stdout.split("\n")
-        blob = harfbuzz.hb_blob_create_from_file(located[0].encode())
-        face = ffi.gc(harfbuzz.hb_face_create(blob, int(located[1] or 0)), harfbuzz.hb_face_destroy)
+        path, index = installed_font(family, bold)
+        blob = harfbuzz.hb_blob_create_from_file(path.encode())
+        face = ffi.gc(harfbuzz.hb_face_create(blob, index), harfbuzz.hb_face_destroy)
         harfbuzz.hb_blob_destroy(blob)  # the face holds it
         self.units = harfbuzz.hb_face_get_upem(face)
         self.font = ffi.gc(harfbuzz.hb_font_create(face), harfbuzz.hb_font_destroy)
