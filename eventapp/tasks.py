@@ -27,6 +27,7 @@ from .config import Config, instance_folder
 from .extensions import db
 from .models import AgendaItem, Delegate, Event, Exhibitor, Registration, RegistrationStatus, Session
 from .services import agendas, mail, printing, retention, visa
+from .services.transactions import on_object_inserted
 
 log = logging.getLogger(__name__)
 
@@ -162,9 +163,12 @@ def enqueue(task, *args, delay: float | None = None) -> bool:
 _PENDING = "eventapp_pending_renders"
 
 
-def _collect_changes(session: OrmSession, flush_context) -> None:
+def _pending_renders(session: OrmSession) -> dict:
+    return session.info.setdefault(_PENDING, {"delegates": set(), "programme": False})
 
-    pending = session.info.setdefault(_PENDING, {"delegates": set(), "programme": False})
+
+def _collect_changes(session: OrmSession, flush_context) -> None:
+    pending = _pending_renders(session)
     new = set(session.new)
     for obj in list(new) + list(session.dirty):
         if isinstance(obj, Delegate) and obj.id is not None:
@@ -183,6 +187,13 @@ def _collect_changes(session: OrmSession, flush_context) -> None:
     for obj in session.deleted:
         if isinstance(obj, (AgendaItem, Exhibitor, Session)):
             pending["programme"] = True
+
+
+def _collect_inserted(session: OrmSession, obj) -> None:
+    """An object written without a flush (transactions.insert_object), as _collect_changes
+    takes a new one: a confirmed seat makes its delegate's badge stale."""
+    if isinstance(obj, Registration) and obj.status == RegistrationStatus.CONFIRMED:
+        _pending_renders(session)["delegates"].add(obj.delegate_id)
 
 
 def _columns_changed(obj) -> bool:
@@ -223,6 +234,7 @@ def register(app: Flask) -> None:
         sa_event.listen(db.session, "after_flush", _collect_changes)
         sa_event.listen(db.session, "after_commit", _after_commit)
         sa_event.listen(db.session, "after_soft_rollback", _after_soft_rollback)
+        on_object_inserted(_collect_inserted)
 
 
 @huey.periodic_task(crontab(hour="4", minute="7"))

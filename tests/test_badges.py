@@ -380,7 +380,12 @@ def test_only_a_confirmed_seat_queues_a_badge_render(app, forum, monkeypatch):
     app.config["PRERENDER_DOCUMENTS"] = True
     queued: list[int] = []
     monkeypatch.setattr(tasks, "render_badge", queued.append)
-    set_session(app, SYMPOSIUM, capacity=0)
+    with app.app_context():  # a seat: its badge is rendered ahead (the row written without a flush)
+        seated = register(current_event(), DelegateDetails.from_mapping(person()), [SYMPOSIUM], actor=Actor.SYSTEM)
+        assert seated.answers[0].status.value == "confirmed"
+        assert queued == [seated.delegate.id]
+    queued.clear()
+    set_session(app, SYMPOSIUM, capacity=1)  # full now
     with app.app_context():
         waiting = register(current_event(), DelegateDetails.from_mapping(person()), [SYMPOSIUM], actor=Actor.SYSTEM)
         assert waiting.answers[0].status.value == "waitlisted"
@@ -388,7 +393,7 @@ def test_only_a_confirmed_seat_queues_a_badge_render(app, forum, monkeypatch):
     assert queued == []
     with app.app_context():
         symposium = next(s for s in current_event().sessions if s.slug == SYMPOSIUM)
-        set_capacity(symposium, 1, actor=Actor.SYSTEM)  # the first in line is promoted
+        set_capacity(symposium, 2, actor=Actor.SYSTEM)  # the first in line is promoted
     assert queued == [waiting_id]
 
 
