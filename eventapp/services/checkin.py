@@ -31,7 +31,7 @@ from ..models import (
 )
 from .audit import Actor, AuditAction, record_audit
 from .search import match_rank, text_condition
-from .transactions import insert_rows, write_transaction
+from .transactions import insert_object, insert_rows_at_commit, write_transaction
 
 MAX_CODE_LENGTH = 100
 
@@ -268,8 +268,8 @@ def _record_scan(event, code, door, scan_id, user, scanned_at) -> ScanResult:
 
 
 def _let_in(found: ScanContext, door: str, user: StaffUser | None) -> tuple[ScanStatus, CheckIn | None]:
-    """The scan's status and the check-in it stands on: for ok a new one (added, with its
-    audit entry, and flushed), for already_checked_in the earlier one."""
+    """The scan's status and the check-in it stands on: for ok a new one (written, with its
+    audit entry noted for the commit), for already_checked_in the earlier one."""
     delegate, session = found.delegate, found.session
     if delegate is None:
         return ScanStatus.INVALID, None
@@ -278,23 +278,22 @@ def _let_in(found: ScanContext, door: str, user: StaffUser | None) -> tuple[Scan
         return status, None
     if found.standing is not None:
         return ScanStatus.ALREADY_CHECKED_IN, found.standing
-    # Ids, not the objects: the flush then works through two tables, not five.
     checkin = CheckIn(
         delegate_id=delegate.id,
         door=door,
         session_id=session.id if session else None,
         checked_in_by_id=user.id if user else None,
     )
-    db.session.add(checkin)
+    insert_object(checkin)  # its id, for the scan's row: one INSERT, no unit of work
     record_audit(AuditAction.CHECKED_IN, actor_of(user), delegate=delegate, session=session, door=door)
-    db.session.flush()  # the new check-in's id, for the scan's row
     return ScanStatus.OK, checkin
 
 
 def _insert_scan(scan_id, door, code, status, delegate, checkin, user, scanned_at) -> None:
-    """Nothing reads the scan's row back in this request: a plain INSERT. A scan id seen
-    before fails it (IntegrityError)."""
-    insert_rows(
+    """Nothing reads the scan's row back in this request: a plain INSERT, sent with the
+    commit (with the audit entry, in one round trip on PostgreSQL). A scan id seen before
+    fails the commit (IntegrityError), and nothing of the scan is kept."""
+    insert_rows_at_commit(
         Scan,
         {
             "scan_id": scan_id,
