@@ -20,9 +20,9 @@ JS_STAMP := eventapp/static/vendor/.installed
 CATALOGUES := eventapp/translations
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard $(CATALOGUES)/*/LC_MESSAGES/messages.po))
 
-.PHONY: install run test lint typecheck lock system-packages python-packages js-packages translations messages database clean
+.PHONY: install run test lint typecheck lock system-packages python-packages bytecode js-packages translations messages database clean
 
-install: system-packages python-packages js-packages translations database
+install: system-packages python-packages bytecode js-packages translations database
 
 system-packages:
 	@missing=""; \
@@ -43,6 +43,12 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/pip install -q --disable-pip-version-check -r requirements.lock
 	$(BIN)/pip install -q --disable-pip-version-check --no-deps -e .
 	@touch $(STAMP)
+
+# eventapp's modules compiled ahead, as pip compiles the packages': a process that may not
+# write bytecode (PYTHONDONTWRITEBYTECODE, a read-only checkout) would compile its 100
+# modules on every start (0.13 s of each CLI command). Files already current are skipped.
+bytecode: $(STAMP)
+	@$(BIN)/python -m compileall -q -j 0 eventapp
 
 # After changing the dependencies in pyproject.toml: resolve them again and write the lock.
 lock:
