@@ -564,3 +564,11 @@ def test_door_choice_lists_the_entrance_and_every_session(door):
     text = door.get("/door/").get_data(as_text=True)
     assert 'href="/door/entrance"' in text
     assert f'href="/door/{SYMPOSIUM}"' in text
+
+
+def test_a_scan_before_any_event_exists_is_404_and_records_nothing(client, app):
+    """The current event is read with the scan's context: none at all is a 404, not a 500."""
+    door = sign_in(client, app)
+    answer = scan(door, "ABCDEFGHJKMN", scan_id="no-event-yet")
+    assert answer.status_code == 404 and answer.json["error"]
+    assert count(app, Scan) == 0

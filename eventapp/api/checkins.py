@@ -58,20 +58,15 @@ def create_checkin(payload: dict):
             errors["scanned_at"] = [_("Give the time of the scan in ISO 8601, e.g. 2026-12-26T09:15:00+08:00.")]
     if errors or not isinstance(code, str) or not isinstance(door, str):  # str: checked above, for mypy
         return field_errors(422, errors)
-    event = current_event()
-    if event is None:
+    try:  # the current event is read with the scan's context
+        result = checkin_service.scan(None, code, door, scan_id, current_user._get_current_object(), scanned_at)
+    except checkin_service.NoEvent:
         abort(404)
-    try:
-        result = checkin_service.scan(
-            event,
-            code,
-            door,
-            scan_id,
-            current_user._get_current_object(),
-            scanned_at=scanned_at,
-        )
     except checkin_service.UnknownDoor:
         return field_errors(422, {"session": [_("Unknown door: %(door)s", door=door)]})
+    event = result.event or current_event()  # a replayed answer was not read with its event
+    if event is None:
+        abort(404)
     return jsonify(scan_answer(result, event))
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import BindParameter, Select, and_, bindparam, case, exists, func, select
+from sqlalchemy import BindParameter, Integer, Select, and_, bindparam, case, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer, joinedload, load_only, selectinload
 
@@ -30,6 +30,7 @@ from ..models import (
     utcnow,
 )
 from .audit import Actor, AuditAction, record_audit
+from .events import CURRENT_EVENT_ID, EVENT_TEXTS
 from .search import match_rank, text_condition
 from .transactions import insert_object, insert_rows_at_commit, write_transaction
 
@@ -50,6 +51,7 @@ class ScanResult:
     # Held so that the door's session stays in the ORM session's identity map: the answer
     # names the door of a standing check-in (checkin.session) from it, without a query.
     door_session: Session | None = None
+    event: Event | None = None  # the event scanned for (None for a replayed answer)
 
     @property
     def checked_in_at(self) -> datetime | None:
@@ -168,8 +170,12 @@ def _replay(scan_id: str) -> ScanResult | None:
     return ScanResult(earlier.status, delegate, checkin, earlier.door, replayed=True)
 
 
+class NoEvent(Exception):
+    """No event to scan for: the installation serves none yet."""
+
+
 def scan(
-    event: Event,
+    event: Event | None,
     code: str,
     door: str,
     scan_id: str,
@@ -178,7 +184,8 @@ def scan(
 ) -> ScanResult:
     """Answer one scan at a door and record it. A scan id seen before gets its first answer
     again; a delegate already let in through this door gets already_checked_in with the
-    time of the first check-in. Commits."""
+    time of the first check-in. `event` None: the current one, read in the same statement
+    as the rest of the scan's context (NoEvent if there is none). Commits."""
     try:
         return _record_scan_once(event, code, door, scan_id, user, scanned_at)
     except (IntegrityError, UnknownDoor) as refused:
@@ -203,24 +210,28 @@ def _record_scan_once(event, code, door, scan_id, user, scanned_at) -> ScanResul
 class ScanContext:
     """What a scan needs to know, read in one statement (see _scan_context)."""
 
+    event: Event
     session: Session | None  # the door's session; None at the entrance
     delegate: Delegate | None  # the badge's, with their registrations
     standing: CheckIn | None  # the delegate's standing check-in at this door
 
 
 @cache
-def _scan_context_statement() -> Select[Session, Delegate, CheckIn]:
+def _scan_context_statement() -> Select[Event, Session, Delegate, CheckIn]:
     """Built once, with the event, code and door as parameters: building a statement this
-    size cost a scan more CPU than the database took to run it."""
+    size cost a scan more CPU than the database took to run it. The event is the one
+    given (event_id) or, when that is None, the current one: a statement fewer a scan."""
     door: BindParameter[str] = bindparam("door")
+    event_id: BindParameter[int | None] = bindparam("event_id", type_=Integer)
     return (
-        select(Session, Delegate, CheckIn)
+        select(Event, Session, Delegate, CheckIn)
         .select_from(Event)
         .outerjoin(Session, and_(Session.event_id == Event.id, Session.slug == door))
         .outerjoin(Delegate, and_(Delegate.event_id == Event.id, Delegate.checkin_code == bindparam("code")))
         .outerjoin(CheckIn, and_(CheckIn.delegate_id == Delegate.id, CheckIn.door == door, CheckIn.undone_at.is_(None)))
-        .where(Event.id == bindparam("event_id"))
+        .where(Event.id == func.coalesce(event_id, CURRENT_EVENT_ID))
         .options(
+            *(defer(text) for text in EVENT_TEXTS),
             # Only what a door shows and decides by: the delegate's 35 columns and the
             # session's three-language description made most of the row a scan decoded.
             load_only(*(getattr(Delegate, name) for name in DOOR_DELEGATE_COLUMNS)),
@@ -245,18 +256,22 @@ DOOR_DELEGATE_COLUMNS = (
 )
 
 
-def _scan_context(event: Event, code: str, door: str) -> ScanContext:
-    """The door's session, the delegate with this code and their registrations, and their
-    standing check-in at the door, in one statement: the event's row, with each of them
-    joined where it exists (a door scans often; each statement costs a round trip)."""
-    parameters = {"event_id": event.id, "code": code, "door": door}
+def _scan_context(event: Event | None, code: str, door: str) -> ScanContext:
+    """The event (the current one if None), the door's session, the delegate with this code
+    and their registrations, and their standing check-in at the door, in one statement: the
+    event's row, with each of them joined where it exists (a door scans often; each
+    statement costs a round trip and the CPU to make and read it)."""
+    parameters = {"event_id": event.id if event else None, "code": code, "door": door}
     # Outer joins: each of the three is None where nothing matched.
-    session, delegate, standing = db.session.execute(_scan_context_statement(), parameters).unique().one()
+    found = db.session.execute(_scan_context_statement(), parameters).unique().one_or_none()
+    if found is None:
+        raise NoEvent()
+    event, session, delegate, standing = found
     if door == ENTRANCE:
-        return ScanContext(None, delegate, standing)
+        return ScanContext(event, None, delegate, standing)
     if session is None:
         raise UnknownDoor(door)
-    return ScanContext(session, delegate, standing)
+    return ScanContext(event, session, delegate, standing)
 
 
 def _record_scan(event, code, door, scan_id, user, scanned_at) -> ScanResult:
@@ -264,7 +279,7 @@ def _record_scan(event, code, door, scan_id, user, scanned_at) -> ScanResult:
     found = _scan_context(event, code, door)
     status, checkin = _let_in(found, door, user)
     _insert_scan(scan_id, door, code, status, found.delegate, checkin, user, scanned_at)
-    return ScanResult(status, found.delegate, checkin, door, door_session=found.session)
+    return ScanResult(status, found.delegate, checkin, door, door_session=found.session, event=found.event)
 
 
 def _let_in(found: ScanContext, door: str, user: StaffUser | None) -> tuple[ScanStatus, CheckIn | None]:

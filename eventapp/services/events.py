@@ -13,16 +13,20 @@ from ..extensions import db
 from ..i18n import localized
 from ..models import Event, Session
 
+# The event this installation serves is the one that starts last.
+_LAST_FIRST = (Event.starts_on.desc(), Event.id.desc())
 # Built once: every page and API call asks it.
-_CURRENT_EVENT = select(Event).order_by(Event.starts_on.desc(), Event.id.desc()).limit(1)
+_CURRENT_EVENT = select(Event).order_by(*_LAST_FIRST).limit(1)
+# Its id, for a statement that reads the event along with what it is about (a door scan).
+CURRENT_EVENT_ID = select(Event.id).order_by(*_LAST_FIRST).limit(1).scalar_subquery()
+# What a page or API call about the event's people reads of the event itself: not its
+# texts (three languages each, decoded from JSON on every load).
+EVENT_TEXTS = (Event.description, Event.name, Event.venue, Event.theme)
 # A registration reads the sessions' titles, windows and seats, not their descriptions
 # (three languages of text each), nor the event's texts, which the join would repeat in
 # each session's row (the driver decodes every JSON value of every row).
 _CURRENT_EVENT_WITH_SESSIONS = _CURRENT_EVENT.options(
-    defer(Event.description),
-    defer(Event.name),
-    defer(Event.venue),
-    defer(Event.theme),
+    *(defer(text) for text in EVENT_TEXTS),
     joinedload(Event.sessions).defer(Session.description),
 )
 
