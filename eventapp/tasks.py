@@ -171,29 +171,32 @@ def _collect_changes(session: OrmSession, flush_context) -> None:
     pending = _pending_renders(session)
     new = set(session.new)
     for obj in list(new) + list(session.dirty):
-        if isinstance(obj, Delegate) and obj.id is not None:
-            # A new delegate's badge waits for a confirmed seat (below); a new registration
-            # also marks its delegate dirty (the collection), which changes no badge.
-            if obj not in new and _columns_changed(obj):
-                pending["delegates"].add(obj.id)
-        elif isinstance(obj, Registration) and obj.delegate_id is not None:
-            if obj in new and obj.status != RegistrationStatus.CONFIRMED:
-                continue  # waitlisted or applied for: no badge to print (refresh_badge skips it)
-            pending["delegates"].add(obj.delegate_id)
-        elif isinstance(obj, Session) and _only_seat_counts_changed(obj):
-            continue  # a registration moved the counter: nothing printed on the agenda changed
-        elif isinstance(obj, (Event, Session, AgendaItem, Exhibitor)):
-            pending["programme"] = True
+        _note_stale(pending, obj, obj in new)
     for obj in session.deleted:
         if isinstance(obj, (AgendaItem, Exhibitor, Session)):
             pending["programme"] = True
 
 
 def _collect_inserted(session: OrmSession, obj) -> None:
-    """An object written without a flush (transactions.insert_object), as _collect_changes
-    takes a new one: a confirmed seat makes its delegate's badge stale."""
-    if isinstance(obj, Registration) and obj.status == RegistrationStatus.CONFIRMED:
-        _pending_renders(session)["delegates"].add(obj.delegate_id)
+    """An object written without a flush (transactions.insert_object): taken as a new one."""
+    _note_stale(_pending_renders(session), obj, new=True)
+
+
+def _note_stale(pending: dict, obj, new: bool) -> None:
+    """What a new or changed object makes stale: a delegate's badge, or the programme."""
+    if isinstance(obj, Delegate) and obj.id is not None:
+        # A new delegate's badge waits for a confirmed seat (below); a new registration
+        # also marks its delegate dirty (the collection), which changes no badge.
+        if not new and _columns_changed(obj):
+            pending["delegates"].add(obj.id)
+    elif isinstance(obj, Registration) and obj.delegate_id is not None:
+        # A new place waitlisted or applied for has no badge to print (refresh_badge skips it).
+        if not new or obj.status == RegistrationStatus.CONFIRMED:
+            pending["delegates"].add(obj.delegate_id)
+    elif isinstance(obj, Session) and not new and _only_seat_counts_changed(obj):
+        return  # a registration moved the counter: nothing printed on the agenda changed
+    elif isinstance(obj, (Event, Session, AgendaItem, Exhibitor)):
+        pending["programme"] = True
 
 
 def _columns_changed(obj) -> bool:

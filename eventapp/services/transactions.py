@@ -125,8 +125,8 @@ def insert_object(obj: Any) -> None:
     there to read without a query, and a rollback takes it out of the session again, as
     it does a flushed one. For an object with no pending children, whose parents are
     given by their ids (and, if it is to know them, set with set_committed_value): a new
-    delegate, a new registration. A flush's listeners do not see it; on_object_inserted's
-    do."""
+    delegate, a new registration, a scan's check-in. A flush's listeners do not see it;
+    on_object_inserted's do."""
     session = db.session()
     state = sa_inspect(obj)
     if not state.transient:
